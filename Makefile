@@ -1,0 +1,37 @@
+# 场景对接平台 — `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi.py
+
+.PHONY: run test install clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python setup.cfg requirements/constraints.txt
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed reference
+	$(FLASK) seed demo --if-empty
+	@echo "场景对接平台: http://127.0.0.1:5000"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# The whole suite on SQLite (browser tests included), then again on PostgreSQL
+# (browser tests use their own database, so they run once).
+test: $(STAMP)
+	@echo "== SQLite test run"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.postgres -m "not browser" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,62 @@
+"""Audit trail: every state change writes one row in the same transaction."""
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.db import utcnow
+from marketplace.extensions import db
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_label: Mapped[str] = mapped_column(sa.String(200), default="")
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(40), default="")
+    object_id: Mapped[int | None] = mapped_column(index=True)
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    ip_address: Mapped[str] = mapped_column(sa.String(64), default="")
+
+    actor = db.relationship("User", foreign_keys=[actor_id])
+
+
+def jsonable(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj, fields) -> dict:
+    """The audited view of ``obj``: the named attributes as JSON-safe values."""
+    return {name: jsonable(getattr(obj, name)) for name in fields}
+
+
+def record(actor, action: str, obj=None, *, before=None, after=None, summary: str = "",
+           object_type: str | None = None) -> AuditLog:
+    """Add an audit row to the current transaction (the caller commits)."""
+    entry = AuditLog(
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "audit_label", "") or "系统",
+        action=action,
+        object_type=object_type or (getattr(obj, "audit_type", "") if obj is not None else ""),
+        object_id=getattr(obj, "id", None),
+        summary=summary[:300],
+        before=before,
+        after=after,
+        ip_address=(request.remote_addr or "")[:64] if has_request_context() else "",
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,65 @@
+"""Command-line entry points: `flask create-admin`, `flask seed reference|demo`."""
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed)
+
+
+@click.command("create-admin")
+@click.option("--email", prompt="电子邮箱")
+@click.option("--name", prompt="姓名")
+@click.password_option("--password", prompt="密码")
+def create_admin(email, name, password):
+    """Create a platform administrator."""
+    from marketplace.accounts.services import create_platform_admin
+
+    try:
+        user = create_platform_admin(email, name, password)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"已创建平台管理员：{user.email}")
+
+
+@click.group()
+def seed():
+    """Load reference or demo data."""
+
+
+@seed.command("reference")
+def seed_reference():
+    """Regions, fields, tags, departments named in the plans, 十百千 targets."""
+    from marketplace.seeding.reference import load_reference
+
+    counts = load_reference()
+    db.session.commit()
+    click.echo("参考数据已载入：" + "，".join(f"{k} +{v}" for k, v in counts.items()))
+
+
+@seed.command("demo")
+@click.option("--if-empty", is_flag=True, help="Skip quietly when the database has users.")
+def seed_demo(if_empty):
+    """Demo accounts, enterprises, listings and two published releases."""
+    from marketplace.accounts.models import User
+    from marketplace.seeding.demo import load_demo, logins_file
+    from marketplace.seeding.reference import load_reference
+
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        if not if_empty:
+            raise click.ClickException("数据库中已有用户，演示数据只能载入空数据库。")
+        if logins_file().exists():
+            click.echo(logins_file().read_text(encoding="utf-8"))
+        return
+    load_reference()
+    load_demo()
+    db.session.commit()
+    click.echo("演示数据已载入。")
+    click.echo(logins_file().read_text(encoding="utf-8"))

@@ -1,0 +1,9 @@
+"""Imports every feature's models so that metadata (and Alembic) sees all tables."""
+from marketplace.accounts.models import Organization, User  # noqa: F401
+from marketplace.audit import AuditLog  # noqa: F401
+from marketplace.demonstrations.models import DemonstrationTarget, Indicator  # noqa: F401
+from marketplace.listings.models import Revision  # noqa: F401
+from marketplace.opportunities.models import Opportunity  # noqa: F401
+from marketplace.products.models import Product  # noqa: F401
+from marketplace.releases.models import Release  # noqa: F401
+from marketplace.taxonomy.models import Field, Region, Tag  # noqa: F401

@@ -1,0 +1,59 @@
+"""Wiring of blueprints and template helpers (filters, globals) into the app."""
+from datetime import date, datetime, timezone
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from marketplace import authz
+from marketplace.text import format_wan, mask_phone
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.views import bp as accounts
+    from marketplace.admin.views import bp as admin
+    from marketplace.home.views import bp as home
+    from marketplace.opportunities.views import bp as opportunities
+    from marketplace.products.views import bp as products
+    from marketplace.releases.views import bp as releases
+
+    for blueprint in (home, accounts, opportunities, products, releases, admin):
+        app.register_blueprint(blueprint)
+
+
+def _date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=timezone.utc)
+        return format_datetime(value, "yyyy年M月d日 HH:mm")
+    if isinstance(value, date):
+        return format_date(value, "long")
+    return str(value)
+
+
+def can_see_contact(user) -> bool:
+    return authz.can(user, "contact.view")
+
+
+def phone_for_viewer(phone: str) -> str:
+    """The full number only for verified organizations and admins; masked otherwise."""
+    return phone if can_see_contact(current_user) else mask_phone(phone)
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["cn_date"] = _date
+    app.jinja_env.filters["wan"] = format_wan
+    app.jinja_env.globals.update(
+        can=lambda permission, obj=None, kind=None: authz.can(
+            current_user, permission, obj, kind=kind),
+        phone_for_viewer=phone_for_viewer,
+        can_see_contact=lambda: can_see_contact(current_user),
+        page_url=page_url,
+    )

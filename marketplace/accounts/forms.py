@@ -1,0 +1,44 @@
+"""Forms of the accounts feature. Rules live in services; forms parse and render."""
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+
+from marketplace.accounts.models import ORG_KINDS, ORG_ROLES
+from marketplace.forms import choices
+
+
+class LoginForm(FlaskForm):
+    email = StringField("电子邮箱", render_kw={"autocomplete": "username"})
+    password = PasswordField("密码", render_kw={"autocomplete": "current-password"})
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("单位名称", render_kw={"maxlength": 100})
+    short_name = StringField("单位简称", render_kw={"maxlength": 40})
+    kind = SelectField("单位类型", choices=choices(ORG_KINDS.items(), blank="请选择"),
+                       validate_choice=False)
+    region_code = SelectField("所在地区", validate_choice=False)
+    uscc = StringField("统一社会信用代码", render_kw={"maxlength": 30, "autocomplete": "off"})
+    description = TextAreaField("单位简介", render_kw={"rows": 3, "maxlength": 2000})
+    user_name = StringField("联系人姓名", render_kw={"maxlength": 50})
+    email = StringField("电子邮箱（登录账号）", render_kw={"autocomplete": "email"})
+    phone = StringField("手机号码", render_kw={"autocomplete": "tel"})
+    password = PasswordField("设置密码", render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("当前密码", render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("新密码", render_kw={"autocomplete": "new-password"})
+
+
+class MemberForm(FlaskForm):
+    user_name = StringField("姓名", render_kw={"maxlength": 50})
+    email = StringField("电子邮箱（登录账号）")
+    phone = StringField("手机号码")
+    password = PasswordField("初始密码", render_kw={"autocomplete": "new-password"})
+    org_role = SelectField("角色", choices=choices(ORG_ROLES.items()), validate_choice=False)
+
+
+class ReasonForm(FlaskForm):
+    """A decision with an optional reason (review of organizations and listings)."""
+
+    reason = TextAreaField("原因", render_kw={"rows": 3, "maxlength": 500})

@@ -1,0 +1,107 @@
+"""Organizations and their users."""
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import utcnow
+from marketplace.extensions import db
+
+ORG_KINDS = {"department": "政府部门", "enterprise": "企业", "institute": "科研院所/服务机构"}
+ORG_STATUSES = {"pending": "待审核", "verified": "已认证", "rejected": "未通过"}
+ORG_TRANSITIONS = {"pending": {"verified", "rejected"}, "rejected": {"pending"}, "verified": set()}
+ORG_ROLES = {"admin": "单位管理员", "member": "单位成员"}
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    short_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    kind: Mapped[str] = mapped_column(sa.String(20), index=True)
+    region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    uscc: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending", index=True)
+    reject_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    verified_at: Mapped[datetime | None]
+
+    region = relationship("Region")
+    users = relationship("User", back_populates="organization", order_by="User.id")
+
+    audit_type = "organization"
+    audit_fields = ("name", "short_name", "kind", "region_code", "uscc", "status",
+                    "reject_reason")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == "verified"
+
+    @property
+    def kind_label(self) -> str:
+        return ORG_KINDS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        return ORG_STATUSES[self.status]
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    def __str__(self):
+        return self.name
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id"), index=True)
+    org_role: Mapped[str] = mapped_column(sa.String(20), default="member")
+    is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization = relationship("Organization", back_populates="users")
+
+    audit_type = "user"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        # The session carries the token too, so rotating it ends every session of this user.
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def audit_label(self) -> str:
+        org = f"（{self.organization.name}）" if self.organization else ""
+        return f"{self.name} <{self.email}>{org}"[:200]
+
+    @property
+    def role_label(self) -> str:
+        if self.is_platform_admin:
+            return "平台管理员"
+        return ORG_ROLES.get(self.org_role, "")
+
+    def __str__(self):
+        return self.name

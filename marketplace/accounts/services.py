@@ -1,0 +1,286 @@
+"""Every change to organizations and users: registration, review, login, passwords, members."""
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace import audit
+from marketplace.accounts import credit_code
+from marketplace.accounts.models import (
+    ORG_KINDS, ORG_ROLES, ORG_TRANSITIONS, Organization, User, new_session_token)
+from marketplace.authz import require
+from marketplace.db import utcnow
+from marketplace.errors import Collector, IllegalTransition, ValidationError
+from marketplace.extensions import db
+from marketplace.taxonomy.queries import get_region
+
+LOGIN_FAILED = "邮箱或密码不正确。"
+LOGIN_LOCKED = "登录失败次数过多，账号已暂时锁定，请 {minutes} 分钟后再试或联系平台管理员。"
+REASON_MAX = 500
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    message: str = ""
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_password_strength(password: str, field: str = "password") -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise ValidationError(f"密码至少需要 {minimum} 位。", field=field)
+    if len(password) > 128:
+        raise ValidationError("密码不能超过 128 位。", field=field)
+    if not (any(c.isalpha() for c in password) and any(c.isdigit() for c in password)):
+        raise ValidationError("密码需同时包含字母和数字。", field=field)
+
+
+def normalise_email(raw: str, field: str = "email") -> str:
+    try:
+        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationError("请输入有效的电子邮箱地址。", field=field) from None
+
+
+def _free_email(raw: str) -> str:
+    email = normalise_email(raw)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise ValidationError("该邮箱已注册。", field="email")
+    return email
+
+
+def _person_name(raw: str) -> str:
+    name = (raw or "").strip()
+    if not name:
+        raise ValidationError("请填写姓名。", field="user_name")
+    if len(name) > 50:
+        raise ValidationError("姓名不能超过 50 个字。", field="user_name")
+    return name
+
+
+def _check_user(checks: Collector, data: dict) -> None:
+    checks.run("user_name", _person_name, data.get("user_name"))
+    checks.run("email", _free_email, data.get("email"))
+    checks.run("password", check_password_strength, data.get("password") or "")
+
+
+def _new_user(values: dict, data: dict, **attributes) -> User:
+    user = User(email=values["email"], name=values["user_name"],
+                phone=(data.get("phone") or "").strip()[:30],
+                password_hash=_hash(data.get("password") or ""), **attributes)
+    db.session.add(user)
+    return user
+
+
+def _org_name(raw: str) -> str:
+    name = (raw or "").strip()
+    if not name:
+        raise ValidationError("请填写单位名称。", field="name")
+    if len(name) > 100:
+        raise ValidationError("单位名称不能超过 100 个字。", field="name")
+    if db.session.scalar(sa.select(Organization.id).where(Organization.name == name)):
+        raise ValidationError("该单位已注册，请联系本单位管理员添加您的账号。", field="name")
+    return name
+
+
+def _org_kind(kind: str) -> str:
+    if kind not in ORG_KINDS:
+        raise ValidationError("请选择单位类型。", field="kind")
+    return kind
+
+
+def _org_region(code: str) -> str:
+    if get_region(code) is None:
+        raise ValidationError("请选择所在地区。", field="region_code")
+    return code
+
+
+def _credit_code(raw: str, kind: str | None) -> str | None:
+    code = credit_code.normalise(raw or "")
+    if not code and kind == "department":
+        return None
+    if not code:
+        raise ValidationError("请填写统一社会信用代码。", field="uscc")
+    message = credit_code.problem(code)
+    if message:
+        raise ValidationError(message, field="uscc")
+    if db.session.scalar(sa.select(Organization.id).where(Organization.uscc == code)):
+        raise ValidationError("该统一社会信用代码已被其他单位使用。", field="uscc")
+    return code
+
+
+def register_organization(data: dict) -> tuple[Organization, User]:
+    """Create a pending organization and its first user (its organization admin).
+
+    ``data`` holds the organization fields and ``user_name``, ``email``, ``password``,
+    ``phone``. Raises ValidationError listing every bad field; nothing is added then.
+    """
+    checks = Collector()
+    checks.run("name", _org_name, data.get("name"))
+    kind = checks.run("kind", _org_kind, data.get("kind"))
+    checks.run("region_code", _org_region, data.get("region_code"))
+    checks.run("uscc", _credit_code, data.get("uscc"), kind)
+    _check_user(checks, data)
+    values = checks.result()
+    org = Organization(name=values["name"], kind=values["kind"],
+                       region_code=values["region_code"], uscc=values["uscc"],
+                       short_name=(data.get("short_name") or "").strip()[:40],
+                       description=(data.get("description") or "").strip()[:2000],
+                       status="pending")
+    user = _new_user(values, data, organization=org, org_role="admin")
+    db.session.add(org)
+    db.session.flush()
+    audit.record(user, "organization.register", org,
+                 after=audit.snapshot(org, Organization.audit_fields), summary=org.name)
+    return org, user
+
+
+def review_organization(actor, org: Organization, decision: str, reason: str = "") -> None:
+    """Verify or reject a pending organization. Rejection needs a reason.
+
+    Raises PermissionDenied, IllegalTransition or ValidationError."""
+    require(actor, "org.review")
+    target = {"verify": "verified", "reject": "rejected"}.get(decision)
+    if target is None or target not in ORG_TRANSITIONS[org.status]:
+        raise IllegalTransition(f"单位当前状态为“{org.status_label}”，不能执行此操作。")
+    reason = (reason or "").strip()
+    if target == "rejected" and not reason:
+        raise ValidationError("请填写不通过的原因。", field="reason")
+    if len(reason) > REASON_MAX:
+        raise ValidationError(f"原因不能超过 {REASON_MAX} 个字。", field="reason")
+    before = audit.snapshot(org, Organization.audit_fields)
+    org.status = target
+    org.reject_reason = reason if target == "rejected" else ""
+    org.verified_at = utcnow() if target == "verified" else None
+    db.session.flush()
+    audit.record(actor, f"organization.{decision}", org, before=before,
+                 after=audit.snapshot(org, Organization.audit_fields), summary=org.name)
+
+
+def authenticate(email: str, password: str) -> LoginResult:
+    """Check credentials; count failures atomically and lock after the configured number.
+
+    Unknown users and wrong passwords get the same message. Writes audit rows either way;
+    the caller commits in both cases so that failures are counted.
+    """
+    cfg = current_app.config
+    try:
+        email = normalise_email(email)
+    except ValidationError:
+        email = (email or "").strip().lower()
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    now = utcnow()
+    if user is None:
+        check_password_hash(_hash("timing-equaliser-0"), password or "")
+        audit.record(None, "auth.login_failed", summary=f"未知账号 {email[:100]}")
+        return LoginResult(None, LOGIN_FAILED)
+    if user.locked_until and user.locked_until > now:
+        audit.record(user, "auth.login_refused_locked", user, summary=user.email)
+        return LoginResult(None, LOGIN_LOCKED.format(minutes=cfg["LOGIN_LOCK_MINUTES"]))
+    if not user.active:
+        return LoginResult(None, LOGIN_FAILED)
+    if not check_password_hash(user.password_hash, password or ""):
+        return _count_failure(user, now)
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    db.session.flush()
+    audit.record(user, "auth.login", user, summary=user.email)
+    return LoginResult(user)
+
+
+def _count_failure(user: User, now) -> LoginResult:
+    cfg = current_app.config
+    limit = cfg["LOGIN_MAX_FAILURES"]
+    # One UPDATE, so concurrent failures cannot lose a count.
+    failures = db.session.execute(
+        sa.update(User).where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar_one()
+    if failures >= limit:
+        db.session.execute(sa.update(User).where(User.id == user.id).values(
+            locked_until=now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]), failed_logins=0))
+        db.session.refresh(user)
+        audit.record(user, "auth.locked", user, summary=f"连续 {failures} 次登录失败")
+        return LoginResult(None, LOGIN_LOCKED.format(minutes=cfg["LOGIN_LOCK_MINUTES"]))
+    db.session.refresh(user)
+    audit.record(user, "auth.login_failed", user, summary=f"第 {failures} 次失败")
+    return LoginResult(None, LOGIN_FAILED)
+
+
+def logout(user: User) -> None:
+    """End every session of ``user`` by rotating the token the sessions carry."""
+    user.session_token = new_session_token()
+    db.session.flush()
+    audit.record(user, "auth.logout", user, summary=user.email)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password and end the user's other sessions (the token rotates; the caller
+    logs the current session in again). Raises ValidationError."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationError("当前密码不正确。", field="current_password")
+    check_password_strength(new, field="new_password")
+    if check_password_hash(user.password_hash, new):
+        raise ValidationError("新密码不能与当前密码相同。", field="new_password")
+    user.password_hash = _hash(new)
+    user.session_token = new_session_token()
+    db.session.flush()
+    audit.record(user, "auth.password_changed", user, summary=user.email)
+
+
+def add_member(actor, org: Organization, data: dict) -> User:
+    """Create an account in ``org`` (its admin does this). Raises PermissionDenied or
+    ValidationError."""
+    require(actor, "org.manage", org)
+    checks = Collector()
+    _check_user(checks, data)
+    role = checks.run("org_role", _member_role, data.get("org_role") or "member")
+    user = _new_user(checks.result(), data, organization=org, org_role=role)
+    db.session.flush()
+    audit.record(actor, "organization.member_add", user,
+                 after={"email": user.email, "org_role": role}, summary=org.name)
+    return user
+
+
+def _member_role(role: str) -> str:
+    if role not in ORG_ROLES:
+        raise ValidationError("请选择角色。", field="org_role")
+    return role
+
+
+def set_member_active(actor, member: User, active: bool) -> None:
+    """Enable or disable a member's account; disabling ends their sessions."""
+    require(actor, "org.manage", member.organization)
+    if member.id == actor.id:
+        raise ValidationError("不能停用自己的账号。")
+    member.active = bool(active)
+    if not active:
+        member.session_token = new_session_token()
+    db.session.flush()
+    audit.record(actor, "organization.member_" + ("enable" if active else "disable"), member,
+                 summary=member.email)
+
+
+def unlock_user(actor, user: User) -> None:
+    require(actor, "user.unlock")
+    user.locked_until, user.failed_logins = None, 0
+    db.session.flush()
+    audit.record(actor, "auth.unlocked", user, summary=user.email)
+
+
+def create_platform_admin(email: str, name: str, password: str) -> User:
+    """Create a platform administrator (command line only). Raises ValidationError."""
+    data = {"user_name": name, "email": email, "password": password}
+    checks = Collector()
+    _check_user(checks, data)
+    user = _new_user(checks.result(), data, is_platform_admin=True)
+    db.session.flush()
+    audit.record(None, "auth.admin_created", user, summary=user.email)
+    return user

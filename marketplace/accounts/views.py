@@ -1,0 +1,108 @@
+"""Registration, login/logout, password, organization members."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.accounts import services
+from marketplace.accounts.forms import LoginForm, MemberForm, PasswordForm, RegisterForm
+from marketplace.accounts.models import User
+from marketplace.authz import require
+from marketplace.extensions import db
+from marketplace.forms import choices
+from marketplace.taxonomy.queries import region_choices
+from marketplace.viewhelpers import get_or_404, perform
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data)
+        db.session.commit()  # failures are counted and audited too
+        if result.user is not None:
+            login_user(result.user)
+            flash(f"欢迎回来，{result.user.name}。", "success")
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors = [result.message]
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    perform(services.logout, current_user._get_current_object())
+    logout_user()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    form.region_code.choices = choices(region_choices(), blank="请选择")
+    if form.validate_on_submit():
+        ok, result = perform(services.register_organization, form.data, form=form)
+        if ok:
+            login_user(result[1])
+            flash("注册成功。平台管理员审核通过后，您即可发布清单。", "success")
+            return redirect(url_for("accounts.organization"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        ok, _ = perform(services.change_password, current_user._get_current_object(),
+                        form.current_password.data, form.new_password.data, form=form,
+                        success="密码已修改，您在其他设备上的登录已失效。")
+        if ok:
+            login_user(current_user._get_current_object())  # keep this session, new token
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form)
+
+
+@bp.route("/organization")
+@login_required
+def organization():
+    org = current_user.organization
+    if org is None:
+        return redirect(url_for("admin.index"))
+    return render_template("accounts/organization.html", org=org, form=MemberForm())
+
+
+@bp.post("/organization/members")
+@login_required
+def add_member():
+    org = current_user.organization
+    if org is None:
+        abort(404)
+    require(current_user, "org.manage", org)
+    form = MemberForm()
+    if form.validate_on_submit():
+        ok, _ = perform(services.add_member, current_user, org, form.data, form=form,
+                        success="成员账号已创建，请将初始密码告知本人并提醒其修改。")
+        if ok:
+            return redirect(url_for("accounts.organization"))
+    return render_template("accounts/organization.html", org=org, form=form), 400
+
+
+@bp.post("/organization/members/<int:user_id>/active")
+@login_required
+def set_member_active(user_id: int):
+    member = get_or_404(User, user_id)
+    require(current_user, "org.manage", member.organization)
+    active = request.form.get("active") == "1"
+    perform(services.set_member_active, current_user, member, active,
+            success="账号已启用。" if active else "账号已停用。")
+    return redirect(url_for("accounts.organization"))

@@ -1,0 +1,1 @@
+"""十百千 demonstration plan: targets and district indicators (dashboards come later)."""

@@ -1,0 +1,159 @@
+"""Platform administration: review queues, organizations, audit log, taxonomy, locks."""
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from marketplace.accounts import queries as account_queries
+from marketplace.accounts import services as account_services
+from marketplace.accounts.forms import MemberForm, ReasonForm
+from marketplace.accounts.models import ORG_STATUSES, Organization, User
+from marketplace.admin import queries
+from marketplace.authz import permission_required
+from marketplace.listings import queries as listing_queries
+from marketplace.listings import revisions
+from marketplace.listings import services as workflow
+from marketplace.listings.models import LISTING_MODELS, Revision
+from marketplace.taxonomy import services as taxonomy_services
+from marketplace.taxonomy.models import TAG_KINDS, Field, Tag
+from marketplace.taxonomy.queries import field_groups, tags
+from marketplace.viewhelpers import get_or_404, perform
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+@permission_required("admin.access")
+def _admins_only():
+    """Every admin page needs a platform admin; services check again."""
+
+
+@bp.get("/")
+def index():
+    queue = {kind: listing_queries.review_queue(model) for kind, model in LISTING_MODELS.items()}
+    return render_template("admin/index.html", queue=queue,
+                           revisions=listing_queries.pending_revisions(),
+                           pending_orgs=account_queries.organizations(status="pending"),
+                           locked=account_queries.locked_users(),
+                           status_counts={k: listing_queries.count_by_status(m)
+                                          for k, m in LISTING_MODELS.items()})
+
+
+def _listing(kind: str, item_id: int):
+    model = LISTING_MODELS.get(kind) or abort(404)
+    return get_or_404(model, item_id)
+
+
+@bp.route("/review/<kind>/<int:item_id>", methods=["GET", "POST"])
+def review(kind, item_id):
+    item = _listing(kind, item_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        decision = request.form.get("decision", "")
+        ok, _ = perform(workflow.review, current_user, item, decision, form.reason.data,
+                        form=form, success="已审核通过。" if decision == "approve"
+                        else "已退回，提交单位将看到退回原因。")
+        if ok:
+            return redirect(url_for("admin.index"))
+    return render_template("admin/review.html", item=item, form=form)
+
+
+@bp.route("/revisions/<int:revision_id>", methods=["GET", "POST"])
+def revision(revision_id):
+    rev = get_or_404(Revision, revision_id)
+    item = workflow.revision_item(rev)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        decision = request.form.get("decision", "")
+        ok, _ = perform(workflow.decide_revision, current_user, rev, decision,
+                        form.reason.data, form=form,
+                        success="修改已生效，公开编号不变。" if decision == "approve"
+                        else "修改已退回。")
+        if ok:
+            return redirect(url_for("admin.index"))
+    return render_template("admin/revision.html", revision=rev, item=item, form=form,
+                           changes=revisions.compare(item, rev.data))
+
+
+@bp.get("/organizations")
+def organizations():
+    status = request.args.get("status", "pending")
+    status = status if status in ORG_STATUSES else ""
+    return render_template("admin/organizations.html", status=status, statuses=ORG_STATUSES,
+                           organizations=account_queries.organizations(status=status or None))
+
+
+@bp.route("/organizations/<int:org_id>", methods=["GET", "POST"])
+def organization(org_id):
+    org = get_or_404(Organization, org_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        decision = request.form.get("decision", "")
+        ok, _ = perform(account_services.review_organization, current_user, org, decision,
+                        form.reason.data, form=form,
+                        success="单位已认证。" if decision == "verify" else "已标记为未通过。")
+        if ok:
+            return redirect(url_for("admin.organizations"))
+    return render_template("admin/organization.html", org=org, form=form,
+                           member_form=MemberForm())
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def unlock(user_id):
+    perform(account_services.unlock_user, current_user, get_or_404(User, user_id),
+            success="账号已解锁。")
+    return redirect(url_for("admin.index"))
+
+
+@bp.get("/audit")
+def audit():
+    page = request.args.get("page", "1")
+    return render_template(
+        "admin/audit.html",
+        page=queries.audit_page(int(page) if page.isdigit() else 1,
+                                request.args.get("action", "").strip(),
+                                request.args.get("object_type", "")),
+        object_types=queries.audit_object_types())
+
+
+@bp.get("/taxonomy")
+def taxonomy():
+    return render_template("admin/taxonomy.html", groups=field_groups(active_only=False),
+                           tags=tags(active_only=False), tag_kinds=TAG_KINDS)
+
+
+@bp.post("/taxonomy/fields")
+def create_field():
+    parent_id = request.form.get("parent_id", "")
+    parent = get_or_404(Field, int(parent_id)) if parent_id.isdigit() else None
+    perform(taxonomy_services.create_field, current_user, request.form.get("name", ""), parent,
+            success="领域已添加。")
+    return redirect(url_for("admin.taxonomy"))
+
+
+@bp.post("/taxonomy/tags")
+def create_tag():
+    perform(taxonomy_services.create_tag, current_user, request.form.get("name", ""),
+            request.form.get("kind", ""), success="标签已添加。")
+    return redirect(url_for("admin.taxonomy"))
+
+
+@bp.post("/taxonomy/<kind>/<int:term_id>")
+def update_term(kind, term_id):
+    model = {"field": Field, "tag": Tag}.get(kind) or abort(404)
+    perform(taxonomy_services.update_term, current_user, get_or_404(model, term_id),
+            request.form.get("name", ""), request.form.get("is_active") == "1",
+            success="已保存。")
+    return redirect(url_for("admin.taxonomy"))
+
+
+@bp.post("/organizations/<int:org_id>/members")
+def add_member(org_id):
+    org = get_or_404(Organization, org_id)
+    form = MemberForm()
+    if form.validate_on_submit():
+        ok, _ = perform(account_services.add_member, current_user, org, form.data, form=form,
+                        success="账号已开通，请将初始密码告知本人并提醒其修改。")
+        if ok:
+            return redirect(url_for("admin.organization", org_id=org.id))
+    return render_template("admin/organization.html", org=org, form=ReasonForm(),
+                           member_form=form), 400

@@ -1,0 +1,136 @@
+"""The listing workflow shared by opportunities and products, and pending revisions.
+
+draft → submitted → returned | approved → published (only through a release) → closed.
+A published listing is never changed in place: an edit becomes a pending ``Revision``
+that an admin approves (then applied, keeping the public number) or returns.
+"""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from marketplace.db import utcnow
+from marketplace.extensions import db
+
+STATUSES = {
+    "draft": "草稿", "submitted": "待审核", "returned": "已退回",
+    "approved": "已通过", "published": "已发布", "closed": "已关闭",
+}
+TRANSITIONS = {
+    "draft": {"submitted"},
+    "submitted": {"draft", "returned", "approved"},
+    "returned": {"submitted"},
+    "approved": {"submitted", "returned", "published"},
+    "published": {"closed"},
+    "closed": set(),
+}
+OUTCOMES = ("已对接", "已签约", "已落地", "撤回", "过期")
+PUBLIC_STATUSES = ("published", "closed")
+EDITABLE_STATUSES = ("draft", "returned", "approved", "published")
+
+
+class ListingMixin:
+    """Columns every listing has. ``title`` is a product's name (产品名称)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft", index=True)
+    return_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    outcome: Mapped[str] = mapped_column(sa.String(20), default="")
+    public_number: Mapped[str | None] = mapped_column(sa.String(30), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    @declared_attr
+    def organization_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("organizations.id"), index=True)
+
+    @declared_attr
+    def field_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("fields.id"), index=True)
+
+    @declared_attr
+    def region_code(cls) -> Mapped[str]:
+        return mapped_column(sa.ForeignKey("regions.code"), index=True)
+
+    @declared_attr
+    def release_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("releases.id"), index=True)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("users.id"))
+
+    @declared_attr
+    def organization(cls):
+        return relationship("Organization")
+
+    @declared_attr
+    def field(cls):
+        return relationship("Field")
+
+    @declared_attr
+    def region(cls):
+        return relationship("Region")
+
+    @declared_attr
+    def release(cls):
+        return relationship("Release")
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.name for t in self.tags]
+
+    @property
+    def tag_ids(self) -> list[int]:
+        return sorted(t.id for t in self.tags)
+
+    def __str__(self):
+        return self.title
+
+
+class Revision(db.Model):
+    """An edit of a published listing, waiting for review before anyone sees it."""
+
+    __tablename__ = "listing_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_kind: Mapped[str] = mapped_column(sa.String(20))
+    listing_id: Mapped[int] = mapped_column(index=True)
+    data: Mapped[dict] = mapped_column(sa.JSON)
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending", index=True)
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+    audit_type = "revision"
+
+    __table_args__ = (sa.Index("ix_listing_revisions_listing", "listing_kind", "listing_id"),)
+
+
+# kind → model class; each listing model registers itself where it is defined.
+LISTING_MODELS: dict[str, type] = {}
+
+
+def register_listing_model(model):
+    LISTING_MODELS[model.kind] = model
+    return model

@@ -1,0 +1,127 @@
+"""Reads of listings for public pages, owners' pages and the review queue."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_login import AnonymousUserMixin
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace import authz
+from marketplace.errors import NotFound
+from marketplace.extensions import db
+from marketplace.listings.models import LISTING_MODELS, PUBLIC_STATUSES, Revision
+from marketplace.taxonomy.models import Field, Tag
+from marketplace.taxonomy.queries import region_code_filter
+
+PUBLIC_STATUS_FILTERS = {"published": "征集中", "closed": "已关闭", "all": "全部"}
+
+
+@dataclass
+class ListFilters:
+    field: int | None = None
+    region: str | None = None
+    tag: int | None = None
+    release: int | None = None
+    status: str = "published"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "ListFilters":
+        def number(name):
+            value = args.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        status = args.get("status", "published")
+        return cls(field=number("field"), region=args.get("region") or None, tag=number("tag"),
+                   release=number("release"),
+                   status=status if status in PUBLIC_STATUS_FILTERS else "published",
+                   page=max(number("page") or 1, 1))
+
+
+def _with_relations(query, model):
+    return query.options(joinedload(model.organization), joinedload(model.region),
+                         joinedload(model.field), joinedload(model.release),
+                         selectinload(model.tags))
+
+
+def public_query(model, filters: ListFilters):
+    statuses = PUBLIC_STATUSES if filters.status == "all" else (filters.status,)
+    query = sa.select(model).where(model.status.in_(statuses))
+    if filters.field:
+        child_ids = sa.select(Field.id).where(Field.parent_id == filters.field)
+        query = query.where(sa.or_(model.field_id == filters.field,
+                                   model.field_id.in_(child_ids)))
+    region_clause = region_code_filter(model.region_code, filters.region)
+    if region_clause is not None:
+        query = query.where(region_clause)
+    if filters.tag:
+        query = query.where(model.tags.any(Tag.id == filters.tag))
+    if filters.release:
+        query = query.where(model.release_id == filters.release)
+    return _with_relations(query, model).order_by(model.published_at.desc(), model.id.desc())
+
+
+def public_page(model, filters: ListFilters, per_page: int):
+    return db.paginate(public_query(model, filters), page=filters.page, per_page=per_page,
+                       error_out=False)
+
+
+def visible_listing(model, item_id: int, user):
+    """The listing if ``user`` may see it: anyone once public; before that only its
+    organization and platform admins. Raises NotFound otherwise (no existence leak)."""
+    item = db.session.get(model, item_id)
+    if item is None:
+        raise NotFound()
+    if item.is_public:
+        return item
+    user = user if user is not None else AnonymousUserMixin()
+    if authz.can(user, "listing.review") or (
+            getattr(user, "organization_id", None) == item.organization_id
+            and user.organization_id is not None):
+        return item
+    raise NotFound()
+
+
+def organization_listings(model, organization_id: int):
+    query = sa.select(model).where(model.organization_id == organization_id)
+    return db.session.scalars(_with_relations(query, model)
+                              .order_by(model.updated_at.desc())).unique().all()
+
+
+def review_queue(model):
+    query = sa.select(model).where(model.status == "submitted")
+    return db.session.scalars(_with_relations(query, model)
+                              .order_by(model.submitted_at)).unique().all()
+
+
+def approved_unassigned(model):
+    query = sa.select(model).where(model.status == "approved", model.release_id.is_(None))
+    return db.session.scalars(_with_relations(query, model).order_by(model.id)).unique().all()
+
+
+def pending_revisions() -> list[tuple[Revision, object]]:
+    revisions = db.session.scalars(sa.select(Revision).where(Revision.status == "pending")
+                                   .order_by(Revision.created_at)).all()
+    return [(r, db.session.get(LISTING_MODELS[r.listing_kind], r.listing_id))
+            for r in revisions]
+
+
+def latest_revision(item) -> Revision | None:
+    return db.session.scalar(sa.select(Revision).where(
+        Revision.listing_kind == item.kind, Revision.listing_id == item.id)
+        .order_by(Revision.created_at.desc()).limit(1))
+
+
+def count_by_status(model) -> dict[str, int]:
+    rows = db.session.execute(sa.select(model.status, sa.func.count(model.id))
+                              .group_by(model.status)).all()
+    return dict(rows)
+
+
+def release_choices(model) -> list:
+    """Published releases that contain listings of this kind (for the filter)."""
+    # Release sits above listings in the dependency order, so reach it through the mapper.
+    release_cls = model.release.property.mapper.class_
+    query = (sa.select(release_cls).where(release_cls.status == "published",
+                                          release_cls.id.in_(sa.select(model.release_id)))
+             .order_by(release_cls.published_on.desc()))
+    return db.session.scalars(query).all()

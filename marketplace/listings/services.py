@@ -1,0 +1,208 @@
+"""The listing workflow: create, edit, submit, withdraw, review, close, revisions.
+
+Shared by opportunities and products; each passes its own ``clean_specific`` for the
+fields only it has. Every function checks permission and the transition table, changes
+rows, writes the audit record and flushes — the caller commits.
+"""
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from marketplace import audit
+from marketplace.authz import require
+from marketplace.db import utcnow
+from marketplace.errors import Collector, IllegalTransition, ValidationError
+from marketplace.extensions import db
+from marketplace.listings.models import (
+    EDITABLE_STATUSES, LISTING_MODELS, OUTCOMES, STATUSES, TRANSITIONS, Revision)
+from marketplace.listings.validation import clean_common
+from marketplace.taxonomy.models import Tag
+
+REASON_MAX = 500
+
+
+def snapshot(item) -> dict:
+    return audit.snapshot(item, item.content_fields + ("status",))
+
+
+def transition(actor, item, target: str, action: str, **extra) -> None:
+    """Move ``item`` to ``target`` if the table allows it; audit before/after."""
+    if target not in TRANSITIONS[item.status]:
+        raise IllegalTransition(
+            f"该{item.kind_label}当前状态为“{item.status_label}”，不能变为“{STATUSES[target]}”。")
+    before = audit.snapshot(item, ["status", *extra])
+    item.status = target
+    for key, value in extra.items():
+        setattr(item, key, value)
+    db.session.flush()
+    audit.record(actor, f"{item.kind}.{action}", item, before=before,
+                 after=audit.snapshot(item, ["status", *extra]), summary=item.title)
+
+
+def clean(model, data: dict, clean_specific) -> dict:
+    """Every field checked at once; raises one ValidationError listing all problems."""
+    checks = Collector()
+    clean_common(checks, data, title_label="产品名称" if model.kind == "product" else "标题")
+    clean_specific(checks, data)
+    return checks.result()
+
+
+def _apply(item, values: dict) -> None:
+    for key, value in values.items():
+        if key == "tag_ids":
+            item.tags = list(db.session.scalars(sa.select(Tag).where(Tag.id.in_(value))))
+        else:
+            setattr(item, key, value)
+
+
+def create_listing(actor, model, data: dict, clean_specific):
+    """Create a draft owned by the actor's organization (never one named in ``data``)."""
+    require(actor, "listing.create", kind=model.kind)
+    values = clean(model, data, clean_specific)
+    item = model(organization_id=actor.organization_id, created_by_id=actor.id,
+                 status="draft")
+    _apply(item, values)
+    db.session.add(item)
+    db.session.flush()
+    audit.record(actor, f"{model.kind}.create", item, after=snapshot(item), summary=item.title)
+    return item
+
+
+def update_listing(actor, item, data: dict, clean_specific):
+    """Edit a listing. Drafts and returned items change in place; an approved item changes
+    and goes back to review; a published item is not touched — the edit becomes a pending
+    Revision (returned) that an admin must approve first. Raises IllegalTransition while
+    the item is under review or closed."""
+    require(actor, "listing.edit", item)
+    if item.status not in EDITABLE_STATUSES:
+        raise IllegalTransition(
+            f"该{item.kind_label}当前状态为“{item.status_label}”，不能修改。"
+            + ("请先撤回审核申请。" if item.status == "submitted" else ""))
+    values = clean(type(item), data, clean_specific)
+    if item.status == "published":
+        return _propose_revision(actor, item, values)
+    before = snapshot(item)
+    _apply(item, values)
+    db.session.flush()
+    audit.record(actor, f"{item.kind}.update", item, before=before, after=snapshot(item),
+                 summary=item.title)
+    if item.status == "approved":
+        transition(actor, item, "submitted", "resubmit", submitted_at=utcnow())
+    return item
+
+
+def pending_revision(item) -> Revision | None:
+    return db.session.scalar(sa.select(Revision).where(
+        Revision.listing_kind == item.kind, Revision.listing_id == item.id,
+        Revision.status == "pending"))
+
+
+def _propose_revision(actor, item, values: dict) -> Revision:
+    revision = pending_revision(item)
+    if revision is None:
+        revision = Revision(listing_kind=item.kind, listing_id=item.id, created_by_id=actor.id)
+        db.session.add(revision)
+    revision.data = {key: audit.jsonable(value) for key, value in values.items()}
+    revision.created_at = utcnow()
+    db.session.flush()
+    audit.record(actor, f"{item.kind}.revision_propose", revision, before=snapshot(item),
+                 after=revision.data, summary=item.title)
+    return revision
+
+
+def submit(actor, item) -> None:
+    """Send a draft or returned listing to review."""
+    require(actor, "listing.submit", item)
+    transition(actor, item, "submitted", "submit", submitted_at=utcnow(), return_reason="")
+
+
+def withdraw(actor, item) -> None:
+    """Take a listing back from review into draft."""
+    require(actor, "listing.withdraw", item)
+    if item.status != "submitted":
+        raise IllegalTransition(f"只有待审核的{item.kind_label}可以撤回。")
+    transition(actor, item, "draft", "withdraw")
+
+
+def _reason(reason: str, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationError("请填写退回原因，便于提交单位修改。", field="reason")
+    if len(reason) > REASON_MAX:
+        raise ValidationError(f"原因不能超过 {REASON_MAX} 个字。", field="reason")
+    return reason
+
+
+def review(actor, item, decision: str, reason: str = "") -> None:
+    """Approve a submitted listing or return it (submitted or approved) with a reason."""
+    require(actor, "listing.review")
+    if decision == "approve":
+        if item.status != "submitted":
+            raise IllegalTransition(f"只有待审核的{item.kind_label}可以审核通过。")
+        transition(actor, item, "approved", "approve", return_reason="")
+    elif decision == "return":
+        if item.release_id is not None and item.status == "approved":
+            raise IllegalTransition("该条目已编入待发布批次，请先从批次中移出再退回。")
+        transition(actor, item, "returned", "return", return_reason=_reason(reason, True))
+    else:
+        raise ValidationError("请选择审核结果。", field="decision")
+
+
+def close(actor, item, outcome: str) -> None:
+    """Close a published listing with an outcome; any pending revision is discarded."""
+    require(actor, "listing.close", item)
+    if outcome not in OUTCOMES:
+        raise ValidationError("请选择关闭原因（对接结果）。", field="outcome")
+    transition(actor, item, "closed", "close", outcome=outcome, closed_at=utcnow())
+    revision = pending_revision(item)
+    if revision is not None:
+        revision.status = "discarded"
+        db.session.flush()
+
+
+def _restore(model, data: dict) -> dict:
+    """Turn a revision's JSON back into column values."""
+    values = dict(data)
+    if values.get("budget_wan") is not None and "budget_wan" in values:
+        values["budget_wan"] = Decimal(values["budget_wan"])
+    if values.get("deadline"):
+        values["deadline"] = date.fromisoformat(values["deadline"])
+    return {k: v for k, v in values.items() if k in model.content_fields}
+
+
+def decide_revision(actor, revision: Revision, decision: str, reason: str = "") -> None:
+    """Apply a pending revision to its published listing (public number unchanged) or
+    return it with a reason. Raises IllegalTransition when it is no longer pending."""
+    require(actor, "listing.review")
+    if revision.status != "pending":
+        raise IllegalTransition("该修改申请已处理。")
+    item = revision_item(revision)
+    if decision == "approve":
+        before = snapshot(item)
+        _apply(item, _restore(type(item), revision.data))
+        revision.status = "approved"
+        action = "revision_approve"
+    elif decision == "return":
+        revision.reason = _reason(reason, True)
+        revision.status = "returned"
+        before = None
+        action = "revision_return"
+    else:
+        raise ValidationError("请选择审核结果。", field="decision")
+    revision.decided_by_id, revision.decided_at = actor.id, utcnow()
+    db.session.flush()
+    audit.record(actor, f"{item.kind}.{action}", item, before=before,
+                 after=snapshot(item) if before else {"reason": revision.reason},
+                 summary=item.title)
+
+
+def revision_item(revision: Revision):
+    return db.session.get(LISTING_MODELS[revision.listing_kind], revision.listing_id)
+
+
+def publish(actor, item, public_number: str, release) -> None:
+    """Publish an approved listing in ``release`` (called only by the releases service)."""
+    require(actor, "release.manage")
+    transition(actor, item, "published", "publish", public_number=public_number,
+               published_at=utcnow(), release_id=release.id)

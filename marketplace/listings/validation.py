@@ -1,0 +1,87 @@
+"""Cleaning of listing input shared by opportunities and products.
+
+Checks run through an ``errors.Collector`` so that a form reports every problem at once;
+each check returns the value it vouches for or raises ValidationError(field=…) in Chinese.
+"""
+import sqlalchemy as sa
+
+from marketplace.errors import Collector, ValidationError
+from marketplace.extensions import db
+from marketplace.taxonomy.models import Field, Tag
+from marketplace.taxonomy.queries import get_region
+from marketplace.text import normalise_phone, phone_problem
+
+MAX_TAGS = 8
+
+
+def text(data: dict, name: str, label: str, max_len: int, required: bool = True) -> str:
+    raw = data.get(name)
+    value = raw.strip() if isinstance(raw, str) else ""
+    if required and not value:
+        raise ValidationError(f"请填写{label}。", field=name)
+    if len(value) > max_len:
+        raise ValidationError(f"{label}不能超过 {max_len} 个字（当前 {len(value)} 个）。",
+                              field=name)
+    return value
+
+
+def choice(data: dict, name: str, label: str, options) -> str:
+    value = (data.get(name) or "").strip()
+    if value not in options:
+        raise ValidationError(f"请选择{label}。", field=name)
+    return value
+
+
+def _as_int(value, name: str, message: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(message, field=name) from None
+
+
+def _field_id(raw) -> int:
+    field_id = _as_int(raw, "field_id", "请选择领域。")
+    field = db.session.get(Field, field_id)
+    if field is None or field.parent_id is None or not field.is_active:
+        raise ValidationError("请选择领域。", field="field_id")
+    return field_id
+
+
+def _tag_ids(raw) -> list[int]:
+    tag_ids = sorted({_as_int(t, "tag_ids", "标签选择有误。") for t in raw or []})
+    if len(tag_ids) > MAX_TAGS:
+        raise ValidationError(f"标签最多选择 {MAX_TAGS} 个。", field="tag_ids")
+    if tag_ids:
+        found = db.session.scalar(sa.select(sa.func.count(Tag.id)).where(
+            Tag.id.in_(tag_ids), Tag.is_active.is_(True)))
+        if found != len(tag_ids):
+            raise ValidationError("标签选择有误，请重新选择。", field="tag_ids")
+    return tag_ids
+
+
+def _region_code(raw) -> str:
+    code = (raw or "").strip()
+    if get_region(code) is None:
+        raise ValidationError("请选择地区。", field="region_code")
+    return code
+
+
+def _phone(raw) -> str:
+    phone = normalise_phone(raw)
+    if not phone:
+        raise ValidationError("请填写联系电话。", field="contact_phone")
+    problem = phone_problem(phone)
+    if problem:
+        raise ValidationError(problem, field="contact_phone")
+    return phone
+
+
+def clean_common(checks: Collector, data: dict, *, title_label: str) -> None:
+    checks.run("title", text, data, "title", title_label, 100)
+    checks.run("summary", text, data, "summary", "摘要", 300)
+    checks.run("description", text, data, "description", "详细描述", 10000)
+    checks.run("field_id", _field_id, data.get("field_id"))
+    checks.run("tag_ids", _tag_ids, data.get("tag_ids"))
+    checks.run("region_code", _region_code, data.get("region_code"))
+    checks.run("contact_name", text, data, "contact_name", "联系人", 50)
+    checks.run("contact_phone", _phone, data.get("contact_phone"))

@@ -1,0 +1,21 @@
+"""Changes to products: the shared listing workflow plus the fields only they have."""
+from marketplace.listings import services as workflow
+from marketplace.listings.validation import choice, text
+from marketplace.products.models import MATURITIES, Product
+
+
+def clean_specific(checks, data: dict) -> None:
+    checks.run("scenarios", text, data, "scenarios", "适用场景", 2000, False)
+    checks.run("maturity", choice, data, "maturity", "成熟度", MATURITIES)
+    checks.run("cases", text, data, "cases", "应用案例", 5000, False)
+
+
+def create(actor, data: dict) -> Product:
+    """Create a draft product for the actor's enterprise or institute. Raises
+    PermissionDenied or ValidationError (nothing is added then)."""
+    return workflow.create_listing(actor, Product, data, clean_specific)
+
+
+def update(actor, item: Product, data: dict):
+    """Edit a product (see ``listings.services.update_listing`` for the rules)."""
+    return workflow.update_listing(actor, item, data, clean_specific)

@@ -1,0 +1,17 @@
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+
+
+class ReleaseForm(FlaskForm):
+    year = StringField("年份", default=lambda: str(date.today().year),
+                       render_kw={"inputmode": "numeric", "maxlength": 4})
+    title = StringField("批次名称", render_kw={"maxlength": 100,
+                                              "placeholder": "留空则自动生成，如：2026年第一批机会清单和产品清单"})
+    description = TextAreaField("说明", render_kw={"rows": 3, "maxlength": 2000})
+
+
+class PublishForm(FlaskForm):
+    published_on = StringField("发布日期", default=lambda: date.today().isoformat(),
+                               render_kw={"type": "date"})

@@ -1,0 +1,123 @@
+"""Releases: public pages, .xlsx export, print page; the admin's composing pages."""
+from datetime import date
+
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
+
+from marketplace.authz import permission_required
+from marketplace.listings import queries as listing_queries
+from marketplace.listings.models import LISTING_MODELS
+from marketplace.releases import queries, services
+from marketplace.releases.exports import release_workbook
+from marketplace.releases.forms import PublishForm, ReleaseForm
+from marketplace.releases.models import Release
+from marketplace.viewhelpers import get_or_404, perform
+
+bp = Blueprint("releases", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _published_or_404(release_id: int) -> Release:
+    release = get_or_404(Release, release_id)
+    if not release.is_published:
+        abort(404)
+    return release
+
+
+@bp.get("/releases/")
+def index():
+    releases = queries.published_releases()
+    return render_template("releases/index.html", releases=releases,
+                           counts={r.id: queries.item_counts(r) for r in releases})
+
+
+@bp.get("/releases/<int:release_id>")
+def detail(release_id):
+    release = _published_or_404(release_id)
+    return render_template("releases/detail.html", release=release,
+                           items=queries.items_by_kind(release))
+
+
+@bp.get("/releases/<int:release_id>/print")
+def print_view(release_id):
+    release = _published_or_404(release_id)
+    return render_template("releases/print.html", release=release,
+                           items=queries.items_by_kind(release))
+
+
+@bp.get("/releases/<int:release_id>.xlsx")
+def export(release_id):
+    release = _published_or_404(release_id)
+    filename = f"release-{release.year}-{release.sequence:02d}.xlsx"
+    return Response(release_workbook(release), mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.route("/admin/releases/", methods=["GET", "POST"])
+@login_required
+@permission_required("release.manage")
+def manage():
+    form = ReleaseForm()
+    if form.validate_on_submit():
+        ok, release = perform(services.create_release, current_user, form.data, form=form,
+                              success="批次已创建，请加入条目。")
+        if ok:
+            return redirect(url_for("releases.compose", release_id=release.id))
+    releases = queries.all_releases()
+    return render_template("releases/manage.html", form=form, releases=releases,
+                           counts={r.id: queries.item_counts(r) for r in releases})
+
+
+@bp.get("/admin/releases/<int:release_id>")
+@login_required
+@permission_required("release.manage")
+def compose(release_id):
+    release = get_or_404(Release, release_id)
+    candidates = {kind: listing_queries.approved_unassigned(model)
+                  for kind, model in LISTING_MODELS.items()}
+    return render_template("releases/compose.html", release=release,
+                           items=queries.items_by_kind(release), candidates=candidates,
+                           publish_form=PublishForm())
+
+
+@bp.post("/admin/releases/<int:release_id>/items")
+@login_required
+@permission_required("release.manage")
+def add_items(release_id):
+    release = get_or_404(Release, release_id)
+    perform(services.add_items, current_user, release, request.form.get("kind", ""),
+            request.form.getlist("ids"), success="已加入批次。")
+    return redirect(url_for("releases.compose", release_id=release.id))
+
+
+@bp.post("/admin/releases/<int:release_id>/items/<kind>/<int:item_id>/remove")
+@login_required
+@permission_required("release.manage")
+def remove_item(release_id, kind, item_id):
+    release = get_or_404(Release, release_id)
+    model = LISTING_MODELS.get(kind) or abort(404)
+    perform(services.remove_item, current_user, release, get_or_404(model, item_id),
+            success="已移出批次。")
+    return redirect(url_for("releases.compose", release_id=release.id))
+
+
+@bp.post("/admin/releases/<int:release_id>/publish")
+@login_required
+@permission_required("release.manage")
+def publish(release_id):
+    release = get_or_404(Release, release_id)
+    form = PublishForm()
+    try:
+        published_on = date.fromisoformat(form.published_on.data or "")
+    except ValueError:
+        published_on = None
+    if not form.validate_on_submit():
+        flash("页面已过期，请刷新后重新发布。", "error")
+        return redirect(url_for("releases.compose", release_id=release.id))
+    ok, _ = perform(services.publish_release, current_user, release, published_on,
+                    success="批次已发布，条目已获得公开编号。")
+    if ok:
+        return redirect(url_for("releases.detail", release_id=release.id))
+    return redirect(url_for("releases.compose", release_id=release.id))

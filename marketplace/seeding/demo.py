@@ -1,0 +1,141 @@
+"""`flask seed demo`: demo accounts, enterprises and listings, two published releases.
+
+Everything goes through the services the UI uses, so the demo data is validated and
+audited like real data. Demo passwords are generated per database and written to
+instance/demo-logins.txt (never fixed in code).
+"""
+import json
+import secrets
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Organization, User
+from flask import current_app
+from marketplace.extensions import db
+from marketplace.listings import services as workflow
+from marketplace.opportunities import services as opportunities
+from marketplace.products import services as products
+from marketplace.releases import services as releases
+from marketplace.seeding import SEED_DIR
+from marketplace.taxonomy.queries import field_by_name, tag_by_name
+
+DEMO_DEPARTMENT = "红谷滩区科学技术和经济信息化局"
+DEMO_ENTERPRISE = "中国移动通信集团江西有限公司南昌分公司"
+RELEASES = [
+    {"year": 2026, "title": "2026年第一批机会清单和产品清单", "published_on": date(2026, 4, 20)},
+    {"year": 2026, "title": "2026年第二批机会清单和产品清单", "published_on": date(2026, 9, 16)},
+]
+
+
+def _password() -> str:
+    return f"Demo-{secrets.token_urlsafe(9)}7"
+
+
+def _read(name: str):
+    return json.loads((SEED_DIR / "demo" / name).read_text(encoding="utf-8"))
+
+
+def _org_user(admin: User, org: Organization, password: str) -> User:
+    """The organization's first user; the platform admin opens it when there is none."""
+    if org.users:
+        return org.users[0]
+    return accounts.add_member(admin, org, {
+        "user_name": f"{org.short_name or org.name[:10]}管理员",
+        "email": f"dept{org.id}@demo.example.cn", "password": password, "org_role": "admin"})
+
+
+def _future(value: str | None) -> str | None:
+    """Keep demo deadlines in the future whatever year the demo is loaded in."""
+    if not value:
+        return None
+    deadline, today = date.fromisoformat(value), date.today()
+    while deadline <= today:
+        deadline = deadline.replace(year=deadline.year + 1)
+    return deadline.isoformat()
+
+
+def _form_data(row: dict) -> dict:
+    field = field_by_name(row["field"])
+    data = {**row, "field_id": field.id if field else None, "region_code": row["region"],
+            "tag_ids": [tag_by_name(name).id for name in row.get("tags", [])]}
+    if "name" in row and "title" not in row:
+        data["title"] = row["name"]
+    if "deadline" in row:
+        data["deadline"] = _future(row["deadline"])
+    return data
+
+
+def _advance(admin, owner, item, row, release_by_number) -> None:
+    state = row["state"]
+    if state == "draft":
+        return
+    workflow.submit(owner, item)
+    if state == "submitted":
+        return
+    if state == "returned":
+        workflow.review(admin, item, "return", row.get("return_reason") or "请补充材料。")
+        return
+    workflow.review(admin, item, "approve")
+    if state in ("published", "closed"):
+        releases.add_items(admin, release_by_number[row["release"]], item.kind, [item.id])
+
+
+def load_demo() -> dict:
+    """Create demo accounts and data; returns the logins to print."""
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        raise RuntimeError("数据库中已有用户，演示数据只能载入空数据库。")
+    admin_password, user_password = _password(), _password()
+    admin = accounts.create_platform_admin("admin@demo.example.cn", "平台管理员", admin_password)
+
+    for row in _read("organizations.json"):
+        org, _ = accounts.register_organization({
+            **row, "region_code": row["region"], "user_name": f"{row['short_name']}管理员",
+            "email": f"org{row['uscc'][-6:].lower()}@demo.example.cn",
+            "password": user_password})
+        accounts.review_organization(admin, org, "verify")
+
+    release_by_number = {
+        number: releases.create_release(admin, spec)
+        for number, spec in enumerate(RELEASES, start=1)}
+    closing = []
+    for filename, service in (("opportunities.json", opportunities),
+                              ("products.json", products)):
+        for row in _read(filename):
+            org = db.session.scalar(sa.select(Organization)
+                                    .where(Organization.name == row["organization"]))
+            owner = _org_user(admin, org, user_password)
+            item = service.create(owner, _form_data(row))
+            _advance(admin, owner, item, row, release_by_number)
+            if row["state"] == "closed":
+                closing.append((owner, item, row.get("outcome") or "已对接"))
+    for number, spec in enumerate(RELEASES, start=1):
+        releases.publish_release(admin, release_by_number[number], spec["published_on"])
+    for owner, item, outcome in closing:
+        workflow.close(owner, item, outcome)
+
+    department = db.session.scalar(sa.select(Organization)
+                                   .where(Organization.name == DEMO_DEPARTMENT))
+    enterprise = db.session.scalar(sa.select(Organization)
+                                   .where(Organization.name == DEMO_ENTERPRISE))
+    logins = [("平台管理员", admin.email, admin_password),
+              (f"部门用户（{department.name}）", _org_user(admin, department, user_password).email,
+               user_password),
+              (f"企业用户（{enterprise.name}）", enterprise.users[0].email, user_password)]
+    _write_logins(logins)
+    return {"logins": logins}
+
+
+def logins_file() -> Path:
+    return Path(current_app.config["DEMO_LOGINS_FILE"])
+
+
+def _write_logins(logins) -> None:
+    path = logins_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["演示账号（仅用于本地演示环境）："]
+    lines += [f"  {label}: {email} / {password}" for label, email, password in logins]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)

@@ -1,0 +1,39 @@
+"""`flask seed reference`: regions, taxonomy, departments named in the plans, 十百千 targets.
+
+Idempotent: running it again adds only what is missing.
+"""
+import json
+
+import sqlalchemy as sa
+
+from marketplace.accounts.models import Organization
+from marketplace.db import utcnow
+from marketplace.demonstrations.services import load_targets
+from marketplace.extensions import db
+from marketplace.seeding import SEED_DIR
+from marketplace.taxonomy.services import load_regions, load_taxonomy
+
+
+def load_departments(path) -> int:
+    """Departments named in the seed documents exist as verified organizations (no users:
+    their staff register or are added by an organization admin)."""
+    added = 0
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        if db.session.scalar(sa.select(Organization.id).where(Organization.name == row["name"])):
+            continue
+        db.session.add(Organization(
+            name=row["name"], short_name=row.get("short_name", "")[:40], kind="department",
+            region_code=row["region"], status="verified", verified_at=utcnow(),
+            description=f"来源：{row.get('source', '')}"))
+        added += 1
+    db.session.flush()
+    return added
+
+
+def load_reference() -> dict[str, int]:
+    ref = SEED_DIR / "reference"
+    counts = {"regions": load_regions(SEED_DIR / "regions.csv")}
+    counts["fields"], counts["tags"] = load_taxonomy(ref / "taxonomy.json")
+    counts["departments"] = load_departments(ref / "organizations.json")
+    counts["targets"], counts["indicators"] = load_targets(ref / "targets.json")
+    return counts

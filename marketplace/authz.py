@@ -64,6 +64,8 @@ def can(user, permission: str, obj=None, *, kind: str | None = None) -> bool:
     roles = roles_of(user)
     if not any(permission in ROLE_PERMISSIONS[role] for role in roles):
         return False
+    if permission in OWNED_PERMISSIONS and _owner_org_id(obj) is None:
+        return False  # e.g. managing a platform admin, who belongs to no organization
     if PLATFORM_ADMIN in roles:
         return True
     org = user.organization

@@ -17,7 +17,7 @@ class RegisterForm(FlaskForm):
     kind = SelectField("单位类型", choices=choices(ORG_KINDS.items(), blank="请选择"),
                        validate_choice=False)
     region_code = SelectField("所在地区", validate_choice=False)
-    uscc = StringField("统一社会信用代码", render_kw={"maxlength": 30, "autocomplete": "off"})
+    uscc = StringField("统一社会信用代码（企业、科研院所/服务机构必填）", render_kw={"maxlength": 30, "autocomplete": "off"})
     description = TextAreaField("单位简介", render_kw={"rows": 3, "maxlength": 2000})
     user_name = StringField("联系人姓名", render_kw={"maxlength": 50})
     email = StringField("电子邮箱（登录账号）", render_kw={"autocomplete": "email"})

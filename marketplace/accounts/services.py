@@ -34,7 +34,9 @@ def _hash(password: str) -> str:
 
 def check_password_strength(password: str, field: str = "password") -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password or "") < minimum:
+    if not password:
+        raise ValidationError("请输入密码（出于安全考虑，提交出错后需重新输入）。", field=field)
+    if len(password) < minimum:
         raise ValidationError(f"密码至少需要 {minimum} 位。", field=field)
     if len(password) > 128:
         raise ValidationError("密码不能超过 128 位。", field=field)

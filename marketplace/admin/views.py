@@ -92,7 +92,7 @@ def organization(org_id):
                         form.reason.data, form=form,
                         success="单位已认证。" if decision == "verify" else "已标记为未通过。")
         if ok:
-            return redirect(url_for("admin.organizations"))
+            return redirect(url_for("admin.organization", org_id=org.id))
     return render_template("admin/organization.html", org=org, form=form,
                            member_form=MemberForm())
 

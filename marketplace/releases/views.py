@@ -1,8 +1,7 @@
 """Releases: public pages, .xlsx export, print page; the admin's composing pages."""
 from datetime import date
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace.authz import permission_required
@@ -70,16 +69,19 @@ def manage():
                            counts={r.id: queries.item_counts(r) for r in releases})
 
 
-@bp.get("/admin/releases/<int:release_id>")
-@login_required
-@permission_required("release.manage")
-def compose(release_id):
-    release = get_or_404(Release, release_id)
+def _compose_page(release: Release, publish_form: PublishForm):
     candidates = {kind: listing_queries.approved_unassigned(model)
                   for kind, model in LISTING_MODELS.items()}
     return render_template("releases/compose.html", release=release,
                            items=queries.items_by_kind(release), candidates=candidates,
-                           publish_form=PublishForm())
+                           publish_form=publish_form)
+
+
+@bp.get("/admin/releases/<int:release_id>")
+@login_required
+@permission_required("release.manage")
+def compose(release_id):
+    return _compose_page(get_or_404(Release, release_id), PublishForm())
 
 
 @bp.post("/admin/releases/<int:release_id>/items")
@@ -113,11 +115,9 @@ def publish(release_id):
         published_on = date.fromisoformat(form.published_on.data or "")
     except ValueError:
         published_on = None
-    if not form.validate_on_submit():
-        flash("页面已过期，请刷新后重新发布。", "error")
-        return redirect(url_for("releases.compose", release_id=release.id))
-    ok, _ = perform(services.publish_release, current_user, release, published_on,
-                    success="批次已发布，条目已获得公开编号。")
-    if ok:
-        return redirect(url_for("releases.detail", release_id=release.id))
-    return redirect(url_for("releases.compose", release_id=release.id))
+    if form.validate_on_submit():
+        ok, _ = perform(services.publish_release, current_user, release, published_on,
+                        form=form, success="批次已发布，条目已获得公开编号。")
+        if ok:
+            return redirect(url_for("releases.detail", release_id=release.id))
+    return _compose_page(release, form), 400

@@ -1,0 +1,90 @@
+import sqlalchemy as sa
+
+from marketplace.accounts.models import Organization
+from marketplace.extensions import db
+from tests.factories import PASSWORD, valid_uscc
+
+
+def test_register_page_shows_chinese_error_at_the_field(client):
+    response = client.post("/register", data={
+        "name": "测试科技有限公司", "kind": "enterprise", "region_code": "360113",
+        "uscc": "91360113MA35ABCDE0", "user_name": "张三", "email": "zs@test.cn",
+        "password": PASSWORD})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="uscc-error"' in html and "校验位" in html
+    assert db.session.scalar(sa.select(Organization).where(
+        Organization.name == "测试科技有限公司")) is None
+
+
+def test_register_then_login_lands_on_pending_notice(client):
+    code = valid_uscc(8123)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)
+    response = client.post("/register", data={
+        "name": "全角代码科技有限公司", "kind": "enterprise", "region_code": "360103",
+        "uscc": full_width, "user_name": "张三", "email": "fw@test.cn", "password": PASSWORD},
+        follow_redirects=True)
+    assert "正在审核中" in response.get_data(as_text=True)
+    org = db.session.scalar(sa.select(Organization).where(Organization.name == "全角代码科技有限公司"))
+    assert org.uscc == code and org.status == "pending"
+
+
+def test_tampered_status_in_registration_is_ignored(client):
+    client.post("/register", data={
+        "name": "篡改状态有限公司", "kind": "enterprise", "region_code": "360103",
+        "uscc": valid_uscc(8124), "user_name": "张三", "email": "tamper@test.cn",
+        "password": PASSWORD, "status": "verified", "is_platform_admin": "1"})
+    org = db.session.scalar(sa.select(Organization).where(Organization.name == "篡改状态有限公司"))
+    assert org.status == "pending" and not org.users[0].is_platform_admin
+
+
+def test_login_failure_message_and_success(client, make):
+    user = make.org().users[0]
+    bad = client.post("/login", data={"email": user.email, "password": "nope-12345"})
+    assert "邮箱或密码不正确" in bad.get_data(as_text=True)
+    good = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert good.status_code == 302
+    assert client.get("/account").status_code == 200
+
+
+def test_login_redirect_only_to_local_paths(client, make):
+    user = make.org().users[0]
+    response = client.post("/login?next=https://evil.example/", data={
+        "email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_logout_ends_sessions_on_other_devices(app, make):
+    user = make.org().users[0]
+    laptop, phone = app.test_client(), app.test_client()
+    for c in (laptop, phone):
+        c.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert c.get("/account").status_code == 200
+    laptop.post("/logout")
+    assert phone.get("/account").status_code == 302  # back to the login page
+
+
+def test_password_change_keeps_this_session_and_ends_others(app, make):
+    user = make.org().users[0]
+    this, other = app.test_client(), app.test_client()
+    for c in (this, other):
+        c.post("/login", data={"email": user.email, "password": PASSWORD})
+    response = this.post("/account", data={"current_password": PASSWORD,
+                                           "new_password": "Another-Passw0rd"})
+    assert response.status_code == 302
+    assert this.get("/account").status_code == 200
+    assert other.get("/account").status_code == 302
+
+
+def test_csrf_is_enforced_on_forms(app, client, make, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    user = make.org().users[0]
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "页面已过期" in response.get_data(as_text=True)
+
+
+def test_security_headers_are_set(client):
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"

@@ -1,0 +1,71 @@
+import sqlalchemy as sa
+
+from marketplace.audit import AuditLog
+from marketplace.extensions import db
+from marketplace.listings.models import Revision
+from marketplace.opportunities import services as opportunities
+
+
+def test_dashboard_lists_the_review_queue(client, make, login_as):
+    item = make.opportunity(make.org(kind="department"), status="submitted", title="待审队列中")
+    pending = make.org(status="pending", name="待认证企业有限公司")
+    login_as(make.admin())
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "待审队列中" in html and pending.name in html
+    assert f"/admin/review/opportunity/{item.id}" in html
+
+
+def test_admin_returns_with_reason_through_the_page(client, make, login_as):
+    item = make.opportunity(make.org(kind="department"), status="submitted")
+    login_as(make.admin())
+    missing = client.post(f"/admin/review/opportunity/{item.id}",
+                          data={"decision": "return", "reason": ""})
+    assert "退回原因" in missing.get_data(as_text=True)
+    db.session.refresh(item)
+    assert item.status == "submitted"
+    client.post(f"/admin/review/opportunity/{item.id}",
+                data={"decision": "return", "reason": "预算依据不足"})
+    db.session.refresh(item)
+    assert item.status == "returned" and item.return_reason == "预算依据不足"
+
+
+def test_revision_page_shows_readable_changes(client, make, login_as):
+    department = make.org(kind="department")
+    item = make.opportunity(department, status="published")
+    revision = opportunities.update(department.users[0], item,
+                                    make.opportunity_data(title="新的名称"))
+    db.session.commit()
+    login_as(make.admin())
+    html = client.get(f"/admin/revisions/{revision.id}").get_data(as_text=True)
+    assert "新的名称" in html and "江西省南昌市红谷滩区" in html and "智慧停车" in html
+    client.post(f"/admin/revisions/{revision.id}", data={"decision": "approve"})
+    assert db.session.get(Revision, revision.id).status == "approved"
+
+
+def test_audit_log_shows_who_what_and_before_after(client, make, login_as):
+    make.opportunity(make.org(kind="department"), status="approved")
+    login_as(make.admin())
+    html = client.get("/admin/audit?action=opportunity.approve").get_data(as_text=True)
+    assert "opportunity.approve" in html and "submitted" in html and "approved" in html
+    entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "opportunity.approve"))
+    assert entry.before == {"status": "submitted", "return_reason": ""}
+
+
+def test_organization_verification_page(client, make, login_as):
+    org = make.org(status="pending")
+    login_as(make.admin())
+    client.post(f"/admin/organizations/{org.id}", data={"decision": "verify"})
+    db.session.refresh(org)
+    assert org.status == "verified" and org.verified_at is not None
+
+
+def test_admin_opens_an_account_for_a_seeded_department(client, make, login_as):
+    from marketplace.accounts.models import Organization
+    department = db.session.scalar(sa.select(Organization).where(
+        Organization.name == "红谷滩区科学技术和经济信息化局"))
+    login_as(make.admin())
+    response = client.post(f"/admin/organizations/{department.id}/members", data={
+        "user_name": "科工局王科长", "email": "wang@hgt.gov.cn", "password": make.password,
+        "org_role": "admin"})
+    assert response.status_code == 302
+    assert [u.email for u in department.users] == ["wang@hgt.gov.cn"]

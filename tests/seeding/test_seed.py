@@ -1,0 +1,62 @@
+import re
+
+import sqlalchemy as sa
+
+from marketplace.accounts.models import Organization, User
+from marketplace.demonstrations.models import DemonstrationTarget, Indicator
+from marketplace.extensions import db
+from marketplace.opportunities.models import Opportunity
+from marketplace.products.models import Product
+from marketplace.releases.models import Release
+from marketplace.seeding.demo import load_demo, logins_file
+from marketplace.seeding.reference import load_reference
+from marketplace.taxonomy.models import Region
+
+
+def count(query):
+    return db.session.scalar(query)
+
+
+def test_reference_data_is_loaded_and_idempotent(ctx):
+    assert db.session.get(Region, "360113").full_name == "江西省南昌市红谷滩区"
+    assert db.session.get(Region, "420102").full_name == "湖北省武汉市江岸区"
+    assert set(load_reference().values()) == {0}  # a second run adds nothing
+
+
+def test_departments_named_in_the_plans_are_verified(ctx):
+    names = set(db.session.scalars(sa.select(Organization.name).where(
+        Organization.kind == "department")))
+    assert "红谷滩区科学技术和经济信息化局" in names
+    assert any(n.startswith("西湖区") for n in names) and any(n.startswith("江岸区") for n in names)
+
+
+def test_shi_bai_qian_targets_come_from_the_documents(ctx):
+    province = {t.kind: t.target for t in db.session.scalars(
+        sa.select(DemonstrationTarget).where(DemonstrationTarget.region_code == "360000",
+                                             DemonstrationTarget.source == "seed 001"))}
+    assert province == {"zone": 50, "project": 300, "enterprise": 3000}
+    xihu = db.session.scalar(sa.select(DemonstrationTarget).where(
+        DemonstrationTarget.region_code == "360103", DemonstrationTarget.kind == "project",
+        DemonstrationTarget.targets_by_year.is_not(None)))
+    assert xihu.targets_by_year == {"2022": 1, "2023": 2, "2024": 3, "2025": 4}
+    assert count(sa.select(sa.func.count(Indicator.id))
+                 .where(Indicator.region_code == "360103")) == 14
+
+
+def test_demo_data_goes_through_the_services(ctx):
+    result = load_demo()
+    published = lambda model: count(sa.select(sa.func.count(model.id)).where(  # noqa: E731
+        model.status.in_(("published", "closed"))))
+    assert count(sa.select(sa.func.count(Opportunity.id))) >= 30
+    assert count(sa.select(sa.func.count(Product.id))) >= 60
+    assert published(Opportunity) >= 15 and published(Product) >= 30
+    releases = db.session.scalars(sa.select(Release).order_by(Release.sequence)).all()
+    assert [r.status for r in releases] == ["published", "published"]
+    numbers = db.session.scalars(sa.select(Opportunity.public_number)
+                                 .where(Opportunity.public_number.is_not(None))).all()
+    assert all(re.fullmatch(r"JH-2026-0[12]-\d{3}", n) for n in numbers)
+    # Logins are generated, printed and stored outside the code, never fixed.
+    text = logins_file().read_text(encoding="utf-8")
+    for _, email, password in result["logins"]:
+        assert email in text and password in text and len(password) >= 12
+    assert count(sa.select(sa.func.count(User.id)).where(User.is_platform_admin)) == 1

@@ -24,7 +24,7 @@ run: $(STAMP)
 	$(FLASK) seed reference
 	$(FLASK) seed demo --if-empty
 	@echo "场景对接平台: http://127.0.0.1:5000"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/waitress-serve --host 127.0.0.1 --port 5000 wsgi:app
 
 # The whole suite on SQLite (browser tests included), then again on PostgreSQL
 # (browser tests use their own database, so they run once).

@@ -21,7 +21,7 @@ _MEMBER_PERMISSIONS = {
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     PLATFORM_ADMIN: {
         "org.review", "listing.review", "listing.close", "release.manage", "taxonomy.manage",
-        "audit.view", "user.unlock", "contact.view", "admin.access",
+        "audit.view", "user.unlock", "contact.view", "admin.access", "listing.import",
         # Admins open accounts for organizations seeded without users (departments).
         "org.manage",
     },

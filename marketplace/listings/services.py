@@ -10,7 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from marketplace import audit
-from marketplace.authz import require
+from marketplace.authz import LISTING_KINDS_BY_ORG_KIND, require
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
 from marketplace.extensions import db
@@ -56,12 +56,23 @@ def _apply(item, values: dict) -> None:
             setattr(item, key, value)
 
 
-def create_listing(actor, model, data: dict, clean_specific):
-    """Create a draft owned by the actor's organization (never one named in ``data``)."""
-    require(actor, "listing.create", kind=model.kind)
+def create_listing(actor, model, data: dict, clean_specific, organization=None):
+    """Create a draft owned by the actor's organization (never one named in ``data``).
+
+    A platform admin importing lists passes ``organization`` explicitly; it must be a
+    verified organization of a kind that posts this kind of listing."""
+    if organization is None:
+        require(actor, "listing.create", kind=model.kind)
+        organization_id = actor.organization_id
+    else:
+        require(actor, "listing.import")
+        if not organization.is_verified or model.kind not in LISTING_KINDS_BY_ORG_KIND[
+                organization.kind]:
+            raise ValidationError(f"“{organization.name}”不能发布{model.list_label}。",
+                                  field="organization")
+        organization_id = organization.id
     values = clean(model, data, clean_specific)
-    item = model(organization_id=actor.organization_id, created_by_id=actor.id,
-                 status="draft")
+    item = model(organization_id=organization_id, created_by_id=actor.id, status="draft")
     _apply(item, values)
     db.session.add(item)
     db.session.flush()

@@ -46,10 +46,10 @@ def clean_specific(checks, data: dict) -> None:
                COOPERATION_MODES)
 
 
-def create(actor, data: dict) -> Opportunity:
-    """Create a draft opportunity for the actor's department. Raises PermissionDenied or
-    ValidationError (nothing is added then)."""
-    return workflow.create_listing(actor, Opportunity, data, clean_specific)
+def create(actor, data: dict, organization=None) -> Opportunity:
+    """Create a draft opportunity for the actor's department (or, for an admin's import,
+    for ``organization``). Raises PermissionDenied or ValidationError (nothing added)."""
+    return workflow.create_listing(actor, Opportunity, data, clean_specific, organization)
 
 
 def update(actor, item: Opportunity, data: dict):

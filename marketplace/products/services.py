@@ -10,10 +10,10 @@ def clean_specific(checks, data: dict) -> None:
     checks.run("cases", text, data, "cases", "应用案例", 5000, False)
 
 
-def create(actor, data: dict) -> Product:
-    """Create a draft product for the actor's enterprise or institute. Raises
-    PermissionDenied or ValidationError (nothing is added then)."""
-    return workflow.create_listing(actor, Product, data, clean_specific)
+def create(actor, data: dict, organization=None) -> Product:
+    """Create a draft product for the actor's enterprise or institute (or, for an admin's
+    import, for ``organization``). Raises PermissionDenied or ValidationError."""
+    return workflow.create_listing(actor, Product, data, clean_specific, organization)
 
 
 def update(actor, item: Product, data: dict):

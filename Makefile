@@ -23,8 +23,9 @@ run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed reference
 	$(FLASK) seed demo --if-empty
+	$(FLASK) search check >/dev/null 2>&1 || $(FLASK) search rebuild
 	@echo "场景对接平台: http://127.0.0.1:5000"
-	$(BIN)/waitress-serve --host 127.0.0.1 --port 5000 wsgi:app
+	SEARCH_BACKGROUND_DRAIN=1 $(BIN)/waitress-serve --host 127.0.0.1 --port 5000 wsgi:app
 
 # The whole suite on SQLite (browser tests included), then again on PostgreSQL
 # (browser tests use their own database, so they run once).

@@ -21,6 +21,9 @@ def create_app(config_object=Config, **overrides) -> Flask:
     csrf.init_app(app)
     babel.init_app(app)
     _init_login(app)
+    from marketplace.search import runtime as search_runtime
+
+    search_runtime.init_app(app)
 
     from marketplace import models  # noqa: F401  (registers every model with metadata)
     from marketplace.cli import register_cli
@@ -32,6 +35,10 @@ def create_app(config_object=Config, **overrides) -> Flask:
     register_error_pages(app)
     register_cli(app)
     app.after_request(_security_headers)
+    if app.config["SEARCH_BACKGROUND_DRAIN"]:
+        from marketplace.sync import sync_step
+
+        search_runtime.start_background_drain(app, sync_step)
     return app
 
 

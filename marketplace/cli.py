@@ -1,15 +1,23 @@
-"""Command-line entry points: `flask create-admin`, `flask seed reference|demo`."""
+"""Command-line entry points: `flask create-admin`, `flask seed reference|demo`;
+`flask lists import|export` is defined in ``listings/cli.py``."""
 import click
 import sqlalchemy as sa
 from flask import Flask
 
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
+from marketplace.transfer.cli import lists
 
 
 def register_cli(app: Flask) -> None:
+    from marketplace.matching.cli import match_cli
+    from marketplace.search.cli import search_cli
+
     app.cli.add_command(create_admin)
     app.cli.add_command(seed)
+    app.cli.add_command(search_cli)
+    app.cli.add_command(match_cli)
+    app.cli.add_command(lists)
 
 
 @click.command("create-admin")

@@ -36,6 +36,10 @@ class Config:
     PASSWORD_MIN_LENGTH = 10
 
     PAGE_SIZE = 20
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    # A drain thread inside the web process: right for one process (make run), wrong for
+    # several workers, where `flask search sync --follow` is the single writer.
+    SEARCH_BACKGROUND_DRAIN = _bool("SEARCH_BACKGROUND_DRAIN", False)
     DEMO_LOGINS_FILE = os.environ.get("DEMO_LOGINS_FILE", str(INSTANCE_DIR / "demo-logins.txt"))
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which already expires
 

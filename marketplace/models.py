@@ -3,6 +3,9 @@ from marketplace.accounts.models import Organization, User  # noqa: F401
 from marketplace.audit import AuditLog  # noqa: F401
 from marketplace.demonstrations.models import DemonstrationTarget, Indicator  # noqa: F401
 from marketplace.listings.models import Revision  # noqa: F401
+from marketplace.matching.models import Recommendation  # noqa: F401
+from marketplace.search import outbox  # noqa: F401  (the listener that feeds the index)
+from marketplace.search.models import IndexTask, LanguageEntry  # noqa: F401
 from marketplace.opportunities.models import Opportunity  # noqa: F401
 from marketplace.products.models import Product  # noqa: F401
 from marketplace.releases.models import Release  # noqa: F401

@@ -16,8 +16,9 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.opportunities.views import bp as opportunities
     from marketplace.products.views import bp as products
     from marketplace.releases.views import bp as releases
+    from marketplace.search.views import bp as search
 
-    for blueprint in (home, accounts, opportunities, products, releases, admin):
+    for blueprint in (home, accounts, opportunities, products, releases, search, admin):
         app.register_blueprint(blueprint)
 
 
@@ -50,7 +51,11 @@ def page_url(page: int) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cn_date"] = _date
     app.jinja_env.filters["wan"] = format_wan
+    from marketplace.matching import queries as matching
+
     app.jinja_env.globals.update(
+        recommendations_for=matching.for_item,
+        organization_recommendations=matching.for_organization,
         can=lambda permission, obj=None, kind=None: authz.can(
             current_user, permission, obj, kind=kind),
         phone_for_viewer=phone_for_viewer,

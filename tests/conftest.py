@@ -45,7 +45,8 @@ def app():
     url = _database_url(tmp_dir)
     _reset(url)
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False,
-                     DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"))
+                     DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
+                     SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"))
     request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         upgrade()

@@ -29,6 +29,7 @@ from marketplace.listings.models import LISTING_MODELS
 from marketplace.opportunities import services as opportunities
 from marketplace.releases import services as releases
 from marketplace.releases.models import Release
+from marketplace.search.models import IndexTask, LanguageEntry
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
 from tests.factories import PASSWORD, valid_uscc
 
@@ -193,6 +194,17 @@ def create_tag(w):
                   lambda actor: tag_by_name("授权矩阵标签"))
 
 
+def edit_language(w):
+    return Target({"kind": "stopword"}, {"content": "平台\n授权矩阵停用词"},
+                  lambda actor: db.session.scalar(sa.select(LanguageEntry).where(
+                      LanguageEntry.value == "授权矩阵停用词")))
+
+
+def request_reindex(w):
+    return Target({}, {}, lambda actor: db.session.scalar(
+        sa.select(IndexTask).where(IndexTask.kind == "rebuild")))
+
+
 def update_term(kind, term_name):
     def arrange(w):
         term = field_by_name(term_name) if kind == "field" else tag_by_name(term_name)
@@ -274,6 +286,8 @@ CASES = [
     Case("admin.update_term", PLATFORM, update_term("field", "交通出行"), variant="field"),
     Case("admin.update_term", PLATFORM, update_term("tag", "物联网"), variant="tag"),
     Case("admin.add_member", PLATFORM, admin_add_member, "department"),
+    Case("search.language", PLATFORM, edit_language),
+    Case("search.reindex", PLATFORM, request_reindex),
     Case("releases.manage", PLATFORM, create_release),
     Case("releases.add_items", PLATFORM, add_items),
     Case("releases.remove_item", PLATFORM, remove_item),

@@ -1,5 +1,5 @@
 """Platform administration: review queues, organizations, audit log, taxonomy, locks."""
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace.accounts import queries as account_queries
@@ -9,6 +9,9 @@ from marketplace.accounts.models import ORG_STATUSES, Organization, User
 from marketplace.admin import queries
 from marketplace.authz import permission_required
 from marketplace.listings import queries as listing_queries
+from marketplace.matching import queries as matching_queries
+from marketplace.search.engine import MatchEngine
+from marketplace.search.runtime import search_index
 from marketplace.listings import revisions
 from marketplace.listings import services as workflow
 from marketplace.listings.models import LISTING_MODELS, Revision
@@ -43,6 +46,15 @@ def _listing(kind: str, item_id: int):
     return get_or_404(model, item_id)
 
 
+def _look_alikes(item) -> list:
+    """Possible duplicates for the reviewer; an index failure only hides the hint."""
+    try:
+        return matching_queries.look_alikes(MatchEngine(search_index()), item)
+    except Exception:  # noqa: BLE001
+        current_app.logger.exception("look-alike search failed")
+        return []
+
+
 @bp.route("/review/<kind>/<int:item_id>", methods=["GET", "POST"])
 def review(kind, item_id):
     item = _listing(kind, item_id)
@@ -54,7 +66,8 @@ def review(kind, item_id):
                         else "已退回，提交单位将看到退回原因。")
         if ok:
             return redirect(url_for("admin.index"))
-    return render_template("admin/review.html", item=item, form=form)
+    return render_template("admin/review.html", item=item, form=form,
+                           look_alikes=_look_alikes(item))
 
 
 @bp.route("/revisions/<int:revision_id>", methods=["GET", "POST"])

@@ -128,6 +128,16 @@ def submit(actor, item) -> None:
     transition(actor, item, "submitted", "submit", submitted_at=utcnow(), return_reason="")
 
 
+def submit_imported(actor, item) -> None:
+    """Send an imported draft to review on its organization's behalf (a platform admin's
+    bulk import); audited as ``<kind>.import_submit``."""
+    require(actor, "listing.import")
+    if item.status != "draft":
+        raise IllegalTransition(f"只有草稿状态的{item.kind_label}可以代为提交。")
+    transition(actor, item, "submitted", "import_submit", submitted_at=utcnow(),
+               return_reason="")
+
+
 def withdraw(actor, item) -> None:
     """Take a listing back from review into draft."""
     require(actor, "listing.withdraw", item)

@@ -1,5 +1,5 @@
 """Changes to opportunities: the shared listing workflow plus the fields only they have."""
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from marketplace.errors import ValidationError
@@ -28,6 +28,8 @@ def _budget(raw) -> Decimal | None:
 def _deadline(raw) -> date | None:
     if raw in (None, ""):
         return None
+    if isinstance(raw, datetime):  # spreadsheets give datetimes
+        raw = raw.date()
     if isinstance(raw, str):
         try:
             raw = date.fromisoformat(raw.strip())

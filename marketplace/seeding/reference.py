@@ -10,6 +10,7 @@ from marketplace.accounts.models import Organization
 from marketplace.db import utcnow
 from marketplace.demonstrations.services import load_targets
 from marketplace.extensions import db
+from marketplace.search.services import load_default_language
 from marketplace.seeding import SEED_DIR
 from marketplace.taxonomy.services import load_regions, load_taxonomy
 
@@ -36,4 +37,5 @@ def load_reference() -> dict[str, int]:
     counts["fields"], counts["tags"] = load_taxonomy(ref / "taxonomy.json")
     counts["departments"] = load_departments(ref / "organizations.json")
     counts["targets"], counts["indicators"] = load_targets(ref / "targets.json")
+    counts["language"] = load_default_language(SEED_DIR / "search")
     return counts

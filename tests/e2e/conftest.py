@@ -59,7 +59,9 @@ def live_server():
     tmp_dir = tempfile.mkdtemp(prefix="marketplace-e2e-")
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_dir}/e2e.db",
                      WTF_CSRF_ENABLED=True,
-                     DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"))
+                     DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
+                     SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"),
+                     SEARCH_BACKGROUND_DRAIN=True)
     admin_email, admin_password = "admin@e2e.test.cn", "E2e-admin-passw0rd"
     with app.app_context():
         upgrade()

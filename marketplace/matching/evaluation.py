@@ -1,0 +1,108 @@
+"""Scoring the matching engine on a labelled set (tests/data/matching).
+
+The set: ``opportunities.jsonl``, ``products.jsonl`` and ``qrels.tsv`` (grades 0-3; pairs
+not listed are 0). Grade ≥ 2 counts as relevant. The engine runs on a throwaway index
+built with the default language data, exactly as the app would build it.
+"""
+import csv
+import json
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from marketplace.search import recommend
+from marketplace.search.documents import Doc
+from marketplace.search.drain import write_generation
+from marketplace.search.engine import MatchEngine
+from marketplace.search.index import SearchIndex
+from marketplace.search.text import LanguageData
+
+RELEVANT = 2
+CUTOFF = 10
+
+
+@dataclass
+class LabelledSet:
+    opportunities: list[Doc]
+    products: list[Doc]
+    grades: dict[str, dict[str, int]]   # opportunity ref → product ref → grade
+    cases: dict[str, str]
+
+
+def _doc(row: dict, kind: str, groups: dict[str, str]) -> Doc:
+    return Doc(key=row["ref"], kind=kind, title=row["title"], summary=row.get("summary", ""),
+               description=row.get("description", ""), field=row.get("field", ""),
+               field_group=groups.get(row.get("field", ""), ""), tags=row.get("tags", []),
+               region=row.get("region", ""), maturity=row.get("maturity", ""),
+               scenarios=row.get("scenarios", ""), cases=row.get("cases", ""), ref=row["ref"])
+
+
+def load_set(directory: Path, field_groups: dict[str, str]) -> LabelledSet:
+    def rows(name):
+        with open(directory / name, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    opportunities = rows("opportunities.jsonl")
+    grades: dict[str, dict[str, int]] = {}
+    with open(directory / "qrels.tsv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            grades.setdefault(row["opportunity"], {})[row["product"]] = int(row["grade"])
+    return LabelledSet(
+        opportunities=[_doc(r, "opportunity", field_groups) for r in opportunities],
+        products=[_doc(r, "product", field_groups) for r in rows("products.jsonl")],
+        grades=grades, cases={r["ref"]: r.get("case", "") for r in opportunities})
+
+
+def _dcg(gains: list[int]) -> float:
+    return sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+
+
+def metrics(rankings: dict[str, list[str]], labelled: LabelledSet) -> dict[str, float]:
+    """nDCG@10, MRR, Recall@10 over needs that have a good product; no-match precision
+    (of the needs the engine answered with an empty list, how many truly have none) and
+    recall (of the needs with no good product, how many got an empty list)."""
+    ndcg, mrr, recall = [], [], []
+    said_none = truly_none = both = 0
+    for doc in labelled.opportunities:
+        grades = labelled.grades.get(doc.key, {})
+        ranked = rankings.get(doc.key, [])[:CUTOFF]
+        relevant = {p for p, g in grades.items() if g >= RELEVANT}
+        said_none += not ranked
+        if not relevant:
+            truly_none += 1
+            both += not ranked
+            continue
+        ideal = _dcg(sorted(grades.values(), reverse=True)[:CUTOFF])
+        ndcg.append(_dcg([grades.get(p, 0) for p in ranked]) / ideal)
+        first = next((i for i, p in enumerate(ranked) if p in relevant), None)
+        mrr.append(0.0 if first is None else 1 / (first + 1))
+        recall.append(len(relevant & set(ranked)) / len(relevant))
+
+    def mean(values):
+        return round(sum(values) / len(values), 4) if values else 0.0
+
+    return {"ndcg@10": mean(ndcg), "mrr": mean(mrr), "recall@10": mean(recall),
+            "no_match_precision": round(both / said_none, 4) if said_none else 0.0,
+            "no_match_recall": round(both / truly_none, 4) if truly_none else 0.0,
+            "queries": len(labelled.opportunities), "no_match_queries": truly_none}
+
+
+def build_engine(labelled: LabelledSet, language: LanguageData, root: Path,
+                 weights: recommend.Weights = recommend.WEIGHTS) -> MatchEngine:
+    index = SearchIndex(root)
+    write_generation(index, labelled.opportunities + labelled.products, language)
+    return MatchEngine(index, weights)
+
+
+def rankings(engine: MatchEngine, labelled: LabelledSet) -> dict[str, list[str]]:
+    return {doc.key: [m.key for m in engine.recommend(doc, "product", limit=CUTOFF)]
+            for doc in labelled.opportunities}
+
+
+def evaluate(directory: Path, language: LanguageData, field_groups: dict[str, str],
+             weights: recommend.Weights = recommend.WEIGHTS) -> dict[str, float]:
+    labelled = load_set(directory, field_groups)
+    with tempfile.TemporaryDirectory(prefix="match-eval-") as root:
+        engine = build_engine(labelled, language, Path(root), weights)
+        return metrics(rankings(engine, labelled), labelled)

@@ -1,0 +1,67 @@
+"""`flask search sync [--follow] | rebuild | check`."""
+import time
+
+import click
+
+from marketplace.extensions import db
+
+
+@click.group("search")
+def search_cli():
+    """Keep the search index in step with the database."""
+
+
+@search_cli.command("sync")
+@click.option("--follow", is_flag=True, help="Keep draining every --interval seconds.")
+@click.option("--interval", default=1.0, show_default=True)
+def sync(follow, interval):
+    """Apply pending index tasks and refresh recommendations (the one writer)."""
+    from marketplace.sync import sync_step
+
+    while True:
+        result = sync_step()
+        if result.locked:
+            click.echo("索引正被其他进程写入，任务保留待下次处理。")
+        elif result.applied or result.refreshed or not follow:
+            click.echo(f"已处理 {result.applied} 个索引任务，更新 {result.refreshed} 条推荐"
+                       + ("（已全量重建）" if result.rebuilt else "") + "。")
+        if not follow:
+            return
+        time.sleep(interval)
+
+
+@search_cli.command("rebuild")
+@click.option("--processes", default=2, show_default=True, help="Segmentation processes.")
+def rebuild_command(processes):
+    """Write a fresh index from the database, swap it in, recompute recommendations."""
+    from marketplace.matching.services import after_rebuild, pending_refreshes
+    from marketplace.search.drain import rebuild
+    from marketplace.search.runtime import search_index
+    from marketplace.sync import sync_step
+
+    started = time.perf_counter()
+    result = rebuild(search_index(), processes=processes)
+    after_rebuild()
+    db.session.commit()
+    click.echo(f"索引已重建：{len(result.indexed)} 条，用时 {time.perf_counter() - started:.1f} 秒。")
+    while pending_refreshes():
+        sync_step()
+    click.echo("推荐结果已全部更新。")
+
+
+@search_cli.command("check")
+def check_command():
+    """List rows missing from the index and index documents with no published row."""
+    from marketplace.search.drain import check
+    from marketplace.search.runtime import search_index
+
+    drift = check(search_index())
+    if drift["no_index"]:
+        click.echo("索引不存在，请运行 flask search rebuild。")
+    for key in drift["missing"]:
+        click.echo(f"缺失：{key}")
+    for key in drift["orphaned"]:
+        click.echo(f"多余：{key}")
+    if any(drift.values()):
+        raise SystemExit(1)
+    click.echo("索引与数据库一致。")

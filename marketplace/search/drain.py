@@ -1,0 +1,144 @@
+"""Applying the outbox to the index: one writer, idempotent, safe to interrupt.
+
+A drain reads pending tasks, upserts published listings by ``kind:id`` (anything else is
+deleted from the index), commits the Whoosh writer and only then deletes the tasks in the
+caller's transaction. If the index is locked by another writer the tasks stay pending; if
+anything fails the caller rolls back and the tasks are retried by the next drain.
+"""
+import multiprocessing
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.extensions import db
+from marketplace.listings.models import LISTING_MODELS
+from marketplace.search.documents import doc_from_listing
+from marketplace.search.index import LockError, SearchIndex, document_fields
+from marketplace.search.language import current_language
+from marketplace.search.models import IndexTask
+
+BATCH = 500
+
+
+@dataclass
+class DrainResult:
+    applied: int = 0
+    locked: bool = False
+    rebuilt: bool = False
+    indexed: list = field(default_factory=list)   # listings now in the index
+    removed: list = field(default_factory=list)   # (kind, id) taken out
+
+
+def _load(model, ids):
+    return db.session.scalars(
+        sa.select(model).where(model.id.in_(ids)).options(
+            joinedload(model.organization), joinedload(model.field),
+            joinedload(model.region), selectinload(model.tags))).unique().all()
+
+
+def drain(index: SearchIndex, *, limit: int = 1000, timeout: float = 2.0) -> DrainResult:
+    """Apply up to ``limit`` pending tasks. The caller commits (deleting the tasks)."""
+    tasks = db.session.scalars(
+        sa.select(IndexTask).where(IndexTask.kind.in_([*LISTING_MODELS, "rebuild"]))
+        .order_by(IndexTask.id).limit(limit)).all()
+    if any(t.kind == "rebuild" for t in tasks) or not index.exists():
+        return rebuild(index)
+    if not tasks:
+        return DrainResult()
+    ix, pipeline = index.open()
+    try:
+        writer = ix.writer(timeout=timeout)
+    except LockError:
+        return DrainResult(locked=True)
+    result = DrainResult(applied=len(tasks))
+    try:
+        wanted = {}
+        for task in tasks:
+            wanted.setdefault(task.kind, set()).add(task.object_id)
+        for kind, ids in wanted.items():
+            found = {item.id: item for item in _load(LISTING_MODELS[kind], ids)}
+            for item_id in sorted(ids):
+                item = found.get(item_id)
+                if item is not None and item.status == "published":
+                    writer.update_document(**document_fields(doc_from_listing(item), pipeline))
+                    result.indexed.append(item)
+                else:
+                    writer.delete_by_term("key", f"{kind}:{item_id}")
+                    result.removed.append((kind, item_id))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    db.session.execute(sa.delete(IndexTask).where(IndexTask.id.in_([t.id for t in tasks])))
+    return result
+
+
+def published_listings():
+    """Every published listing, in batches (for rebuild and check)."""
+    for model in LISTING_MODELS.values():
+        ids = db.session.scalars(sa.select(model.id).where(model.status == "published")
+                                 .order_by(model.id)).all()
+        for start in range(0, len(ids), BATCH):
+            yield from _load(model, ids[start:start + BATCH])
+
+
+_worker_pipeline = None
+
+
+def _init_worker(pipeline):
+    global _worker_pipeline
+    _worker_pipeline = pipeline
+
+
+def _fields(doc):
+    return document_fields(doc, _worker_pipeline)
+
+
+def segment(docs, pipeline, processes: int = 1):
+    """Document fields for ``docs``; segmentation is the slow part, so it can run in
+    several processes (fork: each inherits the loaded dictionary)."""
+    if processes <= 1 or len(docs) < 2 * BATCH:
+        return [document_fields(doc, pipeline) for doc in docs]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_init_worker, initargs=(pipeline,)) as pool:
+        return pool.map(_fields, docs, chunksize=200)
+
+
+def write_generation(index: SearchIndex, docs, language, processes: int = 1) -> None:
+    """Build a new generation from ``docs`` and make it the active one."""
+    path, ix, pipeline = index.create_generation(language)
+    writer = ix.writer(limitmb=256)
+    try:
+        for fields in segment(docs, pipeline, processes):
+            writer.add_document(**fields)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    index.activate(path)
+
+
+def rebuild(index: SearchIndex, processes: int = 1) -> DrainResult:
+    """Write a fresh index of every published listing with the current language data and
+    swap it in; pending tasks up to now are settled by it. The caller commits."""
+    last_task = db.session.scalar(sa.select(sa.func.max(IndexTask.id))) or 0
+    items = list(published_listings())
+    write_generation(index, [doc_from_listing(i) for i in items], current_language(),
+                     processes)
+    db.session.execute(sa.delete(IndexTask).where(
+        IndexTask.id <= last_task, IndexTask.kind.in_([*LISTING_MODELS, "rebuild"])))
+    return DrainResult(rebuilt=True, indexed=items)
+
+
+def check(index: SearchIndex) -> dict[str, list[str]]:
+    """Drift between rows and index: published rows missing from the index, and index
+    documents whose row is gone or no longer published."""
+    expected = {f"{item.kind}:{item.id}" for item in published_listings()}
+    if not index.exists():
+        return {"missing": sorted(expected), "orphaned": [], "no_index": ["index"]}
+    ix, _ = index.open()
+    with ix.searcher() as searcher:
+        present = {fields["key"] for fields in searcher.all_stored_fields()}
+    return {"missing": sorted(expected - present), "orphaned": sorted(present - expected),
+            "no_index": []}

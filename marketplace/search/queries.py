@@ -1,0 +1,178 @@
+"""Keyword search over published listings: facets with counts, sorting, highlighting,
+and a plain database fallback so that an index failure never reaches the user."""
+import difflib
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from whoosh import sorting
+from whoosh.query import And, Or, Term
+
+from marketplace.extensions import db
+from marketplace.listings.models import LISTING_MODELS
+from marketplace.search.documents import FIELD_WEIGHTS
+from marketplace.search.highlight import Segments, mark
+from marketplace.search.index import SearchIndex
+from marketplace.taxonomy.models import Field, Tag
+
+log = logging.getLogger(__name__)
+SORTS = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期"}
+FACETS = {"kind": "kind", "field": "f_field", "tag": "f_tag", "region": "f_region",
+          "release": "f_release"}
+QUERY_MAX = 100
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    kind: str = ""
+    field: str = ""
+    tag: str = ""
+    region: str = ""
+    release: str = ""
+    sort: str = "relevance"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "SearchParams":
+        page = args.get("page", "1")
+        sort = args.get("sort", "relevance")
+        kind = args.get("kind", "")
+        return cls(q=args.get("q", "").strip()[:QUERY_MAX],
+                   kind=kind if kind in LISTING_MODELS else "",
+                   field=args.get("field", "")[:40], tag=args.get("tag", "")[:40],
+                   region=args.get("region", "")[:6] if args.get("region", "").isdigit() else "",
+                   release=args.get("release", "")[:10],
+                   sort=sort if sort in SORTS else "relevance",
+                   page=int(page) if page.isdigit() and 0 < int(page) < 1000 else 1)
+
+
+@dataclass
+class Hit:
+    item: object
+    title: Segments
+    snippet: Segments
+
+
+@dataclass
+class SearchPage:
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    partial: bool = False       # no item had every term: results have some of them
+    degraded: bool = False      # the index failed: plain database matching
+    suggestions: list[str] = field(default_factory=list)
+    empty_query: bool = False
+
+
+def _term_query(term: str):
+    return Or([Term(f"t_{name}", term, boost=weight) for name, weight in FIELD_WEIGHTS.items()]
+              + [Term("org", term)])
+
+
+def _filters(params: SearchParams) -> list:
+    clauses = []
+    if params.kind:
+        clauses.append(Term("kind", params.kind))
+    if params.field:
+        clauses.append(Or([Term("f_field", params.field), Term("f_group", params.field)]))
+    if params.tag:
+        clauses.append(Term("f_tag", params.tag))
+    if params.region:
+        clauses.append(Term("f_path", _region_prefix(params.region)))
+    if params.release:
+        clauses.append(Term("f_release", params.release))
+    return clauses
+
+
+def _region_prefix(code: str) -> str:
+    return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
+
+
+def suggestions(query: str) -> list[str]:
+    """Taxonomy names close to what was typed, for the no-results page."""
+    names = [n for (n,) in db.session.execute(sa.select(Tag.name).where(Tag.is_active))]
+    names += [n for (n,) in db.session.execute(sa.select(Field.name).where(Field.is_active))]
+    close = difflib.get_close_matches(query, names, n=6, cutoff=0.3)
+    containing = [n for n in names if any(ch in n for ch in query if "\u4e00" <= ch <= "\u9fff")]
+    return list(dict.fromkeys(close + containing))[:8]
+
+
+def _load_hits(keys: list[str], terms: set[str], pipeline) -> list[Hit]:
+    wanted: dict[str, list[int]] = {}
+    for key in keys:
+        kind, _, item_id = key.partition(":")
+        wanted.setdefault(kind, []).append(int(item_id))
+    rows = {}
+    for kind, ids in wanted.items():
+        model = LISTING_MODELS[kind]
+        for item in db.session.scalars(sa.select(model).where(model.id.in_(ids))):
+            rows[f"{kind}:{item.id}"] = item
+    return [Hit(item, mark(item.title, terms, pipeline),
+                mark(f"{item.summary} {item.description}", terms, pipeline, window=120))
+            for key in keys if (item := rows.get(key)) is not None and item.status == "published"]
+
+
+def search(index: SearchIndex, params: SearchParams, per_page: int = 10) -> SearchPage:
+    """Every query term required (any field); if nothing has them all, any of them."""
+    ix, pipeline = index.open()
+    terms = list(dict.fromkeys(pipeline.terms(params.q, for_search=False)))
+    if not terms:
+        return SearchPage(empty_query=True, suggestions=suggestions(params.q) if params.q else [])
+    marked = set(terms) | set(pipeline.terms(params.q))
+    facets = {name: sorting.FieldFacet(column, maptype=sorting.Count, allow_overlap=name == "tag")
+              for name, column in FACETS.items()}
+    sort = {"newest": sorting.FieldFacet("published", reverse=True),
+            "deadline": sorting.FieldFacet("deadline")}.get(params.sort)
+    with ix.searcher() as searcher:
+        result, partial = None, False
+        for combine in (And, Or):
+            query = And([combine([_term_query(t) for t in terms]), *_filters(params)])
+            result = searcher.search_page(query, params.page, pagelen=per_page,
+                                          groupedby=facets, sortedby=sort)
+            if result.total or len(terms) == 1:
+                break
+            partial = True
+        page = SearchPage(total=result.total, page=result.pagenum, pages=result.pagecount,
+                          partial=partial and result.total > 0)
+        page.facets = {name: sorted(result.results.groups(name).items(), key=lambda kv: -kv[1])
+                       for name in FACETS}
+        keys = [hit["key"] for hit in result]
+    page.hits = _load_hits(keys, marked, pipeline)
+    if not page.total:
+        page.suggestions = suggestions(params.q)
+    return page
+
+
+def fallback_search(params: SearchParams, per_page: int = 10) -> SearchPage:
+    """Plain substring matching in the database, used when the index cannot answer."""
+    words = [w for w in params.q.split() if w][:5]
+    if not words:
+        return SearchPage(empty_query=True, degraded=True)
+    hits = []
+    for kind, model in LISTING_MODELS.items():
+        if params.kind and params.kind != kind:
+            continue
+        query = sa.select(model).where(model.status == "published")
+        for word in words:
+            like = f"%{word}%"
+            query = query.where(sa.or_(model.title.like(like), model.summary.like(like),
+                                       model.description.like(like)))
+        hits += db.session.scalars(query.order_by(model.published_at.desc()).limit(200)).all()
+    start = (params.page - 1) * per_page
+    shown = hits[start:start + per_page]
+    return SearchPage(
+        hits=[Hit(i, [(i.title, False)], [(i.summary, False)]) for i in shown],
+        total=len(hits), page=params.page, pages=max(1, -(-len(hits) // per_page)),
+        degraded=True)
+
+
+def safe_search(index: SearchIndex, params: SearchParams, per_page: int = 10) -> SearchPage:
+    try:
+        return search(index, params, per_page)
+    except Exception:  # noqa: BLE001 - any index failure degrades, never errors
+        log.exception("search index failed; using the database fallback")
+        db.session.rollback()
+        return fallback_search(params, per_page)

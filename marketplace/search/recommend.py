@@ -1,0 +1,225 @@
+"""Matching opportunities and products: candidate retrieval from the index, then a
+symmetric pair score with evidence.
+
+1. Retrieval: the item's most discriminative terms (tf × idf × field weight, at most
+   ``KEY_TERMS``) as one OR query over the ``all`` field, with the other kind as a required
+   clause (faster than ``filter=``), top ``CANDIDATES`` by BM25F.
+2. Scoring: weighted-term cosine of the two documents (the same function whichever side
+   asked, so one stored row serves both pages) plus structured signals — same field, same
+   field group, shared tags, region containment, product maturity. Weights and band
+   thresholds were tuned on tests/data/matching (see benchmarks/tune_matching.py).
+"""
+import math
+from dataclasses import dataclass
+
+from whoosh.query import And, Or, Term
+
+from marketplace.search.documents import FIELD_LABELS, FIELD_WEIGHTS, Doc
+from marketplace.search.highlight import mark
+from marketplace.search.index import TEXT_FIELDS
+from marketplace.search.text import Pipeline
+
+KEY_TERMS = 15
+CANDIDATES = 40
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Tuned with benchmarks/tune_matching.py on tests/data/matching (37 needs, 126
+    products): shared tags and field groups added nothing beyond the text, so they weigh 0;
+    ``weak`` is where needs without a good product start getting an empty list."""
+
+    same_field: float = 0.15
+    same_group: float = 0.0
+    shared_tag: float = 0.0
+    region: float = 0.03
+    maturity: float = 0.03
+    min_text: float = 0.10     # below this text similarity nothing counts as a match
+    weak: float = 0.28         # shown at all (below: "暂无高度匹配")
+    medium: float = 0.40       # ≥ 0.40: 87% of pairs graded relevant on the set
+    strong: float = 0.55       # ≥ 0.55: every pair graded relevant on the set
+
+
+WEIGHTS = Weights()
+MATURITY = {"成熟": 1.0, "试点": 0.6, "研发": 0.2}
+
+
+@dataclass
+class Match:
+    key: str
+    score: float
+    band: str
+    evidence: dict
+
+
+def field_terms(doc: Doc, pipeline: Pipeline) -> dict[str, list[str]]:
+    return {name: pipeline.terms(text) for name, text in doc.texts().items()}
+
+
+def _stored_terms(stored: dict) -> dict[str, list[str]]:
+    return {name: (stored.get(f"t_{name}") or "").split() for name in TEXT_FIELDS}
+
+
+class Idf:
+    """Inverse document frequency over the ``all`` field of one searcher."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.total = max(searcher.doc_count(), 1)
+        self._cache: dict[str, float] = {}
+
+    def __call__(self, term: str) -> float:
+        if term not in self._cache:
+            df = self.searcher.doc_frequency("all", term)
+            self._cache[term] = math.log(1 + (self.total - df + 0.5) / (df + 0.5))
+        return self._cache[term]
+
+
+SUBWORD = 0.5  # a word inside a longer word of the same text (区块 in 区块链)
+
+
+def _inner_words(words) -> set[str]:
+    inner = set()
+    for word in words:
+        if len(word) > 2 and not word.isascii():
+            inner.update(word[i:j] for i in range(len(word))
+                         for j in range(i + 2, len(word) + 1) if j - i < len(word))
+    return inner
+
+
+def _vector(terms: dict[str, list[str]], idf: Idf) -> dict[str, float]:
+    """term → max field weight × (1 + log tf) × idf; the shorter words that search-mode
+    segmentation adds inside compounds count half, so a compound is not counted twice."""
+    vector: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for name, words in terms.items():
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+            vector[word] = max(vector.get(word, 0.0), FIELD_WEIGHTS[name])
+    inner = _inner_words(vector)
+    return {t: w * (1 + math.log(counts[t])) * idf(t) * (SUBWORD if t in inner else 1.0)
+            for t, w in vector.items()}
+
+
+def key_terms(terms: dict[str, list[str]], idf: Idf, limit: int = KEY_TERMS) -> list[tuple[str, float]]:
+    vector = _vector(terms, idf)
+    return sorted(vector.items(), key=lambda kv: -kv[1])[:limit]
+
+
+def candidates(searcher, terms: dict[str, list[str]], kind: str, idf: Idf,
+               exclude: str | None = None, limit: int = CANDIDATES) -> list[dict]:
+    """Stored fields of the best ``limit`` documents of ``kind`` for these terms."""
+    top = key_terms(terms, idf)
+    if not top:
+        return []
+    query = And([Term("kind", kind), Or([Term("all", t, boost=w) for t, w in top])])
+    hits = searcher.search(query, limit=limit + 1)
+    return [dict(hit) for hit in hits if hit["key"] != exclude][:limit]
+
+
+def _region_signal(opportunity_region: str, product_region: str) -> float:
+    """1 when the product serves the opportunity's region (or a region containing it)."""
+    if not opportunity_region or not product_region:
+        return 0.0
+    for size in (6, 4, 2):
+        if product_region.endswith("0" * (6 - size)) and opportunity_region[:size] == product_region[:size]:
+            return 1.0
+    return 0.5 if opportunity_region[:2] == product_region[:2] else 0.0
+
+
+def components(a: Doc, a_terms, b: Doc, b_terms, idf: Idf) -> dict:
+    """The parts a pair's score is made of (independent of the weights)."""
+    va, vb = _vector(a_terms, idf), _vector(b_terms, idf)
+    shared = set(va) & set(vb)
+    norm = math.sqrt(sum(v * v for v in va.values())) * math.sqrt(sum(v * v for v in vb.values()))
+    opportunity, product = (a, b) if a.kind == "opportunity" else (b, a)
+    across = a.kind != b.kind
+    return {
+        "text": sum(va[t] * vb[t] for t in shared) / norm if norm else 0.0,
+        "shared": sorted(shared, key=lambda t: -va[t] * vb[t]),
+        "same_field": bool(a.field) and a.field == b.field,
+        "same_group": bool(a.field_group) and a.field_group == b.field_group,
+        "shared_tags": sorted(set(a.tags) & set(b.tags)),
+        "region": _region_signal(opportunity.region, product.region) if across else 0.0,
+        "maturity": MATURITY.get(product.maturity, 0.0) if across else 0.0,
+    }
+
+
+def combine(parts: dict, weights: Weights = WEIGHTS) -> float:
+    """Text similarity plus structured signals; nothing without enough shared text."""
+    if parts["text"] < weights.min_text:
+        return 0.0
+    return (parts["text"]
+            + weights.same_field * parts["same_field"]
+            + weights.same_group * parts["same_group"]
+            + weights.shared_tag * min(len(parts["shared_tags"]), 2) / 2
+            + weights.region * parts["region"]
+            + weights.maturity * parts["maturity"])
+
+
+def pair_score(a: Doc, a_terms, b: Doc, b_terms, idf: Idf,
+               weights: Weights = WEIGHTS) -> tuple[float, dict]:
+    """Symmetric score of two documents and what it rests on."""
+    parts = components(a, a_terms, b, b_terms, idf)
+    return combine(parts, weights), parts
+
+
+def band(score: float, weights: Weights = WEIGHTS) -> str | None:
+    if score >= weights.strong:
+        return "strong"
+    if score >= weights.medium:
+        return "medium"
+    if score >= weights.weak:
+        return "weak"
+    return None
+
+
+def _matched_fields(terms: dict[str, list[str]], shared: set[str]) -> list[str]:
+    return [FIELD_LABELS[name] for name in FIELD_WEIGHTS if shared & set(terms.get(name, []))]
+
+
+def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) -> dict:
+    """What a user is shown: shared terms, matched fields, signals, marked snippets."""
+    marked = set(basis["shared"])
+    # Show whole words: drop a term that is part of a longer shared one (网通 in 一网通办).
+    shown = [t.upper() if t.isascii() else t for t in basis["shared"]
+             if not any(t != o and t in o for o in marked)][:8]
+    return {
+        "terms": shown,
+        "fields": {a.key: _matched_fields(a_terms, marked), b.key: _matched_fields(b_terms, marked)},
+        "same_field": basis["same_field"],
+        "shared_tags": basis["shared_tags"],
+        "snippets": {
+            doc.key: {"title": mark(doc.title, marked, pipeline),
+                      "text": mark(f"{doc.summary} {doc.description}", marked, pipeline,
+                                   window=90)}
+            for doc in (a, b)},
+    }
+
+
+def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pipeline,
+         weights: Weights = WEIGHTS, with_evidence: bool = True) -> list[Match]:
+    """Score ``doc`` against candidate (Doc, terms) pairs; only banded matches, best first."""
+    matches = []
+    for other, other_terms in others:
+        score, basis = pair_score(doc, terms, other, other_terms, idf, weights)
+        level = band(score, weights)
+        if level is None:
+            continue
+        detail = evidence(doc, terms, other, other_terms, basis, pipeline) if with_evidence else {}
+        matches.append(Match(other.key, round(score, 4), level, detail))
+    return sorted(matches, key=lambda m: -m.score)
+
+
+def doc_from_stored(stored: dict) -> Doc:
+    """A Doc from stored index fields: enough for scoring, not for snippets."""
+    maturity = stored.get("f_maturity", "")
+    return Doc(key=stored["key"], kind=stored["kind"], title="",
+               field=stored.get("f_field", ""), field_group=stored.get("f_group", ""),
+               tags=[t for t in (stored.get("f_tag") or "").split(",") if t],
+               region=stored.get("f_region", ""),
+               maturity="" if maturity == "none" else maturity)
+
+
+def stored_candidates(stored: list[dict]) -> list[tuple[Doc, dict]]:
+    return [(doc_from_stored(s), _stored_terms(s)) for s in stored]

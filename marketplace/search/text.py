@@ -1,0 +1,181 @@
+"""The one text pipeline used for indexing and for querying.
+
+NFKC (full-width → half-width) → lower-case Latin → Traditional → Simplified (OpenCC t2s)
+→ pasted pinyin glosses like ``中(zhōng)`` removed → phone numbers removed → jieba with the
+domain dictionary → synonyms mapped to one canonical term → stop-words dropped.
+
+Every token keeps the character span it came from in the *original* text, so snippets and
+evidence can be highlighted without re-deriving positions.
+"""
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+
+import jieba
+import opencc
+
+# A pinyin gloss pasted after a Han character: 中(zhōng), 國（guó）.
+_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zA-Züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ]{1,8}[)）]")
+_PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[48]00-?\d{3}-?\d{4})(?!\d)")
+_WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_CONVERTER = opencc.OpenCC("t2s")
+_JIEBA_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LanguageData:
+    """Admin-editable language data (see seed/search/ and search.models.LanguageEntry)."""
+
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    stopwords: frozenset[str] = frozenset()
+    dictionary: tuple[tuple[str, int, str], ...] = ()
+
+    def as_json(self) -> dict:
+        return {"synonyms": [list(g) for g in self.synonyms],
+                "stopwords": sorted(self.stopwords),
+                "dictionary": [list(d) for d in self.dictionary]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "LanguageData":
+        return cls(synonyms=tuple(tuple(g) for g in data.get("synonyms", [])),
+                   stopwords=frozenset(data.get("stopwords", [])),
+                   dictionary=tuple((w, int(f), p) for w, f, p in data.get("dictionary", [])))
+
+
+@dataclass(frozen=True)
+class Span:
+    term: str      # canonical term as indexed
+    surface: str   # the text as written
+    start: int     # offsets in the original text
+    end: int
+
+
+def _fold(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).lower()
+
+
+def normalise_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalised text and, for each of its characters, the index it came from."""
+    text = _PINYIN.sub(lambda m: "\0" * len(m.group()), text or "")
+    text = _PHONE.sub(lambda m: " " * len(m.group()), text)
+    chars, origin = [], []
+    for index, char in enumerate(text):
+        if char == "\0":
+            continue
+        folded = _fold(char)
+        chars.append(folded)
+        origin.extend([index] * len(folded))
+    joined = "".join(chars)
+    converted = _CONVERTER.convert(joined)
+    if len(converted) != len(joined):  # phrase conversion changed length: go per character
+        converted = "".join(_CONVERTER.convert(c) if len(_CONVERTER.convert(c)) == 1 else c
+                            for c in joined)
+    return converted, origin
+
+
+def normalise(text: str) -> str:
+    return normalise_with_map(text)[0]
+
+
+_BASE: jieba.Tokenizer | None = None
+
+
+def _fresh_tokenizer() -> jieba.Tokenizer:
+    """A jieba tokenizer with the stock dictionary, copied from one loaded once per process
+    (loading takes ~0.5 s; copying the frequency table a few tens of milliseconds)."""
+    global _BASE
+    with _JIEBA_LOCK:
+        if _BASE is None:
+            _BASE = jieba.Tokenizer()
+            _BASE.initialize()
+        tokenizer = jieba.Tokenizer()
+        tokenizer.FREQ, tokenizer.total = dict(_BASE.FREQ), _BASE.total
+        tokenizer.initialized = True
+    return tokenizer
+
+
+@dataclass
+class Pipeline:
+    """Segmentation with a private jieba instance and the language data it was built from."""
+
+    language: LanguageData
+    _tokenizer: jieba.Tokenizer = field(init=False, repr=False)
+    _canonical: dict[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self._tokenizer = _fresh_tokenizer()
+        self._canonical = {}
+        words = [(normalise(w), freq, pos) for w, freq, pos in self.language.dictionary]
+        for group in self.language.synonyms:
+            terms = [normalise(t) for t in group if t.strip()]
+            for term in terms:
+                self._canonical[term] = terms[0]
+                words.append((term, 1000, "nz"))
+        with _JIEBA_LOCK:
+            for word, freq, pos in words:
+                if len(word) > 1:
+                    self._tokenizer.add_word(word, freq, pos)
+        self._stopwords = {self.canonical(normalise(w)) for w in self.language.stopwords}
+
+    def canonical(self, token: str) -> str:
+        return self._canonical.get(token, token)
+
+    def spans(self, text: str, for_search: bool = True) -> list[Span]:
+        """Tokens with their original-text spans. ``for_search`` adds the shorter words
+        inside long ones (智慧停车 → 智慧, 停车, 智慧停车) so that two-character queries find
+        longer compounds; queries use the accurate cut."""
+        normalised, origin = normalise_with_map(text)
+        cut = self._tokenizer.tokenize(normalised, mode="search" if for_search else "default",
+                                       HMM=True)
+        result = []
+        for word, start, end in cut:
+            if not _WORD.search(word) or (len(word) == 1 and not word.isascii()):
+                continue  # punctuation, spaces, single Han characters (的, 和, 与 …)
+            term = self.canonical(word)
+            if term in self._stopwords or word in self._stopwords:
+                continue
+            first, last = origin[start], origin[end - 1] + 1
+            result.append(Span(term, text[first:last], first, last))
+        return result
+
+    def terms(self, text: str, for_search: bool = True) -> list[str]:
+        return [span.term for span in self.spans(text, for_search)]
+
+
+def read_language_files(directory) -> LanguageData:
+    """Parse seed/search/{synonyms,stopwords,dictionary}.txt (``#`` comments)."""
+    def lines(name):
+        path = directory / name
+        if not path.exists():
+            return []
+        return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
+                if ln.strip() and not ln.lstrip().startswith("#")]
+
+    return parse_language(synonyms="\n".join(lines("synonyms.txt")),
+                          stopwords="\n".join(lines("stopwords.txt")),
+                          dictionary="\n".join(lines("dictionary.txt")))
+
+
+def parse_synonym_line(line: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in re.split(r"[,，]", line.split("#")[0]) if t.strip())
+
+
+def parse_dictionary_line(line: str) -> tuple[str, int, str]:
+    parts = line.split("#")[0].split()
+    word = parts[0]
+    freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1000
+    pos = parts[2] if len(parts) > 2 else "nz"
+    return word, freq, pos
+
+
+def parse_language(synonyms: str = "", stopwords: str = "", dictionary: str = "") -> LanguageData:
+    def content(text):
+        return [ln.strip() for ln in text.splitlines()
+                if ln.strip() and not ln.lstrip().startswith("#")]
+
+    return LanguageData(
+        synonyms=tuple(g for g in (parse_synonym_line(ln) for ln in content(synonyms))
+                       if len(g) > 1),
+        stopwords=frozenset(ln.split("#")[0].strip() for ln in content(stopwords)),
+        dictionary=tuple(parse_dictionary_line(ln) for ln in content(dictionary)))

@@ -1,0 +1,77 @@
+"""Writing list files: .xlsx, .csv (UTF-8 with BOM, which Excel and WPS open correctly)
+and .jsonl, with the Chinese headers of ``columns``.
+
+Text a spreadsheet would run as a formula (= + - @ tab CR) is neutralised in .xlsx and
+.csv with ``releases.exports.neutralise``; the readers undo it. .jsonl keeps values as
+they are (no spreadsheet opens it) and writes budgets as numbers.
+"""
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from marketplace.transfer.columns import Column, format_of
+from marketplace.releases.exports import neutralise
+
+COLUMN_WIDTH = {"title": 34, "organization": 28, "region": 24, "tags": 24, "summary": 40,
+                "description": 50, "scenarios": 40, "cases": 40, "release": 30}
+
+
+def write(path: Path, columns: list[Column], rows: list[dict], sheet_title: str) -> None:
+    """Write ``rows`` (column key → value) to ``path``; the format is its extension."""
+    path = Path(path)
+    writer = {".xlsx": _xlsx, ".csv": _csv, ".jsonl": _jsonl}[format_of(path)]
+    writer(path, columns, rows, sheet_title)
+
+
+def _spreadsheet_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return value
+    return neutralise(str(value))
+
+
+def _xlsx_value(value):
+    value = _spreadsheet_value(value)
+    if isinstance(value, Decimal):
+        return float(value)  # a number Excel can sum; 2 decimals survive a float
+    return ILLEGAL_CHARACTERS_RE.sub("", value) or None
+
+
+def _xlsx(path: Path, columns, rows, sheet_title: str) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title
+    sheet.append([column.header for column in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_xlsx_value(row.get(column.key)) for column in columns])
+    for cell, column in zip(sheet[1], columns):
+        sheet.column_dimensions[cell.column_letter].width = COLUMN_WIDTH.get(column.key, 14)
+    sheet.freeze_panes = "A2"
+    workbook.save(path)
+
+
+def _csv(path: Path, columns, rows, _sheet_title: str) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([column.header for column in columns])
+        for row in rows:
+            writer.writerow([_spreadsheet_value(row.get(column.key)) for column in columns])
+
+
+def _json_value(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _jsonl(path: Path, columns, rows, _sheet_title: str) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as file:
+        for row in rows:
+            record = {column.header: _json_value(row.get(column.key)) for column in columns}
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")

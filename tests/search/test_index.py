@@ -1,0 +1,135 @@
+"""The index as a projection: outbox, drain, failures, repair."""
+import shutil
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.search import drain as drain_module
+from marketplace.search.drain import check, drain
+from marketplace.search.models import IndexTask
+from marketplace.search.queries import SearchParams, safe_search, search
+
+
+def pending():
+    return db.session.scalar(sa.select(sa.func.count(IndexTask.id)).where(
+        IndexTask.kind.in_(["opportunity", "product", "rebuild"])))
+
+
+def keys(page):
+    return {f"{h.item.kind}:{h.item.id}" for h in page.hits}
+
+
+def test_every_listing_change_writes_an_index_task_in_the_same_transaction(ctx, make, index):
+    before = pending()
+    item = make.opportunity(make.org(kind="department"))
+    assert pending() > before
+    tasks = db.session.scalars(sa.select(IndexTask).where(
+        IndexTask.kind == "opportunity", IndexTask.object_id == item.id)).all()
+    assert tasks
+
+
+def test_a_rolled_back_change_leaves_no_task(ctx, make, index):
+    item = make.opportunity(make.org(kind="department"))
+    sync_count = pending()
+    item.title = "回滚的修改"
+    db.session.flush()
+    assert pending() == sync_count + 1
+    db.session.rollback()
+    assert pending() == sync_count
+
+
+def test_only_published_items_are_searchable(ctx, make, index, sync):
+    department = make.org(kind="department")
+    published = make.opportunity(department, status="published", title="智慧停车公开项目")
+    make.opportunity(department, status="approved", title="草稿独有词汇XYZZY停车")
+    sync()
+    page = search(index, SearchParams(q="停车"))
+    assert keys(page) == {f"opportunity:{published.id}"}
+    assert search(index, SearchParams(q="XYZZY")).total == 0
+    assert check(index) == {"missing": [], "orphaned": [], "no_index": []}
+
+
+def test_phone_numbers_never_enter_the_index(ctx, make, index, sync):
+    item = make.opportunity(make.org(kind="department"), status="published",
+                            contact_phone="13912345678",
+                            description="请致电 13987654321 或 0791-83881234 咨询停车项目。")
+    sync()
+    ix, _ = index.open()
+    with ix.searcher() as searcher:
+        stored = " ".join(str(v) for f in searcher.all_stored_fields() for v in f.values())
+        lexicon = {t.decode() if isinstance(t, bytes) else t for t in searcher.lexicon("all")}
+    for digits in ("13912345678", "13987654321", "83881234"):
+        assert digits not in stored and digits not in lexicon
+    assert search(index, SearchParams(q="13987654321")).total == 0
+    assert item.id
+
+
+def test_closing_removes_the_item_from_the_index(ctx, make, index, sync):
+    department = make.org(kind="department")
+    item = make.opportunity(department, status="published", title="即将关闭的停车需求")
+    sync()
+    assert search(index, SearchParams(q="停车")).total == 1
+    from marketplace.listings import services as workflow
+    workflow.close(department.users[0], item, "已签约")
+    db.session.commit()
+    sync()
+    assert search(index, SearchParams(q="停车")).total == 0
+
+
+def test_a_locked_index_keeps_tasks_pending(ctx, make, index, sync):
+    sync()  # create the index
+    make.opportunity(make.org(kind="department"), status="published")
+    ix, _ = index.open()
+    holder = ix.writer()
+    try:
+        result = drain(index, timeout=0.1)
+        assert result.locked and pending() > 0
+    finally:
+        holder.cancel()
+    sync()
+    assert pending() == 0 and search(index, SearchParams(q="停车")).total == 1
+
+
+def test_a_drain_killed_midway_loses_nothing(ctx, make, index, sync, monkeypatch):
+    sync()
+    make.opportunity(make.org(kind="department"), status="published")
+    waiting = pending()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("drain killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(drain_module, "document_fields", crash)
+        with pytest.raises(KeyboardInterrupt):
+            sync()
+    assert pending() == waiting
+    sync()
+    assert pending() == 0 and search(index, SearchParams(q="停车")).total == 1
+
+
+def test_deleted_index_is_reported_and_rebuilt(ctx, make, index, sync, app):
+    item = make.product(make.org(), status="published")
+    sync()
+    shutil.rmtree(index.root)
+    drift = check(index)
+    assert drift["no_index"] and f"product:{item.id}" in drift["missing"]
+    # The page never errors: it falls back to the database.
+    page = safe_search(index, SearchParams(q="停车"))
+    assert page.degraded and page.total == 1
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["search", "check"]).exit_code == 1
+    result = runner.invoke(args=["search", "rebuild", "--processes", "1"])
+    assert result.exit_code == 0, result.output
+    assert check(index) == {"missing": [], "orphaned": [], "no_index": []}
+    assert "一致" in runner.invoke(args=["search", "check"]).output
+
+
+def test_search_page_survives_a_broken_index(client, make, index, sync):
+    make.product(make.org(), status="published")
+    sync()
+    for path in index.root.glob("g*/*.seg"):
+        path.write_bytes(b"garbage")
+    response = client.get("/search?q=停车")
+    assert response.status_code == 200
+    assert "全文检索暂时不可用" in response.get_data(as_text=True)

@@ -1,0 +1,112 @@
+"""Keyword search: Chinese, abbreviations, Traditional input, facets, sorting, no results."""
+import pytest
+
+from marketplace.search import services
+from marketplace.search.queries import SearchParams, search
+from marketplace.taxonomy.queries import field_by_name, tag_by_name
+
+
+@pytest.fixture
+def listings(ctx, make, sync):
+    department, enterprise = make.org(kind="department"), make.org()
+    wuhan = make.org(kind="department", region="420102")
+    items = {
+        "parking": make.opportunity(department, status="published",
+                                    title="老城区智慧停车诱导系统", summary="缓解停车难。"),
+        "vr": make.opportunity(department, status="published", title="虚拟现实实训基地建设",
+                               summary="建设VR实训室，用于职业教育。",
+                               field_id=str(field_by_name("教育就业").id),
+                               tag_ids=[str(tag_by_name("VR+培训").id)]),
+        "bim": make.product(enterprise, status="published", title="BIM+GIS城市信息模型平台",
+                            summary="三维城市底座。", field_id=str(field_by_name("新型智慧城市").id),
+                            tag_ids=[str(tag_by_name("BIM+GIS").id)]),
+        "elderly": make.opportunity(wuhan, status="published", region_code="420102",
+                                    title="社区居家养老服务信息平台", summary="为老年人提供上门服务。",
+                                    field_id=str(field_by_name("社会保障").id),
+                                    tag_ids=[str(tag_by_name("智慧养老").id)]),
+        "grid": make.opportunity(department, status="published", title="一网统管城市运行中心",
+                                 summary="整合城管、应急数据。",
+                                 field_id=str(field_by_name("新型智慧城市").id),
+                                 tag_ids=[str(tag_by_name("一网统管").id)]),
+    }
+    sync()
+    return items
+
+
+def found(index, **params):
+    return [h.item for h in search(index, SearchParams(**params)).hits]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("停车", "parking"),            # two characters inside 智慧停车
+    ("养老", "elderly"),
+    ("城管", "grid"),
+    ("一网统管", "grid"),
+    ("VR 实训", "vr"),              # mixed, and VR ↔ 虚拟现实
+    ("虛擬現實", "vr"),             # Traditional input
+    ("BIM+GIS", "bim"),
+    ("ｂｉｍ", "bim"),              # full-width Latin
+])
+def test_queries_find_their_listing(index, listings, query, expected):
+    assert listings[expected] in found(index, q=query)
+
+
+def test_matched_terms_are_highlighted(index, listings):
+    hit = search(index, SearchParams(q="虛擬現實")).hits[0]
+    assert ("虚拟现实", True) in [tuple(s) for s in hit.title]
+
+
+def test_facets_count_and_filter(index, listings):
+    page = search(index, SearchParams(q="城市"))
+    assert dict(page.facets["kind"]) == {"opportunity": 1, "product": 1}
+    assert found(index, q="城市", kind="product") == [listings["bim"]]
+    assert found(index, q="养老", region="420000") == [listings["elderly"]]
+    assert found(index, q="养老", region="360000") == []
+    assert found(index, q="城市", field="数字治理") != []          # a field group
+    assert found(index, q="实训", tag="VR+培训") == [listings["vr"]]
+
+
+def test_sorting_and_paging(index, listings):
+    page = search(index, SearchParams(q="城市", sort="newest"), per_page=1)
+    assert page.total == 2 and page.pages == 2 and len(page.hits) == 1
+
+
+def test_stop_words_alone_and_nothing_found(index, listings):
+    assert search(index, SearchParams(q="平台 系统")).empty_query
+    none = search(index, SearchParams(q="量子通信"))
+    assert none.total == 0
+
+
+def test_nothing_found_suggests_taxonomy_terms(index, listings):
+    page = search(index, SearchParams(q="智慧停"))
+    assert "智慧停车" in page.suggestions or page.total
+
+
+def test_partial_results_when_no_item_has_every_term(index, listings):
+    page = search(index, SearchParams(q="诱导 老年人"))
+    assert page.partial and page.total == 2
+
+
+def test_search_page_renders(client, listings):
+    html = client.get("/search?q=停车").get_data(as_text=True)
+    assert "<mark>停车</mark>" in html and "老城区智慧" in html
+    assert client.get("/search?q=" + "长" * 500).status_code == 200
+    assert client.get("/search?page=abc&sort=evil&kind=<x>&q=停车").status_code == 200
+
+
+def test_language_changes_take_effect_after_reindex(index, listings, make, sync):
+    admin = make.admin()
+    assert found(index, q="车位") == []
+    services.replace_language(admin, "synonym", "停车,车位\nvr,虚拟现实")
+    assert found(index, q="车位") == []          # not before the reindex
+    services.request_reindex(admin)
+    sync()
+    assert listings["parking"] in found(index, q="车位")
+
+
+def test_language_lines_are_validated(ctx, make):
+    admin = make.admin()
+    with pytest.raises(services.ValidationError, match="第 2 行"):
+        services.replace_language(admin, "synonym", "vr,虚拟现实\n孤单")
+    with pytest.raises(services.ValidationError, match="词频为数字"):
+        services.replace_language(admin, "dictionary", "红谷滩区 很多 ns")

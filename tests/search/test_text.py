@@ -1,0 +1,42 @@
+from marketplace.search.text import Pipeline, normalise, parse_language
+
+
+def pipeline(**language):
+    return Pipeline(parse_language(**language))
+
+
+def test_normalisation_full_width_case_traditional_and_pinyin():
+    assert normalise("ＶＲ實訓") == "vr实训"
+    assert normalise("中(zhōng)共江(jiāng)西") == "中共江西"
+    assert normalise("聯繫電話13812345678") == "联系电话" + " " * 11
+
+
+def test_synonyms_map_to_one_term_and_keep_the_original_span():
+    p = pipeline(synonyms="vr,虚拟现实\nai,人工智能")
+    spans = p.spans("虛擬現實教學")
+    vr = next(s for s in spans if s.term == "vr")
+    assert vr.surface == "虛擬現實" and (vr.start, vr.end) == (0, 4)
+    assert "ai" in p.terms("人工智能质检") and "ai" in p.terms("AI质检")
+
+
+def test_stopwords_and_single_characters_are_dropped():
+    p = pipeline(stopwords="平台\n系统")
+    assert p.terms("停车平台和系统") == ["停车"]
+
+
+def test_search_mode_adds_short_words_inside_compounds():
+    p = pipeline(dictionary="智慧停车 1000 nz")
+    assert p.terms("智慧停车", for_search=False) == ["智慧停车"]
+    assert {"智慧", "停车", "智慧停车"} <= set(p.terms("智慧停车"))
+
+
+def test_domain_dictionary_keeps_place_names_whole():
+    plain, tuned = pipeline(), pipeline(dictionary="红谷滩区 1000 ns\n一网统管 1000 nz")
+    assert "红谷滩区" not in plain.terms("红谷滩区一网统管", for_search=False)
+    assert tuned.terms("红谷滩区一网统管", for_search=False) == ["红谷滩区", "一网统管"]
+
+
+def test_mixed_latin_and_chinese():
+    p = pipeline()
+    assert p.terms("BIM+GIS数字孪生", for_search=False)[:2] == ["bim", "gis"]
+    assert "5g" in p.terms("5G+AR远程运维")

@@ -1,7 +1,7 @@
 """Wiring of blueprints and template helpers (filters, globals) into the app."""
 from datetime import date, datetime, timezone
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
@@ -42,6 +42,20 @@ def phone_for_viewer(phone: str) -> str:
     return phone if can_see_contact(current_user) else mask_phone(phone)
 
 
+def look_alikes_for(item) -> list:
+    """Possible duplicates shown to the owner before publication; an index failure only
+    hides the hint."""
+    from marketplace.matching.queries import look_alikes
+    from marketplace.search.engine import MatchEngine
+    from marketplace.search.runtime import search_index
+
+    try:
+        return look_alikes(MatchEngine(search_index()), item)
+    except Exception:  # noqa: BLE001
+        current_app.logger.exception("look-alike search failed")
+        return []
+
+
 def page_url(page: int) -> str:
     args = request.args.to_dict()
     args["page"] = page
@@ -56,6 +70,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         recommendations_for=matching.for_item,
         organization_recommendations=matching.for_organization,
+        look_alikes_for=look_alikes_for,
         can=lambda permission, obj=None, kind=None: authz.can(
             current_user, permission, obj, kind=kind),
         phone_for_viewer=phone_for_viewer,

@@ -124,3 +124,13 @@ def test_match_export_writes_ranked_refs(app, make, index, sync, tmp_path):
     assert first["evidence"] and isinstance(first["score"], float)
     reverse = app.test_cli_runner().invoke(args=["match", "export", "--products"])
     assert json.loads(reverse.output)[answer.public_number][0]["ref"] == need.public_number
+
+
+def test_owner_sees_look_alikes_before_publication(client, make, index, sync, login_as):
+    first, _ = parking_pair(make)
+    sync()
+    department = make.org(kind="department", region="420102")
+    twin = make.opportunity(department, region_code="420102")
+    login_as(department.users[0])
+    html = client.get(f"/opportunities/{twin.id}").get_data(as_text=True)
+    assert "已有相似的机会清单" in html and first.public_number in html

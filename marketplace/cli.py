@@ -11,6 +11,7 @@ from marketplace.transfer.cli import lists
 
 def register_cli(app: Flask) -> None:
     from marketplace.matching.cli import match_cli
+    from marketplace.notifications.cli import notify_cli
     from marketplace.search.cli import search_cli
 
     app.cli.add_command(create_admin)
@@ -18,6 +19,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(match_cli)
     app.cli.add_command(lists)
+    app.cli.add_command(notify_cli)
 
 
 @click.command("create-admin")

@@ -3,7 +3,11 @@ from marketplace.accounts.models import Organization, User  # noqa: F401
 from marketplace.audit import AuditLog  # noqa: F401
 from marketplace.demonstrations.models import DemonstrationTarget, Indicator  # noqa: F401
 from marketplace.listings.models import Revision  # noqa: F401
-from marketplace.matching.models import Recommendation  # noqa: F401
+from marketplace.matching.models import Match, MatchStageChange, Recommendation  # noqa: F401
+from marketplace.notifications.models import (  # noqa: F401
+    EmailMessage, EmailPreference, Notification, ReminderLog, Subscription)
+from marketplace.proposals.models import (  # noqa: F401
+    Attachment, ConsortiumMember, Proposal, Question)
 from marketplace.search import outbox  # noqa: F401  (the listener that feeds the index)
 from marketplace.search.models import IndexTask, LanguageEntry  # noqa: F401
 from marketplace.opportunities.models import Opportunity  # noqa: F401

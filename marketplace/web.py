@@ -13,12 +13,16 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts
     from marketplace.admin.views import bp as admin
     from marketplace.home.views import bp as home
+    from marketplace.notifications.views import bp as notifications
     from marketplace.opportunities.views import bp as opportunities
     from marketplace.products.views import bp as products
     from marketplace.releases.views import bp as releases
+    from marketplace.matching.views import bp as matching
+    from marketplace.proposals.views import bp as proposals
     from marketplace.search.views import bp as search
 
-    for blueprint in (home, accounts, opportunities, products, releases, search, admin):
+    for blueprint in (home, accounts, opportunities, products, releases, search, proposals,
+                      matching, notifications, admin):
         app.register_blueprint(blueprint)
 
 
@@ -65,15 +69,26 @@ def page_url(page: int) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cn_date"] = _date
     app.jinja_env.filters["wan"] = format_wan
+    app.jinja_env.filters["zip"] = zip
     from marketplace.matching import queries as matching
+    from marketplace.notifications import queries as notification_queries
+    from marketplace.proposals import queries as proposal_queries
+    from marketplace.proposals import services as proposal_services
 
     app.jinja_env.globals.update(
         recommendations_for=matching.for_item,
         organization_recommendations=matching.for_organization,
         look_alikes_for=look_alikes_for,
+        recommendation_between=matching.between,
+        questions_for=lambda item: proposal_queries.questions_for(item, current_user),
+        own_proposal=lambda item: proposal_queries.own_proposal(
+            item, getattr(current_user, "organization_id", None)),
+        proposal_count=proposal_queries.count_submitted,
+        proposal_open=proposal_services.is_open,
         can=lambda permission, obj=None, kind=None: authz.can(
             current_user, permission, obj, kind=kind),
         phone_for_viewer=phone_for_viewer,
         can_see_contact=lambda: can_see_contact(current_user),
         page_url=page_url,
+        unread_count=lambda: notification_queries.unread_count(current_user),
     )

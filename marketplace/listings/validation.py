@@ -3,6 +3,8 @@
 Checks run through an ``errors.Collector`` so that a form reports every problem at once;
 each check returns the value it vouches for or raises ValidationError(field=…) in Chinese.
 """
+from decimal import Decimal, InvalidOperation
+
 import sqlalchemy as sa
 
 from marketplace.errors import Collector, ValidationError
@@ -12,6 +14,7 @@ from marketplace.taxonomy.queries import get_region
 from marketplace.text import normalise_phone, phone_problem
 
 MAX_TAGS = 8
+AMOUNT_MAX_WAN = Decimal("10000000")
 
 
 def text(data: dict, name: str, label: str, max_len: int, required: bool = True) -> str:
@@ -85,3 +88,18 @@ def clean_common(checks: Collector, data: dict, *, title_label: str) -> None:
     checks.run("region_code", _region_code, data.get("region_code"))
     checks.run("contact_name", text, data, "contact_name", "联系人", 50)
     checks.run("contact_phone", _phone, data.get("contact_phone"))
+
+
+def wan_amount(raw, field: str = "budget_wan", label: str = "预算") -> Decimal | None:
+    """An optional amount in 万元 (empty = negotiable), two decimals."""
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        raise ValidationError(f"{label}请填写数字（单位：万元）。", field=field) from None
+    if not value.is_finite() or value < 0:
+        raise ValidationError(f"{label}不能为负数。", field=field)
+    if value >= AMOUNT_MAX_WAN:
+        raise ValidationError(f"{label}金额过大，请以万元为单位填写。", field=field)
+    return value.quantize(Decimal("0.01"))

@@ -1,5 +1,7 @@
-"""Stored recommendations: computed when a listing is indexed, read by pages."""
-from datetime import datetime
+"""Stored recommendations (computed when a listing is indexed, read by pages) and the
+pairings (matches) tracked through the funnel 推荐 → 已对接 → 洽谈中 → 已签约 → 已落地."""
+from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,3 +41,81 @@ class Recommendation(db.Model):
     @property
     def band_label(self) -> str:
         return BANDS[self.band]
+
+
+MATCH_STAGES = {
+    "recommended": "推荐", "contacted": "已对接", "negotiating": "洽谈中",
+    "signed": "已签约", "delivered": "已落地", "terminated": "终止",
+}
+MATCH_TRANSITIONS = {
+    "recommended": {"contacted", "terminated"},
+    "contacted": {"negotiating", "terminated"},
+    "negotiating": {"signed", "terminated"},
+    "signed": {"delivered", "terminated"},
+    "delivered": set(),
+    "terminated": set(),
+}
+FUNNEL = ("recommended", "contacted", "negotiating", "signed", "delivered")
+MATCH_ORIGINS = {"suggestion": "系统推荐", "proposal": "揭榜方案", "event": "对接活动",
+                 "manual": "管理员录入"}
+
+
+class Match(db.Model):
+    """A pairing of an opportunity with a supplier, tracked 对接 → 签约 → 落地."""
+
+    __tablename__ = "matches"
+    __table_args__ = (sa.UniqueConstraint("opportunity_id", "supplier_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunities.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id"))
+    proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposals.id"))
+    origin: Mapped[str] = mapped_column(sa.String(20))
+    stage: Mapped[str] = mapped_column(sa.String(20), index=True)
+    contract_date: Mapped[date | None]
+    contract_amount_wan: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    delivery_note: Mapped[str] = mapped_column(sa.Text, default="")
+    termination_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    opportunity = relationship("Opportunity")
+    supplier = relationship("Organization")
+    product = relationship("Product")
+    proposal = relationship("Proposal")
+    changes = relationship("MatchStageChange", order_by="MatchStageChange.id",
+                           cascade="all, delete-orphan")
+
+    audit_type = "match"
+
+    @property
+    def stage_label(self) -> str:
+        return MATCH_STAGES[self.stage]
+
+    @property
+    def origin_label(self) -> str:
+        return MATCH_ORIGINS[self.origin]
+
+    @property
+    def owner_organization_ids(self) -> set[int]:
+        """Both sides may advance it."""
+        return {self.opportunity.organization_id, self.supplier_id}
+
+
+class MatchStageChange(db.Model):
+    """One dated step of a pairing (the funnel's history)."""
+
+    __tablename__ = "match_stage_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(sa.ForeignKey("matches.id", ondelete="CASCADE"),
+                                          index=True)
+    from_stage: Mapped[str] = mapped_column(sa.String(20), default="")
+    to_stage: Mapped[str] = mapped_column(sa.String(20))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    actor = relationship("User")

@@ -57,3 +57,19 @@ def look_alikes(engine: MatchEngine, item, limit: int = 5) -> list[tuple[object,
             score, level, detail = engine.explain(doc, doc_from_listing(other))
             result.append((other, score, level, detail))
     return result
+
+
+def between(opportunity, product) -> Recommendation | None:
+    """The stored evidence for one pair, if the engine found one (for proposal review)."""
+    return db.session.scalar(sa.select(Recommendation).where(
+        Recommendation.opportunity_id == opportunity.id,
+        Recommendation.product_id == product.id))
+
+
+def matches_for_organization(organization_id: int):
+    from marketplace.matching.models import Match
+    return db.session.scalars(
+        sa.select(Match).join(Opportunity).where(sa.or_(
+            Match.supplier_id == organization_id,
+            Opportunity.organization_id == organization_id))
+        .order_by(Match.stage_changed_at.desc())).all()

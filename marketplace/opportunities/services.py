@@ -1,28 +1,12 @@
 """Changes to opportunities: the shared listing workflow plus the fields only they have."""
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from marketplace.errors import ValidationError
 from marketplace.listings import services as workflow
-from marketplace.listings.validation import choice, text
+from marketplace.listings.validation import choice, text, wan_amount
 from marketplace.opportunities.models import Opportunity
 
 COOPERATION_MODES = ("采购服务", "联合研发", "揭榜挂帅", "试点应用", "合作共建", "其他")
-BUDGET_MAX_WAN = Decimal("10000000")
-
-
-def _budget(raw) -> Decimal | None:
-    if raw in (None, ""):
-        return None
-    try:
-        value = Decimal(str(raw).strip().replace(",", ""))
-    except InvalidOperation:
-        raise ValidationError("预算请填写数字（单位：万元）。", field="budget_wan") from None
-    if not value.is_finite() or value < 0:
-        raise ValidationError("预算不能为负数。", field="budget_wan")
-    if value >= BUDGET_MAX_WAN:
-        raise ValidationError("预算金额过大，请以万元为单位填写。", field="budget_wan")
-    return value.quantize(Decimal("0.01"))
 
 
 def _deadline(raw) -> date | None:
@@ -41,7 +25,7 @@ def _deadline(raw) -> date | None:
 
 
 def clean_specific(checks, data: dict) -> None:
-    checks.run("budget_wan", _budget, data.get("budget_wan"))
+    checks.run("budget_wan", wan_amount, data.get("budget_wan"))
     checks.run("deadline", _deadline, data.get("deadline"))
     checks.run("timeline", text, data, "timeline", "预期周期", 200, False)
     checks.run("cooperation_mode", choice, data, "cooperation_mode", "合作方式",

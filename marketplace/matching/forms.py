@@ -1,0 +1,24 @@
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+
+
+class AdvanceForm(FlaskForm):
+    contract_date = StringField("签约日期", render_kw={"type": "date"})
+    contract_amount_wan = StringField("合同金额（万元）", render_kw={"inputmode": "decimal"})
+    delivery_note = TextAreaField("落地情况说明", render_kw={"rows": 3, "maxlength": 2000})
+    termination_reason = TextAreaField("终止原因", render_kw={"rows": 2, "maxlength": 500})
+
+
+class ManualMatchForm(FlaskForm):
+    opportunity = StringField("机会编号", render_kw={"placeholder": "如 JH-2026-01-003"})
+    supplier = StringField("供给方单位全称")
+    product = StringField("产品编号（可选）", render_kw={"placeholder": "如 CP-2026-01-012"})
+
+
+class FunnelFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    region = StringField("地区")
+    start = StringField("起始日期", render_kw={"type": "date"})
+    end = StringField("截止日期", render_kw={"type": "date"})

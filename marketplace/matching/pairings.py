@@ -1,0 +1,155 @@
+"""Pairings (matches) through the funnel 推荐 → 已对接 → 洽谈中 → 已签约 → 已落地 / 终止.
+
+A pairing starts from a system suggestion (either side), a selected proposal, an event
+meeting (later) or an admin's manual entry; one per opportunity and supplier. Every stage
+change is dated (MatchStageChange), audited, and told to the other side.
+"""
+from datetime import date
+
+import sqlalchemy as sa
+
+from marketplace import audit
+from marketplace.authz import can, require
+from marketplace.db import utcnow
+from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
+from marketplace.extensions import db
+from marketplace.listings.validation import text, wan_amount
+from marketplace.matching.models import (
+    MATCH_STAGES, MATCH_TRANSITIONS, Match, MatchStageChange, Recommendation)
+from marketplace.notifications.services import notify, organization_users
+from marketplace.proposals import services as proposals
+
+AUDITED = ("stage", "contract_date", "contract_amount_wan", "delivery_note",
+           "termination_reason", "proposal_id", "product_id")
+
+
+def _existing(opportunity_id: int, supplier_id: int) -> Match | None:
+    return db.session.scalar(sa.select(Match).where(Match.opportunity_id == opportunity_id,
+                                                    Match.supplier_id == supplier_id))
+
+
+def _record(actor, match: Match, before_stage: str, note: str = "") -> None:
+    match.stage_changed_at = utcnow()
+    match.changes.append(MatchStageChange(from_stage=before_stage, to_stage=match.stage,
+                                          actor_id=getattr(actor, "id", None), note=note[:500]))
+    db.session.flush()
+
+
+def _tell_the_other_side(actor, match: Match) -> None:
+    sides = [match.opportunity.organization, match.supplier]
+    users = [u for org in sides if org.id != getattr(actor, "organization_id", None)
+             for u in organization_users(org)]
+    notify("match_stage_changed", users, link=f"/matches/{match.id}", match=match)
+
+
+def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
+           proposal=None) -> Match:
+    match = _existing(opportunity.id, supplier.id)
+    if match is not None:
+        if match.stage == "terminated":
+            raise IllegalTransition("双方的对接已终止，如需重新对接请联系平台管理员。")
+        before = audit.snapshot(match, AUDITED)
+        match.product_id = match.product_id or getattr(product, "id", None)
+        match.proposal_id = match.proposal_id or getattr(proposal, "id", None)
+        if match.stage == "recommended" and stage == "contacted":
+            match.stage = "contacted"
+            _record(actor, match, "recommended", "揭榜方案选定")
+        db.session.flush()
+        audit.record(actor, "match.update", match, before=before,
+                     after=audit.snapshot(match, AUDITED), summary=opportunity.title)
+        return match
+    match = Match(opportunity=opportunity, supplier=supplier, origin=origin, stage=stage,
+                  product_id=getattr(product, "id", None),
+                  proposal_id=getattr(proposal, "id", None),
+                  created_by_id=getattr(actor, "id", None))
+    db.session.add(match)
+    _record(actor, match, "")
+    audit.record(actor, "match.start", match, after=audit.snapshot(match, AUDITED),
+                 summary=f"{opportunity.title} ↔ {supplier.name}")
+    _tell_the_other_side(actor, match)
+    return match
+
+
+def start_from_recommendation(actor, recommendation: Recommendation) -> Match:
+    """Either side turns a system suggestion into a pairing (stage 推荐)."""
+    opportunity, product = recommendation.opportunity, recommendation.product
+    if not (can(actor, "match.create", opportunity) or can(actor, "match.create", product)):
+        raise PermissionDenied()
+    if opportunity.status != "published" or product.status != "published":
+        raise IllegalTransition("机会或产品已不在发布状态，不能发起对接。")
+    return _start(actor, opportunity, product.organization, "suggestion", "recommended",
+                  product=product)
+
+
+def select_proposal(actor, proposal, reason: str = "") -> Match:
+    """The department selects a proposal: it becomes 已选定 and its pairing 已对接."""
+    proposals.decide(actor, proposal, "select", reason)
+    return _start(actor, proposal.opportunity, proposal.organization, "proposal", "contacted",
+                  proposal=proposal)
+
+
+def start_manual(actor, opportunity, supplier, product=None) -> Match:
+    """A platform admin records a pairing made elsewhere (e.g. at a 供需对接会)."""
+    require(actor, "match.manual")
+    if supplier.kind == "department" or not supplier.is_verified:
+        raise ValidationError("供给方应为已认证的企业或科研院所/服务机构。", field="supplier")
+    if product is not None and product.organization_id != supplier.id:
+        raise ValidationError("所选产品不属于该单位。", field="product_id")
+    if opportunity.status not in ("published", "closed"):
+        raise ValidationError("请选择已发布的机会。", field="opportunity")
+    return _start(actor, opportunity, supplier, "manual", "contacted", product=product)
+
+
+def _contract_date(raw) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        value = date.fromisoformat((raw or "").strip())
+    except ValueError:
+        raise ValidationError("请填写签约日期，格式如 2026-12-31。", field="contract_date") from None
+    if value > date.today():
+        raise ValidationError("签约日期不能晚于今天。", field="contract_date")
+    return value
+
+
+def _required_amount(raw):
+    value = wan_amount(raw, "contract_amount_wan", "合同金额")
+    if value is None:
+        raise ValidationError("请填写合同金额（万元）。", field="contract_amount_wan")
+    return value
+
+
+def _stage_values(target: str, data: dict) -> dict:
+    checks = Collector()
+    if target == "signed":
+        checks.run("contract_date", _contract_date, data.get("contract_date"))
+        checks.run("contract_amount_wan", _required_amount, data.get("contract_amount_wan"))
+    elif target == "delivered":
+        checks.run("delivery_note", text, data, "delivery_note", "落地情况说明", 2000)
+    elif target == "terminated":
+        checks.run("termination_reason", text, data, "termination_reason", "终止原因", 500)
+    return checks.result()
+
+
+def advance(actor, match: Match, target: str, data: dict | None = None) -> None:
+    """Move a pairing one stage on (or terminate it). 已签约 needs the contract date and
+    amount, 已落地 a short evidence note, 终止 a reason. Either side or an admin."""
+    require(actor, "match.advance", match)
+    if target not in MATCH_STAGES or target not in MATCH_TRANSITIONS[match.stage]:
+        raise IllegalTransition(f"对接当前阶段为“{match.stage_label}”，"
+                                f"不能变为“{MATCH_STAGES.get(target, target)}”。")
+    values = _stage_values(target, data or {})
+    before = audit.snapshot(match, AUDITED)
+    previous = match.stage
+    match.stage = target
+    for key, value in values.items():
+        setattr(match, key, value)
+    _record(actor, match, previous, values.get("delivery_note") or values.get(
+        "termination_reason") or "")
+    audit.record(actor, f"match.{target}", match, before=before,
+                 after=audit.snapshot(match, AUDITED), summary=match.opportunity.title)
+    _tell_the_other_side(actor, match)
+
+
+def can_view(user, match: Match) -> bool:
+    return can(user, "match.advance", match)

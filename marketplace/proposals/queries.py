@@ -1,0 +1,52 @@
+"""Reads of questions and proposals, respecting who may see what."""
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from marketplace.extensions import db
+from marketplace.products.models import Product
+from marketplace.proposals.models import Proposal, Question
+
+
+def questions_for(opportunity, user) -> list[Question]:
+    """Answered questions for everyone; unanswered ones only for the department and admins."""
+    query = sa.select(Question).where(Question.opportunity_id == opportunity.id)
+    owner = getattr(user, "organization_id", None) == opportunity.organization_id
+    admin = getattr(user, "is_authenticated", False) and user.is_platform_admin
+    if not (owner or admin):
+        query = query.where(Question.answered_at.is_not(None))
+    return db.session.scalars(query.order_by(Question.created_at)).all()
+
+
+def for_opportunity(opportunity, include_drafts: bool = False) -> list[Proposal]:
+    query = (sa.select(Proposal).where(Proposal.opportunity_id == opportunity.id)
+             .options(selectinload(Proposal.products), selectinload(Proposal.members),
+                      selectinload(Proposal.attachments)))
+    if not include_drafts:
+        query = query.where(Proposal.status.not_in(("draft", "withdrawn")))
+    return db.session.scalars(query.order_by(Proposal.submitted_at, Proposal.id)).all()
+
+
+def own_proposal(opportunity, organization_id) -> Proposal | None:
+    if organization_id is None:
+        return None
+    return db.session.scalar(sa.select(Proposal).where(
+        Proposal.opportunity_id == opportunity.id, Proposal.organization_id == organization_id))
+
+
+def for_organization(organization_id: int) -> list[Proposal]:
+    return db.session.scalars(sa.select(Proposal).where(
+        Proposal.organization_id == organization_id)
+        .order_by(Proposal.updated_at.desc())).all()
+
+
+def product_choices(organization_id: int) -> list[tuple[str, str]]:
+    products = db.session.scalars(sa.select(Product).where(
+        Product.organization_id == organization_id, Product.status == "published")
+        .order_by(Product.title)).all()
+    return [(str(p.id), f"{p.public_number} {p.title}") for p in products]
+
+
+def count_submitted(opportunity) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(
+        Proposal.opportunity_id == opportunity.id,
+        Proposal.status.not_in(("draft", "withdrawn"))))

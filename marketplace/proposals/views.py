@@ -1,0 +1,210 @@
+"""Questions, proposals, attachments and the department's side-by-side evaluation."""
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from marketplace.authz import can, require
+from marketplace.forms import choices
+from marketplace.opportunities.models import Opportunity
+from marketplace.proposals import queries, services
+from marketplace.proposals.exports import proposals_workbook
+from marketplace.proposals.forms import AnswerForm, DecisionForm, ProposalForm, QuestionForm
+from marketplace.proposals.models import Attachment, Proposal, Question
+from marketplace.viewhelpers import get_or_404, perform
+
+bp = Blueprint("proposals", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _published(opportunity_id: int) -> Opportunity:
+    opportunity = get_or_404(Opportunity, opportunity_id)
+    if opportunity.status not in ("published", "closed"):
+        abort(404)
+    return opportunity
+
+
+def _visible(proposal_id: int) -> Proposal:
+    proposal = get_or_404(Proposal, proposal_id)
+    if not services.can_view(current_user, proposal):
+        abort(404)  # private: others must not even learn that it exists
+    return proposal
+
+
+@bp.post("/opportunities/<int:opportunity_id>/questions")
+@login_required
+def ask(opportunity_id):
+    opportunity = _published(opportunity_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        perform(services.ask, current_user, opportunity, form.text.data,
+                success="问题已提交，发布单位答复后将通知您。")
+    return redirect(url_for("opportunities.detail", item_id=opportunity.id) + "#questions")
+
+
+@bp.post("/questions/<int:question_id>/answer")
+@login_required
+def answer(question_id):
+    question = get_or_404(Question, question_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        perform(services.answer, current_user, question, form.answer.data,
+                success="答复已公开。")
+    return redirect(url_for("opportunities.detail", item_id=question.opportunity_id)
+                    + "#questions")
+
+
+def _proposal_form(organization_id: int) -> ProposalForm:
+    form = ProposalForm()
+    form.product_ids.choices = choices(queries.product_choices(organization_id))
+    return form
+
+
+def _form_data(form: ProposalForm) -> dict:
+    return {**form.data, "members": form.member_rows(request.form)}
+
+
+@bp.route("/opportunities/<int:opportunity_id>/propose", methods=["GET", "POST"])
+@login_required
+def create(opportunity_id):
+    opportunity = _published(opportunity_id)
+    require(current_user, "proposal.create", kind="proposal")
+    existing = queries.own_proposal(opportunity, current_user.organization_id)
+    if existing is not None:
+        return redirect(url_for("proposals.detail", proposal_id=existing.id))
+    form = _proposal_form(current_user.organization_id)
+    if form.validate_on_submit():
+        ok, proposal = perform(services.create_proposal, current_user, opportunity,
+                               _form_data(form), form=form,
+                               success="方案已保存为草稿，可继续上传附件，确认后提交。")
+        if ok:
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    return render_template("proposals/form.html", form=form, opportunity=opportunity,
+                           proposal=None, members=_form_data(form)["members"])
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(proposal_id):
+    proposal = _visible(proposal_id)
+    require(current_user, "proposal.edit", proposal)
+    form = _proposal_form(proposal.organization_id)
+    members = [{"name": m.name, "role": m.role} for m in proposal.members]
+    if request.method == "GET":
+        form.summary.data, form.approach.data = proposal.summary, proposal.approach
+        form.timeline.data = proposal.timeline
+        form.price_wan.data = "" if proposal.price_wan is None else str(proposal.price_wan)
+        form.product_ids.data = [str(p.id) for p in proposal.products]
+    if form.validate_on_submit():
+        members = _form_data(form)["members"]
+        ok, _ = perform(services.update_proposal, current_user, proposal, _form_data(form),
+                        form=form, success="已保存。")
+        if ok:
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    return render_template("proposals/form.html", form=form, opportunity=proposal.opportunity,
+                           proposal=proposal, members=members)
+
+
+@bp.get("/proposals/<int:proposal_id>")
+@login_required
+def detail(proposal_id):
+    proposal = _visible(proposal_id)
+    return render_template("proposals/detail.html", proposal=proposal,
+                           decision_form=DecisionForm(),
+                           deadline=services.deadline_instant(proposal.opportunity),
+                           is_open=services.is_open(proposal.opportunity))
+
+
+def _action(proposal_id, service, success, *args):
+    proposal = _visible(proposal_id)
+    perform(service, current_user, proposal, *args, success=success)
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+
+
+@bp.post("/proposals/<int:proposal_id>/submit")
+@login_required
+def submit(proposal_id):
+    return _action(proposal_id, services.submit, "方案已提交，发布单位评审后将通知您。")
+
+
+@bp.post("/proposals/<int:proposal_id>/withdraw")
+@login_required
+def withdraw(proposal_id):
+    return _action(proposal_id, services.withdraw, "方案已撤回。")
+
+
+@bp.post("/proposals/<int:proposal_id>/reopen")
+@login_required
+def reopen(proposal_id):
+    return _action(proposal_id, services.reopen, "方案已恢复为草稿。")
+
+
+@bp.post("/proposals/<int:proposal_id>/decide")
+@login_required
+def decide(proposal_id):
+    proposal = _visible(proposal_id)
+    form = DecisionForm()
+    decision = request.form.get("decision", "")
+    if decision not in ("shortlist", "decline") or not form.validate_on_submit():
+        abort(400)
+    perform(services.decide, current_user, proposal, decision, form.reason.data,
+            success="已入围。" if decision == "shortlist" else "已标记为未入选并通知企业。")
+    return redirect(url_for("proposals.evaluate", opportunity_id=proposal.opportunity_id))
+
+
+@bp.post("/proposals/<int:proposal_id>/attachments")
+@login_required
+def upload(proposal_id):
+    proposal = _visible(proposal_id)
+    perform(services.add_attachment, current_user, proposal, request.files.get("file"),
+            success="附件已上传。")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id):
+    from marketplace.proposals.attachments import download_response
+
+    attachment = get_or_404(Attachment, attachment_id)
+    _visible(attachment.proposal_id)
+    return download_response(attachment)
+
+
+@bp.post("/attachments/<int:attachment_id>/delete")
+@login_required
+def delete_attachment(attachment_id):
+    attachment = get_or_404(Attachment, attachment_id)
+    proposal = _visible(attachment.proposal_id)
+    perform(services.remove_attachment, current_user, attachment, success="附件已删除。")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+
+
+@bp.get("/opportunities/<int:opportunity_id>/proposals")
+@login_required
+def evaluate(opportunity_id):
+    opportunity = _published(opportunity_id)
+    if not (can(current_user, "proposal.evaluate", opportunity)
+            or can(current_user, "proposal.view")):
+        abort(404)
+    return render_template("proposals/evaluate.html", opportunity=opportunity,
+                           proposals=queries.for_opportunity(opportunity),
+                           decision_form=DecisionForm())
+
+
+@bp.get("/opportunities/<int:opportunity_id>/proposals.xlsx")
+@login_required
+def export(opportunity_id):
+    opportunity = _published(opportunity_id)
+    if not (can(current_user, "proposal.evaluate", opportunity)
+            or can(current_user, "proposal.view")):
+        abort(404)
+    data = proposals_workbook(opportunity, queries.for_opportunity(opportunity))
+    return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=proposals-{opportunity.id}.xlsx"})
+
+
+@bp.get("/proposals/mine")
+@login_required
+def mine():
+    require(current_user, "proposal.create", kind="proposal")
+    return render_template("proposals/mine.html",
+                           proposals=queries.for_organization(current_user.organization_id))

@@ -1,5 +1,5 @@
 """Metadata naming convention, time helpers and engine tuning shared by all models."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -36,3 +36,11 @@ def _sqlite_connect(dbapi_connection, _record):
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")
+
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def beijing_today() -> date:
+    """Today's date in China, whatever the server's time zone (deadlines are China dates)."""
+    return datetime.now(BEIJING).date()

@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.listings.models import (
     EDITABLE_STATUSES, LISTING_MODELS, OUTCOMES, STATUSES, TRANSITIONS, Revision)
 from marketplace.listings.validation import clean_common
-from marketplace.notifications.services import notify, organization_users
+from marketplace.notifications.services import notify, organization_users, path_for
 from marketplace.taxonomy.models import Tag
 
 REASON_MAX = 500
@@ -174,7 +174,8 @@ def review(actor, item, decision: str, reason: str = "") -> None:
 
 
 def _tell_owner(event: str, item) -> None:
-    notify(event, organization_users(item.organization), link=f"/{item.endpoint}/{item.id}",
+    notify(event, organization_users(item.organization),
+           link=path_for(f"{item.endpoint}.detail", item_id=item.id),
            item=item)
 
 

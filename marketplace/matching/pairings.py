@@ -10,13 +10,13 @@ import sqlalchemy as sa
 
 from marketplace import audit
 from marketplace.authz import can, require
-from marketplace.db import utcnow
+from marketplace.db import beijing_today, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.listings.validation import text, wan_amount
 from marketplace.matching.models import (
     MATCH_STAGES, MATCH_TRANSITIONS, Match, MatchStageChange, Recommendation)
-from marketplace.notifications.services import notify, organization_users
+from marketplace.notifications.services import notify, organization_users, path_for
 from marketplace.proposals import services as proposals
 
 AUDITED = ("stage", "contract_date", "contract_amount_wan", "delivery_note",
@@ -39,7 +39,7 @@ def _tell_the_other_side(actor, match: Match) -> None:
     sides = [match.opportunity.organization, match.supplier]
     users = [u for org in sides if org.id != getattr(actor, "organization_id", None)
              for u in organization_users(org)]
-    notify("match_stage_changed", users, link=f"/matches/{match.id}", match=match)
+    notify("match_stage_changed", users, link=path_for("matching.detail", match_id=match.id), match=match)
 
 
 def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
@@ -107,7 +107,7 @@ def _contract_date(raw) -> date:
         value = date.fromisoformat((raw or "").strip())
     except ValueError:
         raise ValidationError("请填写签约日期，格式如 2026-12-31。", field="contract_date") from None
-    if value > date.today():
+    if value > beijing_today():
         raise ValidationError("签约日期不能晚于今天。", field="contract_date")
     return value
 

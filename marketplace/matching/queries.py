@@ -4,6 +4,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from marketplace.db import beijing_today
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.matching.models import Recommendation
@@ -15,7 +16,7 @@ from marketplace.search.engine import MatchEngine
 
 def _open_opportunity():
     return sa.and_(Opportunity.status == "published",
-                   sa.or_(Opportunity.deadline.is_(None), Opportunity.deadline >= date.today()))
+                   sa.or_(Opportunity.deadline.is_(None), Opportunity.deadline >= beijing_today()))
 
 
 def for_item(item, limit: int = 10) -> list[Recommendation]:

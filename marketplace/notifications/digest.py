@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from marketplace.authz import can
-from marketplace.db import utcnow
+from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 # A read of matching's stored rows, not a call into its services: notifications sits
 # beside matching and only reads the model (the recommendations are computed elsewhere).
@@ -128,7 +128,7 @@ def send_digests(frequency: str, today: date | None = None) -> DigestResult:
     """Every subscription of ``frequency`` ("daily" or "weekly"); the caller commits."""
     if frequency not in WINDOWS:
         raise ValueError(f"unknown digest frequency {frequency!r}")
-    now, today = utcnow(), today or date.today()
+    now, today = utcnow(), today or beijing_today()
     result = DigestResult()
     for sub in due_subscriptions(frequency):
         count = send_digest(sub, now, today)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
-from marketplace.db import utcnow
+from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.matching.models import Match
 from marketplace.notifications.models import (
@@ -45,7 +45,7 @@ def overdue_outcomes(days: int | None = None, today: date | None = None) -> list
     """Published opportunities whose deadline passed at least ``days`` ago (default
     OUTCOME_REMINDER_DAYS) and that are still not closed with an outcome."""
     days = current_app.config["OUTCOME_REMINDER_DAYS"] if days is None else days
-    cutoff = (today or date.today()) - timedelta(days=days)
+    cutoff = (today or beijing_today()) - timedelta(days=days)
     return db.session.scalars(
         sa.select(Opportunity)
         .options(joinedload(Opportunity.organization))

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
-from marketplace.db import utcnow
+from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import queries
 from marketplace.notifications.models import ReminderLog
@@ -116,7 +116,7 @@ def remind_deadlines(now: datetime, today: date) -> int:
 
 
 def send_reminders(today: date | None = None) -> ReminderResult:
-    now, today = utcnow(), today or date.today()
+    now, today = utcnow(), today or beijing_today()
     return ReminderResult(outcome=remind_outcomes(now, today),
                           stale_match=remind_stale_matches(now),
                           deadline=remind_deadlines(now, today))

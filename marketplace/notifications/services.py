@@ -31,6 +31,8 @@ reminder                    ``kind`` ("outcome" | "stale_match"), ``items`` (the
 digest                      ``opportunities`` (list), ``subscription`` (``digest.py``)
 ==========================  ===========================================================
 """
+import re
+
 import sqlalchemy as sa
 from flask import current_app, render_template
 
@@ -57,11 +59,17 @@ def public_url(endpoint: str, **values) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path_for(endpoint, **values)
 
 
+def _tidy(text: str) -> str:
+    """Template whitespace made regular: no trailing blanks, at most one empty line."""
+    lines = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", lines)
+
+
 def _render(event: str, context: dict) -> tuple[str, str]:
     """Subject (first line) and body of ``templates/notifications/<event>.txt``."""
-    text = render_template(f"notifications/{event}.txt", public_url=public_url,
-                           settings_url=public_url("notifications.settings"),
-                           **context).strip()
+    text = _tidy(render_template(f"notifications/{event}.txt", public_url=public_url,
+                                 settings_url=public_url("notifications.settings"),
+                                 **context))
     subject, _, body = text.partition("\n")
     return subject.strip()[:200], body.strip()
 

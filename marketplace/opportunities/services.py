@@ -1,6 +1,7 @@
 """Changes to opportunities: the shared listing workflow plus the fields only they have."""
 from datetime import date, datetime
 
+from marketplace.db import beijing_today
 from marketplace.errors import ValidationError
 from marketplace.listings import services as workflow
 from marketplace.listings.validation import choice, text, wan_amount
@@ -19,7 +20,7 @@ def _deadline(raw) -> date | None:
             raw = date.fromisoformat(raw.strip())
         except ValueError:
             raise ValidationError("截止日期格式应为 2026-12-31。", field="deadline") from None
-    if raw < date.today():
+    if raw < beijing_today():
         raise ValidationError("截止日期不能早于今天。", field="deadline")
     return raw
 

@@ -11,7 +11,7 @@ from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.listings.validation import text, wan_amount
-from marketplace.notifications.services import notify, organization_users
+from marketplace.notifications.services import notify, organization_users, path_for
 from marketplace.products.models import Product
 from marketplace.proposals.models import (
     PROPOSAL_STATUSES, PROPOSAL_TRANSITIONS, ConsortiumMember, Proposal, Question)
@@ -58,7 +58,8 @@ def ask(actor, opportunity, question_text: str) -> Question:
     audit.record(actor, "question.ask", question, after={"text": body},
                  summary=opportunity.title)
     notify("question_asked", organization_users(opportunity.organization),
-           link=f"/opportunities/{opportunity.id}#questions", question=question,
+           link=path_for("opportunities.detail", item_id=opportunity.id) + "#questions",
+           question=question,
            opportunity=opportunity)
     return question
 
@@ -73,7 +74,8 @@ def answer(actor, question: Question, answer_text: str) -> None:
     audit.record(actor, "question.answer", question, before=before, after={"answer": body},
                  summary=question.opportunity.title)
     notify("question_answered", organization_users(question.organization),
-           link=f"/opportunities/{question.opportunity_id}#questions", question=question,
+           link=path_for("opportunities.detail", item_id=question.opportunity_id) + "#questions",
+           question=question,
            opportunity=question.opportunity)
 
 
@@ -191,7 +193,8 @@ def submit(actor, proposal: Proposal) -> None:
     _require_open(proposal.opportunity)
     _transition(actor, proposal, "submitted", "submit", submitted_at=utcnow())
     notify("proposal_submitted", organization_users(proposal.opportunity.organization),
-           link=f"/proposals/{proposal.id}", proposal=proposal, opportunity=proposal.opportunity)
+           link=path_for("proposals.detail", proposal_id=proposal.id), proposal=proposal,
+           opportunity=proposal.opportunity)
 
 
 def withdraw(actor, proposal: Proposal) -> None:
@@ -224,7 +227,8 @@ def decide(actor, proposal: Proposal, decision: str, reason: str = "") -> None:
     _transition(actor, proposal, target, decision, decided_at=utcnow(),
                 decline_reason=reason if target == "not_selected" else "")
     notify("proposal_decided", organization_users(proposal.organization),
-           link=f"/proposals/{proposal.id}", proposal=proposal, opportunity=proposal.opportunity)
+           link=path_for("proposals.detail", proposal_id=proposal.id), proposal=proposal,
+           opportunity=proposal.opportunity)
 
 
 def can_view(user, proposal: Proposal) -> bool:

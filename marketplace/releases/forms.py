@@ -1,11 +1,11 @@
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
+from marketplace.db import beijing_today
+
 
 class ReleaseForm(FlaskForm):
-    year = StringField("年份", default=lambda: str(date.today().year),
+    year = StringField("年份", default=lambda: str(beijing_today().year),
                        render_kw={"inputmode": "numeric", "maxlength": 4})
     title = StringField("批次名称", render_kw={"maxlength": 100,
                                               "placeholder": "留空则自动生成，如：2026年第一批机会清单和产品清单"})
@@ -13,5 +13,5 @@ class ReleaseForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
-    published_on = StringField("发布日期", default=lambda: date.today().isoformat(),
+    published_on = StringField("发布日期", default=lambda: beijing_today().isoformat(),
                                render_kw={"type": "date"})

@@ -14,12 +14,15 @@ import sqlalchemy as sa
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, User
 from flask import current_app
+from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.listings import services as workflow
+from marketplace.notifications.models import EmailMessage
 from marketplace.opportunities import services as opportunities
 from marketplace.products import services as products
 from marketplace.releases import services as releases
 from marketplace.seeding import SEED_DIR
+from marketplace.seeding.demo_answers import load_answers
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
 
 DEMO_DEPARTMENT = "红谷滩区科学技术和经济信息化局"
@@ -115,6 +118,10 @@ def load_demo() -> dict:
         releases.publish_release(admin, release_by_number[number], spec["published_on"])
     for owner, item, outcome in closing:
         workflow.close(owner, item, outcome)
+    _org_user(admin, db.session.scalar(sa.select(Organization).where(
+        Organization.name == DEMO_DEPARTMENT)), user_password)
+    load_answers(DEMO_DEPARTMENT)
+    _settle_demo_emails()
 
     department = db.session.scalar(sa.select(Organization)
                                    .where(Organization.name == DEMO_DEPARTMENT))
@@ -126,6 +133,14 @@ def load_demo() -> dict:
               (f"企业用户（{enterprise.name}）", enterprise.users[0].email, user_password)]
     _write_logins(logins)
     return {"logins": logins}
+
+
+def _settle_demo_emails() -> None:
+    """The demo's own activity addressed mail to the fictitious demo accounts: keep the
+    in-app notifications, mark those e-mails as handled so a configured SMTP server never
+    sends them (recorded in last_error, not silently dropped)."""
+    db.session.execute(sa.update(EmailMessage).where(EmailMessage.sent_at.is_(None)).values(
+        sent_at=utcnow(), last_error="演示数据：未实际发送"))
 
 
 def logins_file() -> Path:

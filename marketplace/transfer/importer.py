@@ -13,6 +13,7 @@ from pathlib import Path
 
 from marketplace import audit
 from marketplace.authz import require
+from marketplace.db import beijing_today
 from marketplace.errors import ValidationError
 from marketplace.listings import services as workflow
 from marketplace.listings.models import LISTING_MODELS
@@ -67,7 +68,7 @@ def import_file(actor, path: Path, kind: str, release_title: str | None = None,
     problems = _duplicate_refs(table)
     release = None
     if release_title is not None:
-        release, problem = _new_release(actor, release_title, release_date or date.today())
+        release, problem = _new_release(actor, release_title, release_date or beijing_today())
         problems += problem
     result = ImportResult(kind)
     lookups = Lookups()
@@ -80,7 +81,7 @@ def import_file(actor, path: Path, kind: str, release_title: str | None = None,
     if problems:
         raise TransferError(problems)
     if release is not None:
-        _publish(actor, kind, result.items, release, release_date or date.today())
+        _publish(actor, kind, result.items, release, release_date or beijing_today())
         result.release = release
     _record(actor, kind, path, result)
     return result

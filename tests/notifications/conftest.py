@@ -30,6 +30,7 @@ def world(make):
     enterprise = make.org("enterprise", name="江西云数科技有限公司")
     opportunity = make.opportunity(department, "published")
     product = make.product(enterprise, "published")
+    clear_messages()  # publishing notified the owners; tests start from an empty inbox
     return World(department, enterprise, opportunity, product,
                  department.users[0], enterprise.users[0])
 
@@ -81,3 +82,9 @@ def inbox(user, event: str | None = None) -> list[Notification]:
     if event:
         query = query.where(Notification.event == event)
     return list(db.session.scalars(query.order_by(Notification.id)))
+
+
+def clear_messages() -> None:
+    db.session.execute(sa.delete(Notification))
+    db.session.execute(sa.delete(EmailMessage))
+    db.session.flush()

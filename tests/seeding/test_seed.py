@@ -60,3 +60,8 @@ def test_demo_data_goes_through_the_services(ctx):
     for _, email, password in result["logins"]:
         assert email in text and password in text and len(password) >= 12
     assert count(sa.select(sa.func.count(User.id)).where(User.is_platform_admin)) == 1
+    from marketplace.matching.models import Match
+    from marketplace.proposals.models import Proposal, Question
+    assert count(sa.select(sa.func.count(Question.id)).where(Question.answered_at.is_not(None))) >= 1
+    assert count(sa.select(sa.func.count(Proposal.id))) >= 2
+    assert set(db.session.scalars(sa.select(Match.stage))) >= {"signed", "contacted"}

@@ -1,0 +1,147 @@
+"""Reminders: outcome after N days, stale pairings, deadlines approaching; throttling."""
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.db import utcnow
+from marketplace.extensions import db
+from marketplace.notifications import queries
+from marketplace.notifications.models import ReminderLog
+from marketplace.notifications.reminders import send_reminders
+from tests.notifications.conftest import add_match, add_proposal, clear_messages, inbox, outbox
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def days(app, monkeypatch):
+    monkeypatch.setitem(app.config, "OUTCOME_REMINDER_DAYS", 28)
+    monkeypatch.setitem(app.config, "STALE_MATCH_DAYS", 30)
+    monkeypatch.setitem(app.config, "DEADLINE_REMINDER_DAYS", 3)
+
+
+def _age_logs(days_ago: int) -> None:
+    db.session.execute(sa.update(ReminderLog).values(
+        sent_at=utcnow() - timedelta(days=days_ago)))
+
+
+# --- outcomes ----------------------------------------------------------------------------
+def test_outcome_reminder_after_the_configured_days(world, make, days):
+    colleague = make.member(world.department)
+    second = make.opportunity(world.department, "published", title="第二条逾期机会")
+    recent = make.opportunity(world.department, "published", title="刚截止的机会")
+    clear_messages()
+    world.opportunity.deadline = TODAY - timedelta(days=28)
+    second.deadline = TODAY - timedelta(days=60)
+    recent.deadline = TODAY - timedelta(days=27)
+
+    assert queries.overdue_outcomes() == [second, world.opportunity]
+    result = send_reminders()
+    assert result.outcome == 2
+    for user in (world.dept_user, colleague):
+        [note] = inbox(user, "reminder")  # one message listing both
+        assert note.title == "请登记 2 条已截止机会的对接结果"
+        assert "第二条逾期机会" in note.body and world.opportunity.title in note.body
+        assert "刚截止的机会" not in note.body and note.link == "/opportunities/mine"
+    assert len(outbox()) == 2
+    assert inbox(world.ent_user) == []
+
+
+def test_outcome_reminder_is_not_repeated_within_the_interval(world, days):
+    world.opportunity.deadline = TODAY - timedelta(days=40)
+    assert send_reminders().outcome == 1
+    clear_messages()
+    assert send_reminders().outcome == 0  # the next day's run
+    _age_logs(27)
+    assert send_reminders().outcome == 0
+    _age_logs(29)
+    assert send_reminders().outcome == 1  # still no outcome a full interval later
+    assert len(inbox(world.dept_user, "reminder")) == 1
+
+
+def test_closed_opportunities_need_no_outcome_reminder(world, make, days):
+    closed = make.opportunity(world.department, "closed")
+    closed.deadline = TODAY - timedelta(days=60)
+    assert queries.overdue_outcomes() == [] and send_reminders().outcome == 0
+
+
+def test_interval_is_configurable(world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OUTCOME_REMINDER_DAYS", 7)
+    world.opportunity.deadline = TODAY - timedelta(days=8)
+    assert send_reminders().outcome == 1
+
+
+# --- stale pairings ----------------------------------------------------------------------
+def test_stale_match_reminds_both_sides(world, make, days):
+    stale = add_match(world, "negotiating", changed_days_ago=31)
+    other = make.org("enterprise")
+    add_match(world, "contacted", changed_days_ago=5, supplier=other)  # moving along
+    done = make.org("enterprise")
+    add_match(world, "delivered", changed_days_ago=90, supplier=done)
+    ended = make.org("enterprise")
+    add_match(world, "terminated", changed_days_ago=90, supplier=ended)
+    clear_messages()
+
+    assert queries.stale_matches() == [stale]
+    assert send_reminders().stale_match == 1
+    for user in (world.dept_user, world.ent_user):
+        [note] = inbox(user, "reminder")
+        assert note.title == "1 个对接已超过 30 天没有进展"
+        assert note.link == f"/matches/{stale.id}"
+    for org in (other, done, ended):
+        assert inbox(org.users[0]) == []
+    clear_messages()
+    assert send_reminders().stale_match == 0  # throttled
+    _age_logs(31)
+    assert send_reminders().stale_match == 1
+
+
+def test_stale_matches_grouped_per_organization(world, make, days):
+    second = make.opportunity(world.department, "published", title="第二个机会")
+    clear_messages()
+    add_match(world, "contacted", changed_days_ago=40)
+    add_match(world, "signed", changed_days_ago=45, opportunity=second)
+    send_reminders()
+    [note] = inbox(world.ent_user, "reminder")
+    assert note.title.startswith("2 个对接") and note.link == "/matches/"
+
+
+# --- deadlines ---------------------------------------------------------------------------
+def test_deadline_approaching_for_draft_proposals_once(world, make, days):
+    world.opportunity.deadline = TODAY + timedelta(days=2)
+    drafting = make.org("institute")
+    add_proposal(world, "draft")
+    add_proposal(world, "submitted", organization=drafting)  # already in
+    later = make.opportunity(world.department, "published", title="下个月截止")
+    later.deadline = TODAY + timedelta(days=20)
+    third = make.org("enterprise")
+    add_proposal(world, "draft", organization=third, opportunity=later)
+    clear_messages()
+
+    assert send_reminders().deadline == 1
+    [note] = inbox(world.ent_user, "deadline_approaching")
+    assert "还有 2 天截止" in note.title and note.link == f"/opportunities/{world.opportunity.id}"
+    assert inbox(drafting.users[0]) == [] and inbox(third.users[0]) == []
+    assert send_reminders().deadline == 0  # once per proposal, ever
+    assert len(inbox(world.ent_user, "deadline_approaching")) == 1
+
+
+def test_deadline_today_counts_and_past_deadlines_do_not(world, make, days):
+    world.opportunity.deadline = TODAY
+    add_proposal(world, "draft")
+    expired = make.opportunity(world.department, "published", title="已过截止")
+    expired.deadline = TODAY - timedelta(days=1)
+    other = make.org("enterprise")
+    add_proposal(world, "draft", organization=other, opportunity=expired)
+    clear_messages()
+    assert send_reminders().deadline == 1
+    assert "今天截止" in inbox(world.ent_user)[0].title
+
+
+def test_cli_reminders(world, app, days):
+    world.opportunity.deadline = TODAY - timedelta(days=30)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["notify", "reminders"])
+    assert result.exit_code == 0, result.output
+    assert "结果登记提醒 1 条机会" in result.output

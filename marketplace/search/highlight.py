@@ -5,7 +5,7 @@ Segments = list[tuple[str, bool]]  # (text, is_marked)
 
 
 def _marked_ranges(text: str, terms: set[str], pipeline: Pipeline) -> list[tuple[int, int]]:
-    ranges = sorted((s.start, s.end) for s in pipeline.spans(text) if s.term in terms)
+    ranges = sorted((s.start, s.end) for s in pipeline.spans(text, only=terms) if s.term in terms)
     merged: list[tuple[int, int]] = []
     for start, end in ranges:
         if merged and start <= merged[-1][1]:

@@ -19,6 +19,7 @@ from marketplace.listings.models import (
 from marketplace.listings.validation import clean_common
 from marketplace.notifications.services import notify, organization_users, path_for
 from marketplace.taxonomy.models import Tag
+from marketplace.workflow import change_state
 
 REASON_MAX = 500
 
@@ -29,16 +30,8 @@ def snapshot(item) -> dict:
 
 def transition(actor, item, target: str, action: str, **extra) -> None:
     """Move ``item`` to ``target`` if the table allows it; audit before/after."""
-    if target not in TRANSITIONS[item.status]:
-        raise IllegalTransition(
-            f"该{item.kind_label}当前状态为“{item.status_label}”，不能变为“{STATUSES[target]}”。")
-    before = audit.snapshot(item, ["status", *extra])
-    item.status = target
-    for key, value in extra.items():
-        setattr(item, key, value)
-    db.session.flush()
-    audit.record(actor, f"{item.kind}.{action}", item, before=before,
-                 after=audit.snapshot(item, ["status", *extra]), summary=item.title)
+    change_state(actor, item, target, action, transitions=TRANSITIONS, labels=STATUSES,
+                 noun=f"该{item.kind_label}", summary=item.title, **extra)
 
 
 def clean(model, data: dict, clean_specific) -> dict:

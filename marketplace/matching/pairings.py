@@ -18,6 +18,7 @@ from marketplace.matching.models import (
     MATCH_STAGES, MATCH_TRANSITIONS, Match, MatchStageChange, Recommendation)
 from marketplace.notifications.services import notify, organization_users, path_for
 from marketplace.proposals import services as proposals
+from marketplace.workflow import change_state
 
 AUDITED = ("stage", "contract_date", "contract_amount_wan", "delivery_note",
            "termination_reason", "proposal_id", "product_id")
@@ -135,19 +136,15 @@ def advance(actor, match: Match, target: str, data: dict | None = None) -> None:
     """Move a pairing one stage on (or terminate it). 已签约 needs the contract date and
     amount, 已落地 a short evidence note, 终止 a reason. Either side or an admin."""
     require(actor, "match.advance", match)
-    if target not in MATCH_STAGES or target not in MATCH_TRANSITIONS[match.stage]:
+    previous = match.stage
+    if target not in MATCH_TRANSITIONS[previous]:
         raise IllegalTransition(f"对接当前阶段为“{match.stage_label}”，"
                                 f"不能变为“{MATCH_STAGES.get(target, target)}”。")
     values = _stage_values(target, data or {})
-    before = audit.snapshot(match, AUDITED)
-    previous = match.stage
-    match.stage = target
-    for key, value in values.items():
-        setattr(match, key, value)
+    change_state(actor, match, target, target, field="stage", transitions=MATCH_TRANSITIONS,
+                 labels=MATCH_STAGES, noun="对接", summary=match.opportunity.title, **values)
     _record(actor, match, previous, values.get("delivery_note") or values.get(
         "termination_reason") or "")
-    audit.record(actor, f"match.{target}", match, before=before,
-                 after=audit.snapshot(match, AUDITED), summary=match.opportunity.title)
     _tell_the_other_side(actor, match)
 
 

@@ -15,6 +15,7 @@ from marketplace.notifications.services import notify, organization_users, path_
 from marketplace.products.models import Product
 from marketplace.proposals.models import (
     PROPOSAL_STATUSES, PROPOSAL_TRANSITIONS, ConsortiumMember, Proposal, Question)
+from marketplace.workflow import change_state
 
 SHANGHAI = timezone(timedelta(hours=8))
 MAX_MEMBERS = 10
@@ -172,17 +173,9 @@ def update_proposal(actor, proposal: Proposal, data: dict) -> None:
 
 
 def _transition(actor, proposal: Proposal, target: str, action: str, **extra) -> None:
-    if target not in PROPOSAL_TRANSITIONS[proposal.status]:
-        raise IllegalTransition(f"方案当前状态为“{proposal.status_label}”，"
-                                f"不能变为“{PROPOSAL_STATUSES[target]}”。")
-    before = audit.snapshot(proposal, ["status", *extra])
-    proposal.status = target
-    for key, value in extra.items():
-        setattr(proposal, key, value)
-    db.session.flush()
-    audit.record(actor, f"proposal.{action}", proposal, before=before,
-                 after=audit.snapshot(proposal, ["status", *extra]),
-                 summary=proposal.opportunity.title)
+    change_state(actor, proposal, target, action, transitions=PROPOSAL_TRANSITIONS,
+                 labels=PROPOSAL_STATUSES, noun="方案", summary=proposal.opportunity.title,
+                 **extra)
 
 
 def submit(actor, proposal: Proposal) -> None:

@@ -19,7 +19,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from marketplace.transfer.columns import (
     COLUMN_BY_KEY, KIND_LABELS, RowError, file_problem, format_of, match_header)
-from marketplace.releases.exports import FORMULA_TRIGGERS
+from marketplace.spreadsheets import FORMULA_TRIGGERS
 
 
 @dataclass

@@ -15,7 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from marketplace.transfer.columns import Column, format_of
-from marketplace.releases.exports import neutralise
+from marketplace.spreadsheets import neutralise
 
 COLUMN_WIDTH = {"title": 34, "organization": 28, "region": 24, "tags": 24, "summary": 40,
                 "description": 50, "scenarios": 40, "cases": 40, "release": 30}

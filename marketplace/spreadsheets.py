@@ -1,0 +1,44 @@
+"""Writing .xlsx sheets the same way everywhere: a title row, bold headers, wrapped
+cells, frozen header, and text that Excel/WPS would run as a formula neutralised."""
+from io import BytesIO
+from string import ascii_uppercase
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula is prefixed with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def add_sheet(workbook: Workbook, name: str, title: str, headers, rows, widths) -> None:
+    sheet = workbook.create_sheet(name)
+    sheet.append([neutralise(title)])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(list(headers))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([neutralise(value) for value in row])
+    for column, width in zip(ascii_uppercase, widths):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A3"
+
+
+def workbook_bytes(sheets) -> bytes:
+    """``sheets``: (name, title, headers, rows, widths) tuples → .xlsx bytes."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet in sheets:
+        add_sheet(workbook, *sheet)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,23 @@
+"""The one helper every status change goes through: the transition table decides, the
+audit record shows before and after."""
+from marketplace import audit
+from marketplace.errors import IllegalTransition
+from marketplace.extensions import db
+
+
+def change_state(actor, obj, target: str, action: str, *, transitions: dict, labels: dict,
+                 noun: str, summary: str = "", field: str = "status", **extra) -> None:
+    """Set ``obj.<field>`` to ``target`` (and the ``extra`` attributes) if ``transitions``
+    allows it, else raise IllegalTransition naming both states in Chinese."""
+    current = getattr(obj, field)
+    if target not in transitions.get(current, ()):
+        word = "阶段" if field == "stage" else "状态"
+        raise IllegalTransition(f"{noun}当前{word}为“{labels[current]}”，"
+                                f"不能变为“{labels.get(target, target)}”。")
+    before = audit.snapshot(obj, [field, *extra])
+    setattr(obj, field, target)
+    for key, value in extra.items():
+        setattr(obj, key, value)
+    db.session.flush()
+    audit.record(actor, f"{obj.audit_type}.{action}", obj, before=before,
+                 after=audit.snapshot(obj, [field, *extra]), summary=summary)

@@ -185,3 +185,22 @@ def test_proposal_pages_through_the_views(client, make, call, login_as):
     client.post(f"/proposals/{proposal.id}/submit")
     db.session.refresh(proposal)
     assert proposal.status == "submitted"
+
+
+def test_a_concurrent_second_create_finds_the_first(ctx, make, call, monkeypatch):
+    """Two requests racing: the second passed its existence check before the first
+    committed. The unique constraint decides; the loser gets a clear message."""
+    _, enterprise, opportunity, product = call
+    services.create_proposal(enterprise.users[0], opportunity, proposal_data(product))
+    real_scalar = db.session.scalar
+
+    def blind_first_check(statement, *args, **kwargs):
+        if "FROM proposals" in str(statement):
+            return None  # what the racing request saw
+        return real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", blind_first_check)
+    with pytest.raises(IllegalTransition, match="已对该机会提交过方案"):
+        services.create_proposal(enterprise.users[0], opportunity, proposal_data(product))
+    monkeypatch.undo()
+    assert db.session.scalar(sa.select(sa.func.count(Proposal.id))) == 1

@@ -1,6 +1,4 @@
 """Reads of stored recommendations for pages and dashboards, and live look-alikes."""
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 

@@ -1,7 +1,6 @@
 import csv
 
 import pytest
-import sqlalchemy as sa
 
 from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.extensions import db

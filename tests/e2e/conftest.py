@@ -51,7 +51,7 @@ def _browser_unavailable() -> None:
     pytest.skip(MISSING_BROWSER)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server():
     from marketplace.accounts.services import create_platform_admin
     from marketplace.seeding.reference import load_reference
@@ -78,6 +78,8 @@ def live_server():
         yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app,
                          admin_email=admin_email, admin_password=admin_password)
     finally:
+        # Stop the drain thread before the unit tests swap db.session for their own.
+        app.extensions["search_drain_stop"].set()
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()

@@ -34,8 +34,10 @@ def _sqlite_connect(dbapi_connection, _record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
+    # IMMEDIATE takes the write lock up front, so two threads (waitress workers, the index
+    # drain) wait for each other instead of failing with "database is locked".
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 BEIJING = timezone(timedelta(hours=8))

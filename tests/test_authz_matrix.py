@@ -15,19 +15,19 @@ must not learn that the object exists) or, anonymous, the login page.
 
 ``test_matrix_covers_every_post_route`` fails when a POST route is added without a case.
 """
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import g
 
 from marketplace.accounts.models import Organization, User
 from marketplace.audit import AuditLog
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from tests.authz_cases import (
-    CASES, NEW_PASSWORD, PAGES, PUBLIC_SELF_SERVICE, ROLES, Case, Page, World, _get)
+    CASES, NEW_PASSWORD, PAGES, PUBLIC_SELF_SERVICE, ROLES, Case, Page, World, reloaded,
+    stored_files)
 from tests.factories import valid_uscc
 
 
@@ -53,9 +53,7 @@ def snapshot() -> dict[str, list]:
         if table.name == AuditLog.__tablename__:
             query = query.where(sa.not_(table.c.action.like("auth.%")))
         state[table.name] = [tuple(row) for row in db.session.execute(query)]
-    root = Path(current_app.config["UPLOAD_DIR"])
-    state["UPLOAD_DIR"] = sorted((str(path.relative_to(root)), path.read_bytes())
-                                 for path in root.rglob("*") if path.is_file())
+    state["UPLOAD_DIR"] = sorted((str(path), path.read_bytes()) for path in stored_files())
     return state
 
 
@@ -166,4 +164,4 @@ def test_register_ignores_tampered_fields(app, make):
     user = db.session.scalar(sa.select(User).where(User.email == "tamper@test.cn"))
     assert org.status == "pending" and org.verified_at is None
     assert user.organization_id == org.id and not user.is_platform_admin
-    assert [u.id for u in _get(Organization, other.id).users] == [other.users[0].id]
+    assert [u.id for u in reloaded(Organization, other.id).users] == [other.users[0].id]

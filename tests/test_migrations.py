@@ -14,9 +14,9 @@ def test_single_head(app):
 
 def test_upgraded_schema_matches_models(app):
     # The session database was built by `upgrade()` alone (see conftest), never create_all.
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diff = compare_metadata(context, db.metadata)
+    connection = db.session.connection()  # the test's own (SQLite allows one writer)
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 

@@ -68,6 +68,8 @@ def ask(actor, opportunity, question_text: str) -> Question:
 def answer(actor, question: Question, answer_text: str) -> None:
     """The owning department answers; the answer (not the asker) becomes public."""
     require(actor, "question.answer", question.opportunity)
+    if question.is_answered:
+        raise IllegalTransition("该问题已答复。")
     body = text({"answer": answer_text}, "answer", "答复", QUESTION_MAX * 2)
     before = {"answer": question.answer}
     question.answer, question.answered_by_id, question.answered_at = body, actor.id, utcnow()
@@ -225,8 +227,12 @@ def decide(actor, proposal: Proposal, decision: str, reason: str = "") -> None:
 
 
 def can_view(user, proposal: Proposal) -> bool:
-    return can(user, "proposal.view") or (
-        getattr(user, "organization_id", None) in proposal.viewer_organization_ids)
+    """Admins; the proposer always; the department once it has been submitted."""
+    organization_id = getattr(user, "organization_id", None)
+    if can(user, "proposal.view") or organization_id == proposal.organization_id:
+        return True
+    return (organization_id == proposal.opportunity.organization_id
+            and proposal.status not in ("draft", "withdrawn"))
 
 
 MAX_ATTACHMENTS = 10

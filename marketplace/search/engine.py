@@ -14,10 +14,10 @@ class MatchEngine:
     def recommend(self, doc: Doc, kind: str, limit: int = 10,
                   candidates: int = ranking.CANDIDATES) -> list[ranking.Match]:
         """The best banded matches of ``kind`` for ``doc`` (scores only, no evidence)."""
-        ix, pipeline = self.index.open()
+        _, pipeline = self.index.open()
         terms = ranking.field_terms(doc, pipeline)
-        with ix.searcher() as searcher:
-            idf = ranking.Idf(searcher)
+        with self.index.searcher() as searcher:
+            idf = ranking.Idf.of(searcher)
             stored = ranking.candidates(searcher, terms, kind, idf, exclude=doc.key,
                                           limit=candidates)
             others = ranking.stored_candidates(stored)
@@ -27,10 +27,10 @@ class MatchEngine:
     def scored_candidates(self, doc: Doc, kind: str,
                           candidates: int = ranking.CANDIDATES) -> list[tuple[str, dict]]:
         """Candidates with their score components, for tuning the weights offline."""
-        ix, pipeline = self.index.open()
+        _, pipeline = self.index.open()
         terms = ranking.field_terms(doc, pipeline)
-        with ix.searcher() as searcher:
-            idf = ranking.Idf(searcher)
+        with self.index.searcher() as searcher:
+            idf = ranking.Idf.of(searcher)
             stored = ranking.candidates(searcher, terms, kind, idf, exclude=doc.key,
                                           limit=candidates)
             return [(other.key, ranking.components(doc, terms, other, other_terms, idf))
@@ -38,12 +38,12 @@ class MatchEngine:
 
     def explain(self, doc: Doc, other: Doc) -> tuple[float, str | None, dict]:
         """Score, band and the evidence shown for one pair (both documents complete)."""
-        ix, pipeline = self.index.open()
+        _, pipeline = self.index.open()
         a_terms = ranking.field_terms(doc, pipeline)
         b_terms = ranking.field_terms(other, pipeline)
-        with ix.searcher() as searcher:
+        with self.index.searcher() as searcher:
             score, basis = ranking.pair_score(doc, a_terms, other, b_terms,
-                                                ranking.Idf(searcher), self.weights)
+                                                ranking.Idf.of(searcher), self.weights)
         level = ranking.band(score, self.weights)
         detail = ranking.evidence(doc, a_terms, other, b_terms, basis, pipeline) if level else {}
         return round(score, 4), level, detail

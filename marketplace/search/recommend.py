@@ -12,6 +12,7 @@ symmetric pair score with evidence.
 import math
 from dataclasses import dataclass
 
+from whoosh.collectors import TopCollector
 from whoosh.query import And, Or, Term
 
 from marketplace.search.documents import FIELD_LABELS, FIELD_WEIGHTS, Doc
@@ -68,6 +69,16 @@ class Idf:
         self.total = max(searcher.doc_count(), 1)
         self._cache: dict[str, float] = {}
 
+    @classmethod
+    def of(cls, searcher) -> "Idf":
+        """The searcher's own instance: a searcher sees one fixed state of the index, and
+        SearchIndex keeps a searcher until the index changes, so the cache of document
+        frequencies lasts across queries (a recommendation looks up ~1,500 terms)."""
+        idf = getattr(searcher, "_marketplace_idf", None)
+        if idf is None:
+            idf = searcher._marketplace_idf = cls(searcher)
+        return idf
+
     def __call__(self, term: str) -> float:
         if term not in self._cache:
             df = self.searcher.doc_frequency("all", term)
@@ -112,9 +123,15 @@ def candidates(searcher, terms: dict[str, list[str]], kind: str, idf: Idf,
     top = key_terms(terms, idf)
     if not top:
         return []
-    query = And([Term("kind", kind), Or([Term("all", t, boost=w) for t, w in top])])
-    hits = searcher.search(query, limit=limit + 1)
-    return [dict(hit) for hit in hits if hit["key"] != exclude][:limit]
+    union = Or([Term("all", t, boost=w) for t, w in top])
+    union.matcher_type = Or.ARRAY_MATCHER  # scores summed a block at a time: ~2.5× faster
+    # Every match scored, no matcher replacement: Whoosh's default top-k collection
+    # replaces union matchers mid-way and loses part of later documents' scores (70 of
+    # 100 candidate lists differed from the exact BM25F top 41 on the 10k benchmark)
+    # without being faster here.
+    collector = TopCollector(limit=limit + 1, usequality=False, replace=0)
+    searcher.search_with_collector(And([Term("kind", kind), union]), collector)
+    return [dict(hit) for hit in collector.results() if hit["key"] != exclude][:limit]
 
 
 def _region_signal(opportunity_region: str, product_region: str) -> float:
@@ -127,11 +144,19 @@ def _region_signal(opportunity_region: str, product_region: str) -> float:
     return 0.5 if opportunity_region[:2] == product_region[:2] else 0.0
 
 
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in vector.values()))
+
+
 def components(a: Doc, a_terms, b: Doc, b_terms, idf: Idf) -> dict:
     """The parts a pair's score is made of (independent of the weights)."""
-    va, vb = _vector(a_terms, idf), _vector(b_terms, idf)
+    return _components(a, _vector(a_terms, idf), b, _vector(b_terms, idf))
+
+
+def _components(a: Doc, va: dict, b: Doc, vb: dict, norm_a: float | None = None) -> dict:
+    """``components`` from the term vectors (``rank`` computes its document's once)."""
     shared = set(va) & set(vb)
-    norm = math.sqrt(sum(v * v for v in va.values())) * math.sqrt(sum(v * v for v in vb.values()))
+    norm = (_norm(va) if norm_a is None else norm_a) * _norm(vb)
     opportunity, product = (a, b) if a.kind == "opportunity" else (b, a)
     across = a.kind != b.kind
     return {
@@ -201,8 +226,11 @@ def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pi
          weights: Weights = WEIGHTS, with_evidence: bool = True) -> list[Match]:
     """Score ``doc`` against candidate (Doc, terms) pairs; only banded matches, best first."""
     matches = []
+    vector = _vector(terms, idf)
+    norm = _norm(vector)
     for other, other_terms in others:
-        score, basis = pair_score(doc, terms, other, other_terms, idf, weights)
+        basis = _components(doc, vector, other, _vector(other_terms, idf), norm)
+        score = combine(basis, weights)
         level = band(score, weights)
         if level is None:
             continue

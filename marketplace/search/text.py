@@ -83,6 +83,9 @@ def _simplified(joined: str) -> str:
 def normalise_with_map(text: str) -> tuple[str, list[int]]:
     """Normalised text and, for each of its characters, the index it came from."""
     text = _unglossed(text)
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text) and "\0" not in text:  # each character folds to one
+        return _simplified(folded), list(range(len(text)))
     chars, origin = [], []
     for index, char in enumerate(text):
         if char == "\0":
@@ -137,6 +140,7 @@ class Pipeline:
                 if len(word) > 1:
                     self._tokenizer.add_word(word, freq, pos)
         self._stopwords = {self.canonical(normalise(w)) for w in self.language.stopwords}
+        self._names: dict[str, list[str]] = {}          # see name_terms
         self._forms: dict[str, tuple[str, ...]] = {}   # canonical term → every written form
         for word, term in self._canonical.items():
             self._forms[term] = tuple(dict.fromkeys((term, *self._forms.get(term, ()), word)))
@@ -178,6 +182,17 @@ class Pipeline:
 
     def terms(self, text: str, for_search: bool = True) -> list[str]:
         return [term for term, _, _ in self._tokens(normalise(text), for_search)]
+
+    def name_terms(self, text: str) -> list[str]:
+        """``terms(text)`` remembered, for the names every document repeats (tags, fields,
+        organizations): a rebuild segments each distinct name once. Do not modify the
+        returned list."""
+        terms = self._names.get(text)
+        if terms is None:
+            terms = self.terms(text)
+            if len(self._names) < 50_000:
+                self._names[text] = terms
+        return terms
 
 
 def read_language_files(directory) -> LanguageData:

@@ -20,10 +20,18 @@ KIND_LABELS = {"opportunity": "机会清单", "product": "产品清单"}
 
 
 def _facet_labels(page: queries.SearchPage) -> dict[str, dict[str, str]]:
-    """Display names for facet values stored as codes or ids."""
-    regions = {code: db.session.get(Region, code) for code, _ in page.facets.get("region", [])}
-    releases = {value: db.session.get(Release, int(value))
-                for value, _ in page.facets.get("release", []) if value.isdigit()}
+    """Display names for facet values stored as codes or ids (two queries: the regions
+    with the province and city above each, for their full names, and the releases)."""
+    codes = [code for code, _ in page.facets.get("region", []) if code]
+    wanted = set(codes) | {c[:2] + "0000" for c in codes} | {c[:4] + "00" for c in codes}
+    loaded = {r.code: r for r in db.session.scalars(
+        sa.select(Region).where(Region.code.in_(wanted)))} if wanted else {}
+    regions = {code: loaded.get(code) for code, _ in page.facets.get("region", [])}
+    ids = [int(v) for v, _ in page.facets.get("release", []) if v and v.isdigit()]
+    loaded = {r.id: r for r in db.session.scalars(
+        sa.select(Release).where(Release.id.in_(ids)))} if ids else {}
+    releases = {value: loaded.get(int(value))
+                for value, _ in page.facets.get("release", []) if value and value.isdigit()}
     return {
         "kind": KIND_LABELS,
         "region": {c: r.full_name for c, r in regions.items() if r},

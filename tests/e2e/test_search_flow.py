@@ -40,7 +40,7 @@ def open_until(page: Page, path: str, locator: str, seconds: float = 20) -> None
 
 
 def test_traditional_query_finds_simplified_listing_highlighted(page: Page, published):
-    open_until(page, "/search?q=停車誘導", "mark")
+    open_until(page, "/search?q=停車誘導", ".listing-item:nth-child(2) mark")
     results = page.locator(".listing-item")
     expect(results.first).to_be_visible()
     expect(page.locator("mark").first).to_have_text("停车诱导")

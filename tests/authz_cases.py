@@ -1,0 +1,635 @@
+"""The cases of the authorization matrix (run by tests/test_authz_matrix.py).
+
+A ``Case`` names a POST endpoint, arranges a target owned by the *owner* organization, the
+form it posts, the roles that may succeed and how to see that they did. A ``Page`` names a
+private GET page and who may see it.
+
+The roles (``World.users``):
+
+* ``anonymous``;
+* ``member`` and ``org_admin``: users of the owner organization;
+* ``other_member`` and ``other_admin``: users of another verified organization of the same
+  kind, a third party to everything the owner has;
+* ``counterpart``: a member of a verified organization of the other kind (a department
+  when the owner is an enterprise, else an enterprise). For two-sided objects it is the
+  other party: a proposal's owner is the proposing enterprise and its counterpart the
+  department whose opportunity it answers; a pairing has the two as its sides. Such cases
+  can be seen from either side (``parties``): a ``department`` variant makes the
+  department the owner, so that the third party is another department. Everywhere else
+  the counterpart is one more outsider.
+* ``platform_admin``.
+"""
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+from werkzeug.security import check_password_hash
+
+from marketplace.accounts.models import User
+from marketplace.audit import AuditLog
+from marketplace.db import utcnow
+from marketplace.extensions import db
+from marketplace.listings import services as workflow
+from marketplace.listings.models import LISTING_MODELS
+from marketplace.matching import pairings
+from marketplace.matching.models import Match, Recommendation
+from marketplace.notifications.models import Notification, Subscription
+from marketplace.notifications.services import email_enabled
+from marketplace.opportunities import services as opportunities
+from marketplace.proposals import queries as proposal_queries
+from marketplace.proposals import services as proposals
+from marketplace.proposals.models import Attachment, Proposal, Question
+from marketplace.releases import services as releases
+from marketplace.releases.models import Release
+from marketplace.search.models import IndexTask, LanguageEntry
+from marketplace.taxonomy.queries import field_by_name, tag_by_name
+from tests.factories import PASSWORD
+from tests.proposals.test_attachments import make_pdf
+
+ROLES = ("anonymous", "other_member", "other_admin", "counterpart", "member", "org_admin",
+         "platform_admin")
+SIGNED_IN = frozenset(ROLES[1:])
+OWNERS = frozenset({"member", "org_admin"})
+OTHERS = frozenset({"other_member", "other_admin"})
+COUNTERPART = frozenset({"counterpart"})
+BOTH_SIDES = OWNERS | COUNTERPART
+ORG_USERS = OWNERS | OTHERS  # users of organizations of the owner's kind
+PLATFORM = frozenset({"platform_admin"})
+# Self-service routes for anonymous visitors, with no target object.
+PUBLIC_SELF_SERVICE = {"accounts.login", "accounts.register"}
+OWNER_KIND = {"opportunity": "department", "product": "enterprise"}
+NEW_PASSWORD = "N3w-password-for-tests"
+MULTIPART = "multipart/form-data"
+
+
+class World:
+    """The owning organization, a third party of the same kind, a counterpart of the
+    other kind, a user per role."""
+
+    def __init__(self, make, kind: str, owner_status: str):
+        self.make = make
+        self.admin = make.admin()
+        self.owner = make.org(kind, owner_status)
+        self.other = make.org(kind, "verified")
+        self.counterpart = make.org("enterprise" if kind == "department" else "department")
+        self.users = {
+            "anonymous": None,
+            "other_member": make.member(self.other),
+            "other_admin": make.org_admin(self.other),
+            "counterpart": make.member(self.counterpart),
+            "member": make.member(self.owner),
+            "org_admin": make.org_admin(self.owner),
+            "platform_admin": self.admin,
+        }
+
+
+@dataclass
+class Target:
+    values: dict  # URL values for the endpoint
+    data: dict  # the form posted
+    check: Callable[[User | None], object]  # truthy once an allowed request took effect
+    content_type: str | None = None  # MULTIPART for uploads
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    allowed: frozenset
+    arrange: Callable[[World], Target]
+    kind: str = "enterprise"  # the owner organization's kind
+    owner_status: str = "verified"
+    variant: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.endpoint + (f"[{self.variant}]" if self.variant else "")
+
+
+def reloaded(model, ident):
+    db.session.expire_all()
+    return db.session.get(model, ident)
+
+
+def _attr_is(obj, name: str, value):
+    """A check: ``obj`` (reloaded) has ``name`` == ``value``."""
+    model, ident = type(obj), obj.id
+    return lambda actor: getattr(reloaded(model, ident), name) == value
+
+
+def _status_is(obj, status: str):
+    return _attr_is(obj, "status", status)
+
+
+def _add_member(values: dict, email: str, org_id: int | None = None) -> Target:
+    """Post the member form; the new user must land in ``org_id`` (or the actor's own)."""
+    def check(actor):
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        return user and user.organization_id == (org_id or actor.organization_id)
+    return Target(values, {"user_name": "新成员", "email": email, "password": NEW_PASSWORD,
+                           "org_role": "member"}, check)
+
+
+# --- listings: the shared routes, once per kind -------------------------------------
+def listing_cases(kind: str) -> list[Case]:
+    model = LISTING_MODELS[kind]
+    endpoint, owner_kind = model.endpoint, OWNER_KIND[kind]
+
+    def form(make, **overrides):
+        return getattr(make, f"{kind}_data")(**overrides)
+
+    def create(w):
+        # Tampered fields: a new listing belongs to the actor's organization, as a draft.
+        data = form(w.make, title="授权矩阵新建条目", organization_id=str(w.owner.id),
+                    status="published")
+
+        def check(actor):
+            item = db.session.scalar(sa.select(model).where(model.title == "授权矩阵新建条目"))
+            return (item is not None and item.organization_id == actor.organization_id
+                    and item.status == "draft")
+        return Target({}, data, check)
+
+    def edit(status):
+        def arrange(w):
+            item = w.make.listing(kind, w.owner, status)
+            ident = item.id
+            if status == "published":  # not changed in place: the edit awaits review
+                def check(actor):
+                    return workflow.pending_revision(reloaded(model, ident)) is not None
+            else:
+                check = _attr_is(item, "title", "授权矩阵修改后")
+            return Target({"item_id": ident}, form(w.make, title="授权矩阵修改后"), check)
+        return arrange
+
+    def action(status, after, data=None):
+        def arrange(w):
+            item = w.make.listing(kind, w.owner, status)
+            return Target({"item_id": item.id}, data or {}, _status_is(item, after))
+        return arrange
+
+    return [
+        Case(f"{endpoint}.create", ORG_USERS, create, owner_kind),
+        Case(f"{endpoint}.edit", OWNERS, edit("draft"), owner_kind, variant="draft"),
+        Case(f"{endpoint}.edit", OWNERS, edit("published"), owner_kind, variant="published"),
+        Case(f"{endpoint}.submit", OWNERS, action("draft", "submitted"), owner_kind),
+        Case(f"{endpoint}.withdraw", OWNERS, action("submitted", "draft"), owner_kind),
+        # The permission table gives platform admins listing.close on any listing.
+        Case(f"{endpoint}.close", OWNERS | PLATFORM,
+             action("published", "closed", {"outcome": "已签约"}), owner_kind),
+    ]
+
+
+# --- admin ---------------------------------------------------------------------------
+def review(kind):
+    def arrange(w):
+        item = w.make.listing(kind, w.owner, "submitted")
+        return Target({"kind": kind, "item_id": item.id},
+                      {"decision": "approve", "reason": ""}, _status_is(item, "approved"))
+    return arrange
+
+
+def revision(w):
+    item = w.make.opportunity(w.owner, "published")
+    rev = opportunities.update(w.owner.users[0], item,
+                               w.make.opportunity_data(title="修改申请后的标题"))
+    db.session.commit()
+    return Target({"revision_id": rev.id}, {"decision": "approve", "reason": ""},
+                  _status_is(rev, "approved"))
+
+
+def organization_review(w):
+    return Target({"org_id": w.owner.id}, {"decision": "verify", "reason": ""},
+                  _status_is(w.owner, "verified"))
+
+
+def unlock(w):
+    user = w.make.member(w.owner)
+    user.locked_until, user.failed_logins = utcnow() + timedelta(hours=1), 5
+    return Target({"user_id": user.id}, {}, _attr_is(user, "locked_until", None))
+
+
+def create_field(w):
+    return Target({}, {"name": "授权矩阵领域"}, lambda actor: field_by_name("授权矩阵领域"))
+
+
+def create_tag(w):
+    return Target({}, {"name": "授权矩阵标签", "kind": "technology"},
+                  lambda actor: tag_by_name("授权矩阵标签"))
+
+
+def edit_language(w):
+    return Target({"kind": "stopword"}, {"content": "平台\n授权矩阵停用词"},
+                  lambda actor: db.session.scalar(sa.select(LanguageEntry).where(
+                      LanguageEntry.value == "授权矩阵停用词")))
+
+
+def request_reindex(w):
+    return Target({}, {}, lambda actor: db.session.scalar(
+        sa.select(IndexTask).where(IndexTask.kind == "rebuild")))
+
+
+def update_term(kind, term_name):
+    def arrange(w):
+        term = field_by_name(term_name) if kind == "field" else tag_by_name(term_name)
+        return Target({"kind": kind, "term_id": term.id}, {"name": "授权矩阵改名", "is_active": "1"},
+                      _attr_is(term, "name", "授权矩阵改名"))
+    return arrange
+
+
+def admin_add_member(w):
+    return _add_member({"org_id": w.owner.id}, "admin-added@test.cn", w.owner.id)
+
+
+# --- releases ------------------------------------------------------------------------
+def create_release(w):
+    return Target({}, {"year": "2031"}, lambda actor: db.session.scalar(
+        sa.select(Release.id).where(Release.year == 2031)))
+
+
+def _draft_release(w, with_item: bool):
+    item = w.make.product(w.owner, "approved")
+    release = releases.create_release(w.admin, {"year": 2031})
+    if with_item:
+        releases.add_items(w.admin, release, "product", [item.id])
+    db.session.commit()
+    return release, item
+
+
+def add_items(w):
+    release, item = _draft_release(w, with_item=False)
+    return Target({"release_id": release.id}, {"kind": "product", "ids": [str(item.id)]},
+                  _attr_is(item, "release_id", release.id))
+
+
+def remove_item(w):
+    release, item = _draft_release(w, with_item=True)
+    return Target({"release_id": release.id, "kind": "product", "item_id": item.id}, {},
+                  _attr_is(item, "release_id", None))
+
+
+def publish(w):
+    release, _ = _draft_release(w, with_item=True)
+    return Target({"release_id": release.id}, {"published_on": "2031-05-01"},
+                  _status_is(release, "published"))
+
+
+# --- accounts ------------------------------------------------------------------------
+def account_add_member(w):
+    # No target in the URL: an organization admin adds to their own organization.
+    return _add_member({}, "org-added@test.cn")
+
+
+def set_member_active(w):
+    user = w.make.member(w.owner)
+    return Target({"user_id": user.id}, {"active": "0"}, _attr_is(user, "active", False))
+
+
+def change_password(w):
+    return Target({}, {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+                  lambda actor: check_password_hash(reloaded(User, actor.id).password_hash,
+                                                    NEW_PASSWORD))
+
+
+def logout(w):
+    return Target({}, {}, lambda actor: db.session.scalar(sa.select(AuditLog.id).where(
+        AuditLog.action == "auth.logout", AuditLog.actor_id == actor.id)) is not None)
+
+
+# --- questions, proposals and pairings -----------------------------------------------
+PROPOSAL = {"summary": "授权矩阵揭榜方案", "approach": "地磁+视频桩，三个月完成部署。",
+            "timeline": "签约后 90 天", "price_wan": "280"}
+CONSORTIUM_FORM = {"member_name-0": "授权矩阵联合体成员", "member_role-0": "软件开发"}
+
+
+def parties(w):
+    """(department, supplier) of a two-sided object: one is the world's owner, the
+    other its counterpart."""
+    if w.owner.kind == "department":
+        return w.owner, w.counterpart
+    return w.counterpart, w.owner
+
+
+def pdf_upload(name: str = "授权矩阵附件.pdf") -> tuple:
+    return io.BytesIO(make_pdf()), name
+
+
+def stored_files() -> list[Path]:
+    return [path for path in Path(current_app.config["UPLOAD_DIR"]).rglob("*")
+            if path.is_file()]
+
+
+def _question(w) -> Question:
+    """An unanswered question of the counterpart on the owner department's opportunity."""
+    opportunity = w.make.opportunity(w.owner, "published")
+    question = proposals.ask(w.counterpart.users[0], opportunity, "是否需要对接现有停车场？")
+    db.session.commit()
+    return question
+
+
+def open_proposal(w, status: str = "submitted", attachment: bool = False) -> Proposal:
+    """The supplier's proposal on a published opportunity of the department, taken to
+    ``status`` (draft, submitted, withdrawn) through the services."""
+    department, supplier = parties(w)
+    opportunity = w.make.opportunity(department, "published")
+    proposer = supplier.users[0]
+    proposal = proposals.create_proposal(proposer, opportunity, PROPOSAL)
+    if attachment:
+        proposals.add_attachment(proposer, proposal, FileStorage(*pdf_upload()))
+    if status in ("submitted", "withdrawn"):
+        proposals.submit(proposer, proposal)
+    if status == "withdrawn":
+        proposals.withdraw(proposer, proposal)
+    db.session.commit()
+    return proposal
+
+
+def selected_pairing(w) -> Match:
+    """The department selected the supplier's proposal: a pairing at 已对接."""
+    proposal = open_proposal(w)
+    match = pairings.select_proposal(parties(w)[0].users[0], proposal)
+    db.session.commit()
+    return match
+
+
+def _pairing_of(opportunity_id: int, supplier_id: int) -> Match | None:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Match).where(Match.opportunity_id == opportunity_id,
+                                                    Match.supplier_id == supplier_id))
+
+
+def ask(w):
+    opportunity = w.make.opportunity(w.owner, "published")
+
+    def check(actor):  # asked in the actor's name, whatever the form says
+        return db.session.scalar(sa.select(Question).where(
+            Question.opportunity_id == opportunity.id, Question.text == "授权矩阵提问",
+            Question.organization_id == actor.organization_id))
+    return Target({"opportunity_id": opportunity.id},
+                  {"text": "授权矩阵提问", "organization_id": str(w.owner.id)}, check)
+
+
+def answer(w):
+    question = _question(w)
+    return Target({"question_id": question.id}, {"answer": "授权矩阵答复"},
+                  _attr_is(question, "answer", "授权矩阵答复"))
+
+
+def propose(w):
+    opportunity = w.make.opportunity(parties(w)[0], "published")
+    # Tampered fields: the proposal is the actor's organization's, as a draft.
+    data = {**PROPOSAL, **CONSORTIUM_FORM, "organization_id": str(w.owner.id),
+            "status": "submitted"}
+
+    def check(actor):
+        proposal = proposal_queries.own_proposal(opportunity, actor.organization_id)
+        return (proposal is not None and proposal.status == "draft"
+                and [m.name for m in proposal.members] == ["授权矩阵联合体成员"])
+    return Target({"opportunity_id": opportunity.id}, data, check)
+
+
+def edit_proposal(w):
+    proposal = open_proposal(w, "draft")
+    return Target({"proposal_id": proposal.id}, {**PROPOSAL, "summary": "授权矩阵修改后"},
+                  _attr_is(proposal, "summary", "授权矩阵修改后"))
+
+
+def proposal_action(status: str, after: str, data: dict | None = None):
+    def arrange(w):
+        proposal = open_proposal(w, status)
+        return Target({"proposal_id": proposal.id}, data or {}, _status_is(proposal, after))
+    return arrange
+
+
+def upload(w):
+    proposal = open_proposal(w, "draft")
+    ident = proposal.id
+
+    def check(actor):
+        attachments = reloaded(Proposal, ident).attachments
+        return [a.original_name for a in attachments] == ["授权矩阵.pdf"] and stored_files()
+    return Target({"proposal_id": ident}, {"file": pdf_upload("授权矩阵.pdf")}, check,
+                  content_type=MULTIPART)
+
+
+def delete_attachment(w):
+    attachment = open_proposal(w, "draft", attachment=True).attachments[0]
+    ident = attachment.id
+    assert stored_files()
+    return Target({"attachment_id": ident}, {},
+                  lambda actor: reloaded(Attachment, ident) is None and not stored_files())
+
+
+def start_pairing(w):
+    department, supplier = parties(w)
+    opportunity = w.make.opportunity(department, "published")
+    product = w.make.product(supplier, "published")
+    recommendation = Recommendation(
+        opportunity_id=opportunity.id, product_id=product.id, score=0.6, band="strong",
+        evidence={"terms": ["停车"]}, in_opportunity_list=True, in_product_list=True)
+    db.session.add(recommendation)
+    db.session.commit()
+    return Target({"recommendation_id": recommendation.id}, {},
+                  lambda actor: _pairing_of(opportunity.id, supplier.id))
+
+
+def select(w):
+    proposal = open_proposal(w)
+    opportunity_id, supplier_id = proposal.opportunity_id, proposal.organization_id
+
+    def check(actor):
+        match = _pairing_of(opportunity_id, supplier_id)
+        return match and match.stage == "contacted" and match.proposal.status == "selected"
+    return Target({"proposal_id": proposal.id}, {"reason": ""}, check)
+
+
+def advance(w):
+    match = selected_pairing(w)
+    return Target({"match_id": match.id}, {"stage": "negotiating"},
+                  _attr_is(match, "stage", "negotiating"))
+
+
+def manual_pairing(w):
+    department, supplier = parties(w)
+    opportunity = w.make.opportunity(department, "published")
+    return Target({}, {"opportunity": opportunity.public_number, "supplier": supplier.name,
+                       "product": ""},
+                  lambda actor: _pairing_of(opportunity.id, supplier.id))
+
+
+# --- notifications (each user's own) -----------------------------------------------
+def _notify(user) -> Notification:
+    notification = Notification(user_id=user.id, event="question_asked", title="授权矩阵通知",
+                                link="/notifications")
+    db.session.add(notification)
+    return notification
+
+
+def mark_read(w):
+    notification = _notify(w.users["member"])  # one user's; not even a colleague's
+    db.session.commit()
+    return Target({"notification_id": notification.id}, {},
+                  lambda actor: reloaded(Notification, notification.id).read_at is not None)
+
+
+def read_all(w):
+    ids = {role: _notify(user) for role, user in w.users.items() if user is not None}
+    db.session.commit()
+    ids = {role: n.id for role, n in ids.items()}
+
+    def check(actor):  # the actor's notifications only
+        return all((reloaded(Notification, ident).read_at is not None)
+                   == (w.users[role].id == actor.id) for role, ident in ids.items())
+    return Target({}, {}, check)
+
+
+def email_settings(w):
+    return Target({}, {"events": ["question_asked"]}, lambda actor: (
+        email_enabled(actor, "question_asked") and not email_enabled(actor, "digest")))
+
+
+def subscription(w):
+    return Target({}, {"frequency": "daily", "region_codes": ["360113"]},
+                  lambda actor: db.session.scalar(sa.select(Subscription).where(
+                      Subscription.user_id == actor.id, Subscription.frequency == "daily")))
+
+
+CASES = [
+    *listing_cases("opportunity"),
+    *listing_cases("product"),
+    Case("admin.review", PLATFORM, review("opportunity"), "department", variant="opportunity"),
+    Case("admin.review", PLATFORM, review("product"), "enterprise", variant="product"),
+    Case("admin.revision", PLATFORM, revision, "department"),
+    # The owner organization is pending: its own admin must not be able to verify it.
+    Case("admin.organization", PLATFORM, organization_review, owner_status="pending"),
+    Case("admin.unlock", PLATFORM, unlock),
+    Case("admin.create_field", PLATFORM, create_field),
+    Case("admin.create_tag", PLATFORM, create_tag),
+    Case("admin.update_term", PLATFORM, update_term("field", "交通出行"), variant="field"),
+    Case("admin.update_term", PLATFORM, update_term("tag", "物联网"), variant="tag"),
+    Case("admin.add_member", PLATFORM, admin_add_member, "department"),
+    Case("search.language", PLATFORM, edit_language),
+    Case("search.reindex", PLATFORM, request_reindex),
+    Case("releases.manage", PLATFORM, create_release),
+    Case("releases.add_items", PLATFORM, add_items),
+    Case("releases.remove_item", PLATFORM, remove_item),
+    Case("releases.publish", PLATFORM, publish),
+    Case("accounts.add_member", frozenset({"org_admin", "other_admin"}), account_add_member),
+    # org.manage is in the platform admin's permissions and admins skip the ownership rule.
+    Case("accounts.set_member_active", frozenset({"org_admin", "platform_admin"}),
+         set_member_active),
+    # These act on the signed-in user only: every signed-in role may, anonymous may not.
+    Case("accounts.account", SIGNED_IN, change_password),
+    Case("accounts.logout", SIGNED_IN, logout),
+    # Questions: the owner is the department. Any other verified organization may ask
+    # (not the department itself, nor admins); only the department answers.
+    Case("proposals.ask", OTHERS | COUNTERPART, ask, "department"),
+    Case("proposals.answer", OWNERS, answer, "department"),
+    # Proposals: the owner is the proposing enterprise, the counterpart the department,
+    # which may see and decide but never edit.
+    Case("proposals.create", ORG_USERS, propose),
+    Case("proposals.edit", OWNERS, edit_proposal),
+    Case("proposals.submit", OWNERS, proposal_action("draft", "submitted")),
+    Case("proposals.withdraw", OWNERS, proposal_action("submitted", "withdrawn")),
+    Case("proposals.reopen", OWNERS, proposal_action("withdrawn", "draft")),
+    Case("proposals.upload", OWNERS, upload),
+    Case("proposals.delete_attachment", OWNERS, delete_attachment),
+    Case("proposals.decide", COUNTERPART,
+         proposal_action("submitted", "shortlisted", {"decision": "shortlist"})),
+    Case("proposals.decide", OWNERS,
+         proposal_action("submitted", "shortlisted", {"decision": "shortlist"}),
+         "department", variant="department"),
+    Case("matching.select", COUNTERPART, select),
+    Case("matching.select", OWNERS, select, "department", variant="department"),
+    # Pairings: either side (and for advance, admins); the third party of each kind never.
+    Case("matching.start", BOTH_SIDES, start_pairing),
+    Case("matching.start", BOTH_SIDES, start_pairing, "department", variant="department"),
+    Case("matching.advance", BOTH_SIDES | PLATFORM, advance),
+    Case("matching.advance", BOTH_SIDES | PLATFORM, advance, "department",
+         variant="department"),
+    Case("matching.manual", PLATFORM, manual_pairing),
+    # Notifications are the user's own: another user's is not found, even a colleague's.
+    Case("notifications.mark_read", frozenset({"member"}), mark_read),
+    Case("notifications.read_all", SIGNED_IN, read_all),
+    Case("notifications.settings", SIGNED_IN, email_settings),
+    # Digest subscriptions to new opportunities are for enterprises and institutes.
+    Case("notifications.subscription", ORG_USERS, subscription),
+]
+
+
+# --- private pages (GET) -------------------------------------------------------------
+@dataclass(frozen=True)
+class Page:
+    """A private page: ``allowed`` roles get it (and ``shows`` holds of the response);
+    roles in ``forbidden`` may know of the object but not use the page (403 or 404);
+    everyone else must not learn that it exists (404; anonymous: to the login page)."""
+
+    endpoint: str
+    allowed: frozenset
+    arrange: Callable[[World], dict]  # URL values
+    shows: Callable[[object], bool]
+    kind: str = "enterprise"
+    forbidden: frozenset = frozenset()
+    variant: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.endpoint + (f"[{self.variant}]" if self.variant else "")
+
+
+def _shows_proposal(response) -> bool:
+    return "授权矩阵揭榜方案" in response.get_data(as_text=True)
+
+
+def _proposal_page(w):
+    return {"proposal_id": open_proposal(w).id}
+
+
+def _evaluation_page(w):
+    return {"opportunity_id": open_proposal(w).opportunity_id}
+
+
+def _attachment_page(w):
+    return {"attachment_id": open_proposal(w, attachment=True).attachments[0].id}
+
+
+def _pairing_page(w):
+    return {"match_id": selected_pairing(w).id}
+
+
+def _shows_pairing(response) -> bool:
+    return "对接：" in response.get_data(as_text=True)
+
+
+def _is_workbook(response) -> bool:
+    return response.mimetype.endswith("spreadsheetml.sheet")
+
+
+def _is_the_pdf(response) -> bool:
+    return response.get_data().startswith(b"%PDF-1.4")
+
+
+# From the supplier's side (the default) and the department's, so that the third party
+# is an enterprise, then a department.
+PAGES = [
+    Page("proposals.detail", BOTH_SIDES | PLATFORM, _proposal_page, _shows_proposal),
+    Page("proposals.detail", BOTH_SIDES | PLATFORM, _proposal_page, _shows_proposal,
+         "department", variant="department"),
+    Page("proposals.edit", OWNERS, lambda w: {"proposal_id": open_proposal(w, "draft").id},
+         _shows_proposal, forbidden=COUNTERPART | PLATFORM),
+    Page("proposals.evaluate", COUNTERPART | PLATFORM, _evaluation_page, _shows_proposal),
+    Page("proposals.evaluate", OWNERS | PLATFORM, _evaluation_page, _shows_proposal,
+         "department", variant="department"),
+    Page("proposals.export", COUNTERPART | PLATFORM, _evaluation_page, _is_workbook),
+    Page("proposals.export", OWNERS | PLATFORM, _evaluation_page, _is_workbook,
+         "department", variant="department"),
+    Page("proposals.download", BOTH_SIDES | PLATFORM, _attachment_page, _is_the_pdf),
+    Page("proposals.download", BOTH_SIDES | PLATFORM, _attachment_page, _is_the_pdf,
+         "department", variant="department"),
+    Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, _shows_pairing),
+    Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, _shows_pairing,
+         "department", variant="department"),
+]

@@ -13,12 +13,13 @@ import math
 from dataclasses import dataclass
 
 from whoosh.collectors import TopCollector
-from whoosh.query import And, Or, Term
+from whoosh.query import Term
 
 from marketplace.search.documents import FIELD_LABELS, FIELD_WEIGHTS, Doc
 from marketplace.search.highlight import mark
 from marketplace.search.index import TEXT_FIELDS
 from marketplace.search.text import Pipeline
+from marketplace.search.union import SummedOr
 
 KEY_TERMS = 15
 CANDIDATES = 40
@@ -123,14 +124,14 @@ def candidates(searcher, terms: dict[str, list[str]], kind: str, idf: Idf,
     top = key_terms(terms, idf)
     if not top:
         return []
-    union = Or([Term("all", t, boost=w) for t, w in top])
-    union.matcher_type = Or.ARRAY_MATCHER  # scores summed a block at a time: ~2.5× faster
+    # And([Term("kind", kind), Or(key terms)]), matched as one (see search.union).
+    query = SummedOr([Term("all", t, boost=w) for t, w in top], required=Term("kind", kind))
     # Every match scored, no matcher replacement: Whoosh's default top-k collection
     # replaces union matchers mid-way and loses part of later documents' scores (70 of
     # 100 candidate lists differed from the exact BM25F top 41 on the 10k benchmark)
     # without being faster here.
     collector = TopCollector(limit=limit + 1, usequality=False, replace=0)
-    searcher.search_with_collector(And([Term("kind", kind), union]), collector)
+    searcher.search_with_collector(query, collector)
     return [dict(hit) for hit in collector.results() if hit["key"] != exclude][:limit]
 
 

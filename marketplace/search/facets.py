@@ -104,7 +104,8 @@ def counts(segments, cache: dict) -> tuple[int, dict[str, Counter]]:
                 counters[name].update(v for d in docnums for v in values[d])
             else:
                 counters[name].update(values[d] for d in docnums)
-    stale = [k for k in cache if k[0] == "facets" and k not in live]
+    # list(): other threads may add tables meanwhile
+    stale = [k for k in list(cache) if k[0] == "facets" and k not in live]
     if len(stale) > 16:  # segments merged away by later commits
         for k in stale:
             cache.pop(k, None)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import jieba
 import opencc
 
+from marketplace.search.segmenter import Tokenizer
+
 # A pinyin gloss pasted after a Han character: 中(zhōng), 國（guó）.
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zA-Züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ]{1,8}[)）]")
 _PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[48]00-?\d{3}-?\d{4})(?!\d)")
@@ -104,15 +106,16 @@ def normalise(text: str) -> str:
 _BASE: jieba.Tokenizer | None = None
 
 
-def _fresh_tokenizer() -> jieba.Tokenizer:
-    """A jieba tokenizer with the stock dictionary, copied from one loaded once per process
-    (loading takes ~0.5 s; copying the frequency table a few tens of milliseconds)."""
+def _fresh_tokenizer() -> Tokenizer:
+    """A tokenizer (jieba's, see search.segmenter) with the stock dictionary, copied from one
+    loaded once per process (loading takes ~0.5 s; copying the frequency table a few tens
+    of milliseconds)."""
     global _BASE
     with _JIEBA_LOCK:
         if _BASE is None:
             _BASE = jieba.Tokenizer()
             _BASE.initialize()
-        tokenizer = jieba.Tokenizer()
+        tokenizer = Tokenizer()
         tokenizer.FREQ, tokenizer.total = dict(_BASE.FREQ), _BASE.total
         tokenizer.initialized = True
     return tokenizer
@@ -123,7 +126,7 @@ class Pipeline:
     """Segmentation with a private jieba instance and the language data it was built from."""
 
     language: LanguageData
-    _tokenizer: jieba.Tokenizer = field(init=False, repr=False)
+    _tokenizer: Tokenizer = field(init=False, repr=False)
     _canonical: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self):

@@ -1,0 +1,62 @@
+"""search.segmenter.Tokenizer must cut exactly as jieba does, with our domain dictionary,
+in both modes, on every text we have (demo listings, the labelled set, the policy seeds)."""
+import json
+from pathlib import Path
+
+import jieba
+import pytest
+
+from marketplace.search.segmenter import Tokenizer
+from marketplace.search.text import Pipeline, normalise, read_language_files
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def corpus() -> list[str]:
+    texts = []
+    for name in ("opportunities", "products"):
+        for item in json.loads((ROOT / "seed/demo" / f"{name}.json").read_text("utf-8")):
+            texts += [item.get("title") or item["name"], item["summary"], item["description"],
+                      item.get("cases", "")]
+        for line in (ROOT / "tests/data/matching" / f"{name}.jsonl").read_text("utf-8").splitlines():
+            item = json.loads(line)
+            texts += [item["title"], item.get("summary", ""), item.get("description", "")]
+    for path in sorted((ROOT.parent / "shared/seeds").glob("*.txt"))[:20]:  # when beside us
+        texts += path.read_text("utf-8").splitlines()
+    # Unknown characters, runs the HMM must cut, Latin and digits, ties, empty input.
+    texts += ["", "啊", "龘龘龘", "鑫瑞祥智联科技有限公司推出BIM+GIS 5.0平台", "NB-IoT水表2025年",
+              "一网统管一网通办", "南京市长江大桥", "结婚的和尚未结婚的"]
+    return [normalise(t) for t in texts if t is not None]
+
+
+@pytest.fixture(scope="module")
+def pair():
+    ours = Pipeline(read_language_files(ROOT / "seed/search"))._tokenizer
+    assert isinstance(ours, Tokenizer)
+    reference = jieba.Tokenizer()
+    reference.FREQ, reference.total, reference.initialized = ours.FREQ, ours.total, True
+    return ours, reference
+
+
+@pytest.mark.parametrize("mode", ["default", "search"])
+def test_same_tokens_as_jieba(pair, mode):
+    ours, reference = pair
+    texts = corpus()
+    assert len(texts) > 500
+    for text in texts:
+        assert list(ours.tokenize(text, mode=mode)) == list(reference.tokenize(text, mode=mode)), text
+
+
+def test_the_domain_dictionary_is_used(pair):
+    ours, _ = pair
+    assert "一网统管" in list(ours.cut("推进一网统管建设"))
+
+
+def test_equal_routes_break_ties_as_jieba():
+    """甲乙|丙 and 甲|乙丙 score exactly the same; jieba takes the longer first word."""
+    words = {"甲": 10, "乙": 10, "丙": 10, "甲乙": 10, "乙丙": 10}
+    ours, reference = Tokenizer(), jieba.Tokenizer()
+    for tokenizer in (ours, reference):
+        tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(words), 50, True
+    assert list(reference.cut("甲乙丙", HMM=False)) == ["甲乙", "丙"]
+    assert list(ours.cut("甲乙丙")) == list(reference.cut("甲乙丙")) == ["甲乙", "丙"]

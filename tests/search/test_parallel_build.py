@@ -1,0 +1,65 @@
+"""A generation written by several processes must hold what a serial build holds: the same
+documents under the same numbers, the same postings and so the same scores."""
+import random
+
+from whoosh.collectors import TopCollector
+from whoosh.query import Term
+
+from marketplace.search import drain
+from marketplace.search.documents import Doc
+from marketplace.search.index import SearchIndex
+from marketplace.search.text import LanguageData
+
+PHRASES = ["智慧停车诱导系统", "居家养老服务平台", "城管执法记录仪", "VR实训教学", "北斗高精度定位",
+           "数字孪生水利", "虚拟电厂调度", "物联网水表", "一网统管城市运行", "AI质检"]
+
+
+def documents(count):
+    rng = random.Random(11)
+    return [Doc(key=f"{kind}:{n}", kind=kind, title=rng.choice(PHRASES),
+                summary="，".join(rng.sample(PHRASES, 2)),
+                description="。".join(rng.choices(PHRASES, k=rng.randint(1, 12))),
+                cases="。".join(rng.choices(PHRASES, k=8)) if kind == "product" else "",
+                field="智慧城市", field_group="数字治理", tags=rng.sample(["停车", "养老", "AI"], 2),
+                region="360102", organization=f"单位{n % 7}")
+            for n, kind in ((n, "opportunity" if n < count // 2 else "product")
+                            for n in range(count))]
+
+
+def build(root, docs, processes):
+    index = SearchIndex(root)
+    drain.write_generation(index, docs, LanguageData(), processes=processes)
+    ix, _ = index.open()
+    return ix
+
+
+def listing(ix, field, term):
+    with ix.searcher() as searcher:
+        collector = TopCollector(limit=5000, usequality=False, replace=0)
+        searcher.search_with_collector(Term(field, term), collector)
+        return [(hit.docnum, hit["key"], round(hit.score, 9)) for hit in collector.results()]
+
+
+def test_parallel_build_equals_serial(tmp_path, monkeypatch):
+    monkeypatch.setattr(drain, "PART_DOCS", 400)  # several parts, more than the processes
+    docs = documents(1200)
+    serial = build(tmp_path / "serial", docs, processes=1)
+    parallel = build(tmp_path / "parallel", docs, processes=2)
+    assert len(parallel._segments()) == 3 and len(serial._segments()) == 1
+    with serial.searcher() as one, parallel.searcher() as several:
+        assert list(one.all_stored_fields()) == list(several.all_stored_fields())
+        assert several.doc_count() == 1200
+    for field, term in (("all", "停车"), ("all", "vr"), ("all", "北斗"), ("t_title", "养老"),
+                        ("t_cases", "孪生"), ("org", "单位")):
+        assert listing(parallel, field, term) == listing(serial, field, term) != []
+
+
+def test_parts_are_consecutive_and_hold_about_the_same_text():
+    docs = documents(1000)  # products (the second half) carry cases: more text each
+    parts = drain._parts(docs, 2)
+    assert parts[0][0] == 0 and parts[-1][1] == len(docs)
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
+    sizes = [sum(len("".join(d.texts().values())) for d in docs[start:stop])
+             for start, stop in parts]
+    assert parts[0][1] > 500 and abs(sizes[0] - sizes[1]) < 0.01 * sum(sizes)
+    assert drain._parts(docs[:3], 8) == [(0, 1), (1, 2), (2, 3)]

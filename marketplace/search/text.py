@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import jieba
 import opencc
 
-from marketplace.search.segmenter import Tokenizer
+from marketplace.search.segmenter import Tokenizer, stock_dictionary
 
 # A pinyin gloss pasted after a Han character: 中(zhōng), 國（guó）.
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zA-Züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ]{1,8}[)）]")
@@ -103,20 +103,18 @@ def normalise(text: str) -> str:
     return _simplified(_unglossed(text).translate(_FOLD))
 
 
-_BASE: jieba.Tokenizer | None = None
+_BASE: tuple[dict[str, int], int] | None = None
 
 
 def _fresh_tokenizer() -> Tokenizer:
-    """A tokenizer (jieba's, see search.segmenter) with the stock dictionary, copied from one
-    loaded once per process (loading takes ~0.5 s; copying the frequency table a few tens
-    of milliseconds)."""
+    """A tokenizer (jieba's, see search.segmenter) with the stock dictionary, copied from
+    the one loaded once per process (copying the table takes a few milliseconds)."""
     global _BASE
     with _JIEBA_LOCK:
         if _BASE is None:
-            _BASE = jieba.Tokenizer()
-            _BASE.initialize()
+            _BASE = stock_dictionary()
         tokenizer = Tokenizer()
-        tokenizer.FREQ, tokenizer.total = dict(_BASE.FREQ), _BASE.total
+        tokenizer.FREQ, tokenizer.total = dict(_BASE[0]), _BASE[1]
         tokenizer.initialized = True
     return tokenizer
 

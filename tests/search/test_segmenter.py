@@ -6,6 +6,7 @@ from pathlib import Path
 import jieba
 import pytest
 
+from marketplace.search import segmenter
 from marketplace.search.segmenter import Tokenizer
 from marketplace.search.text import Pipeline, normalise, read_language_files
 
@@ -60,3 +61,32 @@ def test_equal_routes_break_ties_as_jieba():
         tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(words), 50, True
     assert list(reference.cut("甲乙丙", HMM=False)) == ["甲乙", "丙"]
     assert list(ours.cut("甲乙丙")) == list(reference.cut("甲乙丙")) == ["甲乙", "丙"]
+
+
+@pytest.fixture(scope="module")
+def stock():
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    return reference.FREQ, reference.total
+
+
+def test_the_dictionary_cache_holds_jiebas_dictionary(tmp_path, monkeypatch, stock):
+    cache = tmp_path / "dictionary.freq"
+    monkeypatch.setattr(segmenter, "_cache_path", lambda: cache)
+    first = segmenter.stock_dictionary()  # loaded by jieba, then cached
+    assert cache.exists() and first == stock
+    second = segmenter.stock_dictionary()  # read from the cache
+    assert second == stock and list(second[0]) == list(stock[0])
+
+
+def test_a_damaged_or_unwritable_cache_falls_back_to_jieba(tmp_path, monkeypatch, stock, caplog):
+    cache = tmp_path / "dictionary.freq"
+    monkeypatch.setattr(segmenter, "_cache_path", lambda: cache)
+    segmenter.stock_dictionary()
+    cache.write_bytes(cache.read_bytes()[:-16])  # cut short
+    assert segmenter.stock_dictionary() == stock
+    assert "rebuilding" in caplog.text
+    assert segmenter.stock_dictionary() == stock  # rewritten whole
+    monkeypatch.setattr(segmenter, "_cache_path", lambda: tmp_path / "missing" / "x.freq")
+    assert segmenter.stock_dictionary() == stock
+    assert "cannot cache" in caplog.text

@@ -179,17 +179,17 @@ class Run:
     def populate(self, corpus):
         """Reference data, organizations, releases and ``size`` published listings, with
         Core INSERTs (no outbox tasks: the rebuild is what indexes them)."""
-        from flask_migrate import upgrade
+        from flask import current_app
 
         from marketplace.accounts.models import Organization
-        from marketplace.extensions import db
+        from marketplace.extensions import db, upgrade_database
         from marketplace.opportunities.models import Opportunity, opportunity_tags
         from marketplace.products.models import Product, product_tags
         from marketplace.releases.models import Release
         from marketplace.seeding.reference import load_reference
         from marketplace.taxonomy.models import Field, Region, Tag
 
-        upgrade()
+        upgrade_database(current_app)
         load_reference()
         db.session.commit()
         regions = {code: name for code, name in db.session.execute(

@@ -5,7 +5,7 @@ import secrets
 from flask import Flask
 
 from marketplace.config import INSTANCE_DIR, Config
-from marketplace.extensions import babel, csrf, db, login_manager, migrate
+from marketplace.extensions import babel, csrf, db, login_manager
 
 
 def create_app(config_object=Config, **overrides) -> Flask:
@@ -17,7 +17,6 @@ def create_app(config_object=Config, **overrides) -> Flask:
     _ensure_secret_key(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app)
     _init_login(app)

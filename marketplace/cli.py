@@ -3,9 +3,10 @@
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import ScriptInfo
 
 from marketplace.errors import ValidationError
-from marketplace.extensions import db
+from marketplace.extensions import db, init_migrate
 from marketplace.transfer.cli import lists
 
 
@@ -14,12 +15,24 @@ def register_cli(app: Flask) -> None:
     from marketplace.notifications.cli import notify_cli
     from marketplace.search.cli import search_cli
 
+    app.cli.add_command(DatabaseCommands("db", help="数据库迁移（Flask-Migrate）。"))
     app.cli.add_command(create_admin)
     app.cli.add_command(seed)
     app.cli.add_command(search_cli)
     app.cli.add_command(match_cli)
     app.cli.add_command(lists)
     app.cli.add_command(notify_cli)
+
+
+class DatabaseCommands(click.Command):
+    """``flask db …``: Flask-Migrate's command group, imported and set up only when it runs
+    (see ``extensions.init_migrate``); click then parses and runs the real group."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        init_migrate(parent.ensure_object(ScriptInfo).load_app())
+        from flask_migrate.cli import db as commands
+
+        return commands.make_context(info_name, args, parent=parent, **extra)
 
 
 @click.command("create-admin")

@@ -11,12 +11,11 @@ import tempfile
 import pytest
 import sqlalchemy as sa
 from flask import g, request_started
-from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from marketplace import create_app
 from marketplace.config import TestConfig
-from marketplace.extensions import db
+from marketplace.extensions import db, upgrade_database
 from tests.factories import Factory
 
 
@@ -49,7 +48,7 @@ def app():
                      SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"))
     request_started.connect(_fresh_request_globals, app)
     with app.app_context():
-        upgrade()
+        upgrade_database(app)
         from marketplace.seeding.reference import load_reference
         load_reference()
         db.session.commit()

@@ -18,12 +18,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from marketplace import create_app
 from marketplace.config import TestConfig
-from marketplace.extensions import db
+from marketplace.extensions import db, upgrade_database
 
 MISSING_BROWSER = ("需要 Chromium 与 Playwright：apt-get install chromium fonts-noto-cjk; "
                    "pip install -e '.[dev]'")
@@ -65,7 +64,7 @@ def live_server():
                      SEARCH_BACKGROUND_DRAIN=True)
     admin_email, admin_password = "admin@e2e.test.cn", "E2e-admin-passw0rd"
     with app.app_context():
-        upgrade()
+        upgrade_database(app)
         load_reference()
         create_platform_admin(admin_email, "平台管理员", admin_password)
         db.session.commit()

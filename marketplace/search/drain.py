@@ -17,6 +17,7 @@ from whoosh.writing import SegmentWriter
 
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
+from marketplace.search import facets
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.index import LockError, SearchIndex, document_fields
 from marketplace.search.language import current_language
@@ -237,6 +238,7 @@ def write_generation(index: SearchIndex, docs, language, processes: int = 1) -> 
         except BaseException:
             writer.cancel()
             raise
+    facets.store_tables(ix)  # so that no one's first search builds them
     index.activate(path)
 
 

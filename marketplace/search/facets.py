@@ -11,14 +11,26 @@ The counts are the ones Whoosh's ``FieldFacet(..., maptype=Count)`` gives: a doc
 without a value counts under ``None``; a document counts once for each of its tags; values
 appear in the order they are first met (segment by segment, by document number), which is
 what ties keep after sorting by count.
+
+A new process would build every table on its first search (≈0.3 s at 100k listings), so
+the tables of large segments are also kept as files beside them in the generation
+directory: written when a rebuild writes the generation, or by the first process that
+builds them; read back in a few milliseconds.
 """
+import json
+import os
+import tempfile
 from collections import Counter
+from pathlib import Path
 
 from whoosh import collectors
 
 # facet name → (index field, several values per document)
 FACET_FIELDS = {"kind": ("kind", False), "field": ("f_field", False), "tag": ("f_tag", True),
                 "region": ("f_region", False), "release": ("f_release", False)}
+
+
+STORE_MIN_DOCS = 1_000  # smaller segments (the drain's) are built in a few milliseconds
 
 
 def _segment_tables(reader) -> dict[str, list]:
@@ -80,10 +92,72 @@ def collector(limit: int, sortedby=None):
     return TopCollector(limit) if sortedby is None else SortingCollector(sortedby, limit=limit)
 
 
-def counts(segments, cache: dict) -> tuple[int, dict[str, Counter]]:
+def _table_file(folder, reader) -> Path:
+    return Path(folder) / f"facets-{reader.segment().segment_id()}.json"
+
+
+def _encoded(tables: dict[str, list]) -> str:
+    """Each facet as its distinct values and, per document, the index of its value."""
+    data = {}
+    for name, values in tables.items():
+        index: dict = {}
+        codes = [index.setdefault(v, len(index)) for v in values]
+        data[name] = {"values": list(index), "codes": codes}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _decoded(text: str, size: int) -> dict[str, list] | None:
+    data = json.loads(text)
+    tables = {}
+    for name, (_, multi) in FACET_FIELDS.items():
+        values = [tuple(v) for v in data[name]["values"]] if multi else data[name]["values"]
+        codes = data[name]["codes"]
+        if len(codes) != size:
+            return None
+        tables[name] = [values[c] for c in codes]
+    return tables
+
+
+def _write(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".facets-")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temporary, path)
+
+
+def segment_tables(reader, folder=None) -> dict[str, list]:
+    """The tables of one segment: from its file when there is one, else built (and, for
+    a large segment, stored — best effort: a read-only index only costs the time)."""
+    size = reader.doc_count_all()
+    path = _table_file(folder, reader) if folder is not None and size >= STORE_MIN_DOCS else None
+    if path is not None:
+        try:
+            tables = _decoded(path.read_text(encoding="utf-8"), size)
+            if tables is not None:
+                return tables
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            pass  # missing or unreadable: build it again
+    tables = _segment_tables(reader)
+    if path is not None:
+        try:
+            _write(path, _encoded(tables))
+        except OSError:
+            pass
+    return tables
+
+
+def store_tables(ix) -> None:
+    """Build and store the tables of every large segment of ``ix`` (a new generation)."""
+    with ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            if leaf.segment() is not None:
+                segment_tables(leaf, ix.storage.folder)
+
+
+def counts(segments, cache: dict, folder=None) -> tuple[int, dict[str, Counter]]:
     """Number of matches and, per facet, value → count, from a recording collector's
     ``segments``. ``cache`` holds the segment tables (``SearchIndex.cache``: emptied when
-    the active generation changes)."""
+    the active generation changes); ``folder`` is the generation's directory."""
     counters = {name: Counter() for name in FACET_FIELDS}
     total = 0
     live = set()
@@ -97,7 +171,7 @@ def counts(segments, cache: dict) -> tuple[int, dict[str, Counter]]:
             continue
         tables = cache.get(key)
         if tables is None:
-            tables = cache[key] = _segment_tables(reader)
+            tables = cache[key] = segment_tables(reader, folder)
         for name, (_, multi) in FACET_FIELDS.items():
             values = tables[name]
             if multi:

@@ -123,7 +123,7 @@ def _load_hits(keys: list[str], terms: set[str], pipeline) -> list[Hit]:
 
 def search(index: SearchIndex, params: SearchParams, per_page: int = 10) -> SearchPage:
     """Every query term required (any field); if nothing has them all, any of them."""
-    _, pipeline = index.open()
+    ix, pipeline = index.open()
     terms = list(dict.fromkeys(pipeline.terms(params.q, for_search=False)))
     if not terms:
         return SearchPage(empty_query=True, suggestions=suggestions(params.q) if params.q else [])
@@ -136,7 +136,7 @@ def search(index: SearchIndex, params: SearchParams, per_page: int = 10) -> Sear
             query = And([combine([_term_query(t) for t in terms]), *_filters(params)])
             collector = facets.collector(params.page * per_page, sort)
             searcher.search_with_collector(query, collector)
-            total, groups = facets.counts(collector.segments, index.cache)
+            total, groups = facets.counts(collector.segments, index.cache, ix.storage.folder)
             if total or len(terms) == 1:
                 break
             partial = True

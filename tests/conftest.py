@@ -104,3 +104,11 @@ def login_as(client):
             session["_fresh"] = True
         return client
     return login
+
+
+@pytest.fixture
+def process_env(tmp_path):
+    """Environment for running the app in a subprocess on its own SQLite file and index."""
+    return dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'process.db'}",
+                SECRET_KEY="test", SEARCH_INDEX_DIR=str(tmp_path / "index"),
+                SEARCH_BACKGROUND_DRAIN="0")

@@ -1,5 +1,4 @@
 """Migrations: one head, and `upgrade head` on an empty database equals the models."""
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,27 +33,13 @@ def test_migration_file_names_are_dated(app):
         assert name[:8].isdigit() and name[8] == "_", name
 
 
-def test_flask_db_upgrades_through_the_lazy_command(app, tmp_path):
+def test_flask_db_upgrades_through_the_lazy_command(app, process_env):
     """`flask db upgrade` (what `make run` does) on a new database, then `db current`."""
     config = app.extensions["migrate"].migrate.get_config()
     head = ScriptDirectory.from_config(config).get_current_head()
-    env = _env(tmp_path)
+    env = process_env
     flask = [sys.executable, "-m", "flask", "--app", "wsgi.py", "db"]
     subprocess.run([*flask, "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     current = subprocess.run([*flask, "current"], cwd=ROOT, env=env, check=True,
                              capture_output=True, text=True).stdout
     assert f"{head} (head)" in current
-
-
-def _env(tmp_path):
-    return dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SECRET_KEY="x",
-                SEARCH_INDEX_DIR=str(tmp_path / "index"), SEARCH_BACKGROUND_DRAIN="0")
-
-
-def test_a_web_process_does_not_import_alembic(tmp_path):
-    """Flask-Migrate is set up on first use: Alembic stays out of a web worker's start."""
-    code = ("import sys; from marketplace import create_app; create_app(); "
-            "print('alembic' in sys.modules, 'flask_migrate' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(tmp_path), check=True,
-                         capture_output=True, text=True).stdout
-    assert out.split() == ["False", "False"]

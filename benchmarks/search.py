@@ -32,6 +32,7 @@ Progress goes to stderr; stdout gets the table, or with --json exactly one JSON 
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import random
 import resource
@@ -154,6 +155,30 @@ def make_queries(corpus: synthetic.Corpus, count: int, seed: int) -> list[str]:
         queries.append(" ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 2, 3)))))
     rng.shuffle(queries)
     return queries[:count]
+
+
+# -- segmentation for the FTS5 side, in parallel as the Whoosh rebuild ------------------------
+
+_worker_pipeline = None
+
+
+def _init_worker(pipeline):
+    global _worker_pipeline
+    _worker_pipeline = pipeline
+
+
+def _fields(doc):
+    from marketplace.search.index import document_fields
+
+    return document_fields(doc, _worker_pipeline)
+
+
+def segment(docs, pipeline, processes: int):
+    """``document_fields`` of every listing, in ``processes`` forked processes (each
+    inherits the loaded dictionary)."""
+    with multiprocessing.get_context("fork").Pool(
+            processes, initializer=_init_worker, initargs=(pipeline,)) as pool:
+        return pool.map(_fields, docs, chunksize=200)
 
 
 # -- one size ---------------------------------------------------------------------------------
@@ -488,17 +513,17 @@ class Run:
     FTS_STORED = ("key", "f_field", "f_group", "f_tag", "f_region", "f_maturity", "f_release")
 
     def fts_build(self):
-        """The same documents and segmentation (drain.segment, 2 processes) into FTS5."""
+        """The same documents and segmentation (2 processes) into FTS5."""
         from marketplace.extensions import db
         from marketplace.search.documents import doc_from_listing
-        from marketplace.search.drain import published_listings, segment
+        from marketplace.search.drain import published_listings
         from marketplace.search.runtime import search_index
 
         path = self.workdir / "fts.db"
         pipeline = search_index().pipeline()
         start, cpu = time.perf_counter(), cpu_seconds()
         docs = [doc_from_listing(item) for item in published_listings()]
-        fields = segment(docs, pipeline, processes=2)
+        fields = segment(docs, pipeline, processes=2)  # what the Whoosh rebuild gets
         db.session.remove()
         connection = sqlite3.connect(path)
         columns = ", ".join(self.FTS_COLUMNS + tuple(f"{c} UNINDEXED" for c in self.FTS_STORED))

@@ -113,28 +113,6 @@ def published_listings():
             yield from _load_published(model, ids[start:start + BATCH])
 
 
-_worker_pipeline = None
-
-
-def _init_worker(pipeline):
-    global _worker_pipeline
-    _worker_pipeline = pipeline
-
-
-def _fields(doc):
-    return document_fields(doc, _worker_pipeline)
-
-
-def segment(docs, pipeline, processes: int = 1):
-    """Document fields for ``docs``; segmentation is the slow part, so it can run in
-    several processes (fork: each inherits the loaded dictionary)."""
-    if processes <= 1 or len(docs) < 2 * BATCH:
-        return [document_fields(doc, pipeline) for doc in docs]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(processes, initializer=_init_worker, initargs=(pipeline,)) as pool:
-        return pool.map(_fields, docs, chunksize=200)
-
-
 # Memory for sorting postings before a writer spills runs to disk (pickled one posting at
 # a time, then merged: that took half the writing time of a 10k rebuild at 256 MB).
 WRITER_MB = 1024
@@ -203,9 +181,9 @@ def _parts(docs, count: int) -> list[tuple[int, int]]:
 
 
 def _write_parallel(ix, docs, pipeline, processes: int) -> None:
-    """Segment and write in ``processes`` forked processes, a segment per part of at most
-    PART_DOCS listings, in order (document numbers as a serial build), committed
-    together by the parent."""
+    """Segment and write in ``processes`` forked processes, a segment per part (parts of
+    equal text, at least one per PART_DOCS listings), in order (document numbers as a
+    serial build), committed together by the parent."""
     global _part
     parts = _parts(docs, max(processes, -(-len(docs) // PART_DOCS)))
     writer = ix.writer()

@@ -339,7 +339,6 @@ class Run:
         self.result.update(summary_ms(times, "search_page"))
 
     def sample_items(self, count, salt):
-        from marketplace.extensions import db
         from marketplace.listings.models import LISTING_MODELS
 
         rng = random.Random(self.seed * 1000 + salt)

@@ -25,7 +25,6 @@ import hashlib
 import io
 import os
 import re
-import tempfile
 import unicodedata
 import uuid
 import zipfile
@@ -36,6 +35,7 @@ from urllib.parse import quote
 from flask import current_app, send_file
 
 from marketplace.errors import NotFound, ValidationError
+from marketplace.files import write_atomically
 from marketplace.proposals.models import Attachment
 
 FIELD = "attachments"
@@ -230,20 +230,7 @@ def _read_limited(stream, limit: int) -> bytes:
 
 def _write_atomically(directory: str, final_name: str, data: bytes) -> None:
     os.makedirs(directory, mode=0o750, exist_ok=True)
-    fd, temp_path = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), 0o640)
-            os.fsync(handle.fileno())
-        os.replace(temp_path, os.path.join(directory, final_name))
-    except BaseException:
-        try:
-            os.unlink(temp_path)
-        except FileNotFoundError:
-            pass
-        raise
+    write_atomically(os.path.join(directory, final_name), data, mode=0o640, durable=True)
 
 
 def save_upload(file_storage, proposal_id: int | None, uploaded_by_id: int | None

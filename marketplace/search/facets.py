@@ -18,12 +18,12 @@ directory: written when a rebuild writes the generation, or by the first process
 builds them; read back in a few milliseconds.
 """
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 from whoosh import collectors
+
+from marketplace.files import write_atomically
 
 # facet name → (index field, several values per document)
 FACET_FIELDS = {"kind": ("kind", False), "field": ("f_field", False), "tag": ("f_tag", True),
@@ -118,13 +118,6 @@ def _decoded(text: str, size: int) -> dict[str, list] | None:
     return tables
 
 
-def _write(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".facets-")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temporary, path)
-
-
 def segment_tables(reader, folder=None) -> dict[str, list]:
     """The tables of one segment: from its file when there is one, else built (and, for
     a large segment, stored — best effort: a read-only index only costs the time)."""
@@ -140,7 +133,7 @@ def segment_tables(reader, folder=None) -> dict[str, list]:
     tables = _segment_tables(reader)
     if path is not None:
         try:
-            _write(path, _encoded(tables))
+            write_atomically(path, _encoded(tables).encode("utf-8"))
         except OSError:
             pass
     return tables

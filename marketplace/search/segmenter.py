@@ -17,7 +17,6 @@ integer array take a third of that.
 """
 import json
 import logging
-import os
 import tempfile
 from array import array
 from math import log
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import jieba
 from jieba import finalseg
+
+from marketplace.files import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +114,9 @@ def _read(path: Path) -> tuple[dict[str, int], int]:
 def _write(path: Path, freq: dict[str, int], total: int) -> None:
     words = "\n".join(freq).encode("utf-8")
     header = json.dumps({"count": len(freq), "total": total, "words_bytes": len(words)})
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name)
-    os.chmod(temporary, 0o644)  # shared by the users running web, drain and CLI
-    with os.fdopen(handle, "wb") as out:
-        out.write(header.encode("ascii") + b"\n" + words + array("q", freq.values()).tobytes())
-    os.replace(temporary, path)  # readers see the whole file or none
+    # Readers see the whole file or none; shared by the users running web, drain and CLI.
+    write_atomically(path, header.encode("ascii") + b"\n" + words
+                     + array("q", freq.values()).tobytes())
 
 
 def stock_dictionary() -> tuple[dict[str, int], int]:

@@ -113,11 +113,9 @@ def published_listings():
             yield from _load_published(model, ids[start:start + BATCH])
 
 
-# Memory for sorting postings before a writer spills runs to disk (pickled one posting at
-# a time, then merged: that took half the writing time of a 10k rebuild at 256 MB).
-WRITER_MB = 1024
-# Listings per segment of a parallel rebuild: small enough that a writer never spills
-# (~330 MB of postings by Whoosh's estimate), so the work stays linear in the listings.
+# Listings per segment of a rebuild at most (about: parts are cut by text). A part's
+# postings are held in memory (~1 GB per writer process at this size); Whoosh's own pool
+# would spill to disk and merge runs, which took half of the writing time.
 PART_DOCS = 12_500
 _part = None  # (index, docs, pipeline), inherited by forked writer processes
 
@@ -137,11 +135,46 @@ class _FieldLengths:
         return lengths[docnum]
 
 
+class _GroupedPostings:
+    """The posting pool of a BulkWriter. Whoosh's pool sorts every posting tuple when the
+    segment is written (a third of the writing time: 1.4 million tuples for 5,000
+    listings). Documents arrive in order, so the postings of one (field, term) already
+    come in document order: grouped as they arrive, only the distinct fields and terms
+    need sorting, and the sequence is the same."""
+
+    def __init__(self):
+        self._fields: dict[str, dict[bytes, list]] = {}
+
+    def add(self, item):  # (fieldname, term bytes, docnum, weight, value bytes)
+        terms = self._fields.get(item[0])
+        if terms is None:
+            terms = self._fields[item[0]] = {}
+        postings = terms.get(item[1])
+        if postings is None:
+            terms[item[1]] = [item]
+        else:
+            postings.append(item)
+
+    def iter_postings(self):
+        for fieldname in sorted(self._fields):
+            terms = self._fields[fieldname]
+            for tbytes in sorted(terms):
+                yield from terms[tbytes]
+
+    def cleanup(self):
+        self._fields = {}
+
+
 class BulkWriter(SegmentWriter):
-    """A writer for whole generations. Writing out the postings, Whoosh looks the
-    document's field length up for every posting through the column file (a fifth of the
-    time of writing a 5,000-listing segment); this one reads each field's lengths once.
-    The same values, so the same segment."""
+    """A writer for one segment of a new generation, documents added in order and held in
+    memory (a part of a rebuild). Whoosh's writer sorts every posting and, writing them
+    out, looks the document's field length up for every posting through the column file;
+    this one groups postings as they arrive and reads each field's lengths once. The same
+    postings and values in the same order, so the same segment, byte for byte."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = _GroupedPostings()
 
     def _flush_segment(self):
         if not self.codec.length_stats:
@@ -157,10 +190,11 @@ class BulkWriter(SegmentWriter):
 
 
 def _write_part(bounds):
-    """In a forked process: segment and write ``docs[start:stop]`` as one new segment of
-    the (not yet committed) generation, the way Whoosh's own MpWriter sub-writers do."""
+    """Segment and write ``docs[start:stop]`` as one new segment of the (not yet
+    committed) generation, the way Whoosh's own MpWriter sub-writers do (in a forked
+    process, or in this one)."""
     ix, docs, pipeline = _part
-    writer = BulkWriter(ix, _lk=False, limitmb=WRITER_MB)  # the parent holds the lock
+    writer = BulkWriter(ix, _lk=False)  # write_generation holds the lock
     try:
         for doc in docs[bounds[0]:bounds[1]]:
             writer.add_document(**document_fields(doc, pipeline))
@@ -171,8 +205,8 @@ def _write_part(bounds):
 
 
 def _parts(docs, count: int) -> list[tuple[int, int]]:
-    """``count`` runs of consecutive documents with about the same amount of text, the
-    work of segmenting and writing them (products carry cases: equal numbers of listings
+    """``count`` runs of consecutive documents (at most) with about the same amount of
+    text, the work of segmenting and writing them (products carry cases: equal numbers of listings
     left one process waiting two seconds for the other at 10k)."""
     cumulative = list(accumulate(sum(map(len, doc.texts().values())) for doc in docs))
     cuts = [bisect_left(cumulative, cumulative[-1] * k / count) + 1 for k in range(1, count)]
@@ -180,42 +214,38 @@ def _parts(docs, count: int) -> list[tuple[int, int]]:
     return [(start, stop) for start, stop in zip(edges, edges[1:]) if stop > start]
 
 
-def _write_parallel(ix, docs, pipeline, processes: int) -> None:
-    """Segment and write in ``processes`` forked processes, a segment per part (parts of
-    equal text, at least one per PART_DOCS listings), in order (document numbers as a
-    serial build), committed together by the parent."""
+def _write_parts(ix, docs, pipeline, parts, processes: int) -> list:
+    """The segments of ``parts``, in order (document numbers as one serial build), written
+    in ``processes`` forked processes when it is worth it."""
     global _part
-    parts = _parts(docs, max(processes, -(-len(docs) // PART_DOCS)))
-    writer = ix.writer()
+    _part = (ix, docs, pipeline)
     try:
-        _part = (ix, docs, pipeline)
-        with multiprocessing.get_context("fork").Pool(min(processes, len(parts))) as pool:
-            segments = pool.map(_write_part, parts, chunksize=1)
-        writer.commit(mergetype=lambda _writer, existing: existing + segments)
-    except BaseException:
-        if not writer.is_closed:
-            writer.cancel()
-        raise
+        if processes > 1 and len(parts) > 1 and len(docs) >= 2 * BATCH:
+            with multiprocessing.get_context("fork").Pool(min(processes, len(parts))) as pool:
+                return pool.map(_write_part, parts, chunksize=1)
+        return [_write_part(bounds) for bounds in parts]
     finally:
         _part = None
 
 
 def write_generation(index: SearchIndex, docs, language, processes: int = 1) -> None:
-    """Build a new generation from ``docs`` and make it the active one. With several
-    processes each segments and writes its share (segmenting alone in parallel left
-    Whoosh's single writer as the bottleneck)."""
+    """Build a new generation from ``docs`` and make it the active one: a segment per part
+    (parts of equal text, at least one per PART_DOCS listings, so that a part's postings
+    stay in memory), each segmented and written in one of ``processes`` processes, all
+    committed together by this one."""
     path, ix, pipeline = index.create_generation(language)
-    if processes > 1 and len(docs) >= 2 * BATCH:
-        _write_parallel(ix, docs, pipeline, processes)
-    else:
-        writer = BulkWriter(ix, limitmb=WRITER_MB)
-        try:
-            for doc in docs:
-                writer.add_document(**document_fields(doc, pipeline))
-            writer.commit()
-        except BaseException:
+    # Two parts per process: the pool hands the next to whichever finishes first (equal
+    # text still left one process waiting seconds for the other at 10k).
+    count = max(2 * processes if processes > 1 else 1, -(-len(docs) // PART_DOCS))
+    parts = _parts(docs, count) if docs else []
+    writer = ix.writer()  # holds the lock while the parts are written
+    try:
+        segments = _write_parts(ix, docs, pipeline, parts, processes)
+        writer.commit(mergetype=lambda _writer, existing: existing + segments)
+    except BaseException:
+        if not writer.is_closed:
             writer.cancel()
-            raise
+        raise
     facets.store_tables(ix)  # so that no one's first search builds them
     index.activate(path)
 

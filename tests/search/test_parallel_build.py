@@ -26,7 +26,8 @@ def documents(count):
                             for n in range(count))]
 
 
-def build(root, docs, processes):
+def build(root, docs, processes, monkeypatch, part_docs):
+    monkeypatch.setattr(drain, "PART_DOCS", part_docs)
     index = SearchIndex(root)
     drain.write_generation(index, docs, LanguageData(), processes=processes)
     ix, _ = index.open()
@@ -41,17 +42,21 @@ def listing(ix, field, term):
 
 
 def test_parallel_build_equals_serial(tmp_path, monkeypatch):
-    monkeypatch.setattr(drain, "PART_DOCS", 400)  # several parts, more than the processes
     docs = documents(1200)
-    serial = build(tmp_path / "serial", docs, processes=1)
-    parallel = build(tmp_path / "parallel", docs, processes=2)
-    assert len(parallel._segments()) == 3 and len(serial._segments()) == 1
-    with serial.searcher() as one, parallel.searcher() as several:
-        assert list(one.all_stored_fields()) == list(several.all_stored_fields())
-        assert several.doc_count() == 1200
-    for field, term in (("all", "停车"), ("all", "vr"), ("all", "北斗"), ("t_title", "养老"),
-                        ("t_cases", "孪生"), ("org", "单位")):
-        assert listing(parallel, field, term) == listing(serial, field, term) != []
+    serial = build(tmp_path / "serial", docs, 1, monkeypatch, part_docs=5000)
+    # Several parts, more than the processes; and several parts in one process.
+    parallel = build(tmp_path / "parallel", docs, 2, monkeypatch, part_docs=400)
+    in_parts = build(tmp_path / "in_parts", docs, 1, monkeypatch, part_docs=400)
+    assert len(serial._segments()) == 1
+    assert len(parallel._segments()) == 4  # two parts per process
+    assert len(in_parts._segments()) == 3  # one per PART_DOCS
+    for other in (parallel, in_parts):
+        with serial.searcher() as one, other.searcher() as several:
+            assert list(one.all_stored_fields()) == list(several.all_stored_fields())
+            assert several.doc_count() == 1200
+        for field, term in (("all", "停车"), ("all", "vr"), ("all", "北斗"), ("t_title", "养老"),
+                            ("t_cases", "孪生"), ("org", "单位")):
+            assert listing(other, field, term) == listing(serial, field, term) != []
 
 
 def test_parts_are_consecutive_and_hold_about_the_same_text():
@@ -63,3 +68,9 @@ def test_parts_are_consecutive_and_hold_about_the_same_text():
              for start, stop in parts]
     assert parts[0][1] > 500 and abs(sizes[0] - sizes[1]) < 0.01 * sum(sizes)
     assert drain._parts(docs[:3], 8) == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_an_empty_generation(tmp_path, monkeypatch):
+    ix = build(tmp_path / "empty", [], 2, monkeypatch, part_docs=400)
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 0

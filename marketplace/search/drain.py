@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from whoosh.writing import SegmentWriter
 
@@ -37,10 +37,27 @@ class DrainResult:
 
 
 def _load(model, ids):
-    return db.session.scalars(
+    """The listings ``ids`` of ``model`` with what their documents need: organization and
+    field joined, the tags from one plain query on the link table (SQLAlchemy's
+    selectinload bookkeeping took two thirds of a 100k rebuild's loading time)."""
+    items = db.session.scalars(
         sa.select(model).where(model.id.in_(ids)).options(
-            joinedload(model.organization), joinedload(model.field),
-            joinedload(model.region), selectinload(model.tags))).unique().all()
+            joinedload(model.organization), joinedload(model.field))).unique().all()
+    link = model.tags.property.secondary
+    owner = next(c for c in link.c if c.name != "tag_id")
+    tag_ids: dict[int, list[int]] = {}
+    for item_id, tag_id in db.session.execute(
+            sa.select(owner, link.c.tag_id).where(owner.in_(ids))):
+        tag_ids.setdefault(item_id, []).append(tag_id)
+    wanted = {t for found in tag_ids.values() for t in found}
+    tags = {t.id: t for t in db.session.scalars(
+        sa.select(Tag).where(Tag.id.in_(wanted)))} if wanted else {}
+    for item in items:
+        if "tags" in sa.inspect(item).unloaded:  # never overwrite what the session holds
+            set_committed_value(item, "tags",
+                                sorted((tags[t] for t in tag_ids.get(item.id, ())),
+                                       key=lambda tag: tag.id))  # the relationship's order
+    return items
 
 
 def drain(index: SearchIndex, *, limit: int = 1000, timeout: float = 2.0) -> DrainResult:
@@ -80,37 +97,13 @@ def drain(index: SearchIndex, *, limit: int = 1000, timeout: float = 2.0) -> Dra
     return result
 
 
-def _load_published(model, ids):
-    """``_load`` for whole batches of listings: the tags come from one plain query on the
-    link table (SQLAlchemy's selectinload bookkeeping took two thirds of a 100k
-    rebuild's loading time), the region is not needed for documents."""
-    items = db.session.scalars(
-        sa.select(model).where(model.id.in_(ids)).options(
-            joinedload(model.organization), joinedload(model.field))).unique().all()
-    link = model.tags.property.secondary
-    owner = next(c for c in link.c if c.name != "tag_id")
-    tag_ids: dict[int, list[int]] = {}
-    for item_id, tag_id in db.session.execute(
-            sa.select(owner, link.c.tag_id).where(owner.in_(ids))):
-        tag_ids.setdefault(item_id, []).append(tag_id)
-    wanted = {t for found in tag_ids.values() for t in found}
-    tags = {t.id: t for t in db.session.scalars(
-        sa.select(Tag).where(Tag.id.in_(wanted)))} if wanted else {}
-    for item in items:
-        if "tags" in sa.inspect(item).unloaded:  # never overwrite what the session holds
-            set_committed_value(item, "tags",
-                                sorted((tags[t] for t in tag_ids.get(item.id, ())),
-                                       key=lambda tag: tag.id))  # the relationship's order
-    return items
-
-
 def published_listings():
     """Every published listing, in batches (for rebuild and check)."""
     for model in LISTING_MODELS.values():
         ids = db.session.scalars(sa.select(model.id).where(model.status == "published")
                                  .order_by(model.id)).all()
         for start in range(0, len(ids), BATCH):
-            yield from _load_published(model, ids[start:start + BATCH])
+            yield from _load(model, ids[start:start + BATCH])
 
 
 # Listings per segment of a rebuild at most (about: parts are cut by text). A part's

@@ -31,19 +31,13 @@ Progress goes to stderr; stdout gets the table, or with --json exactly one JSON 
 """
 import argparse
 import json
-import math
-import multiprocessing
 import os
 import random
-import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -54,17 +48,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import sqlalchemy as sa  # noqa: E402
 
 import synthetic  # noqa: E402
+from fts5 import Fts5Side  # noqa: E402
+from measure import (PAGE_SIZE, Timings, cpu_seconds, directory_mb, log,  # noqa: E402
+                     rss_mb, stopwatch, summary_ms)
+from report import ratios, table, targets  # noqa: E402
 
-TARGETS = {  # figure → {size: limit}; "all" applies to every size
-    "keyword_p95_ms": {10_000: 30, 100_000: 250},
-    "recommend_p95_ms": {10_000: 150},
-    "stored_read_p95_ms": {10_000: 20},
-    "rebuild_s": {10_000: 20, 100_000: 200},
-    "publish_visible_worst_s": {10_000: 3},
-    "cold_start_s": {"all": 1.5},
-}
 FOLLOW_INTERVAL = 1.0   # `flask search sync --follow` polls every second
-PAGE_SIZE = 20          # the app's PAGE_SIZE: what /search shows
 
 # Hand-written queries as people type them: two-character words, abbreviations, place
 # names, Traditional input, two- and three-word combinations.
@@ -85,64 +74,7 @@ QUERIES = [
 ]
 
 
-# -- measuring ------------------------------------------------------------------------------
-
-def percentile(values, fraction):
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
-class Timings(list):
-    """Wall-clock durations, and in ``cpu`` the process CPU time of the same calls: on a
-    shared machine the CPU figure shows what an idle one would measure (every timed call
-    is single-threaded)."""
-
-    def __init__(self):
-        super().__init__()
-        self.cpu = []
-
-
-def summary_ms(values, prefix):
-    out = {f"{prefix}_p50_ms": round(percentile(values, 0.5) * 1000, 2),
-           f"{prefix}_p95_ms": round(percentile(values, 0.95) * 1000, 2)}
-    if getattr(values, "cpu", None):
-        out[f"{prefix}_cpu_p95_ms"] = round(percentile(values.cpu, 0.95) * 1000, 2)
-    return out
-
-
-def log(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the forked workers)."""
-    own, children = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
-                                                      resource.RUSAGE_CHILDREN))
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def rss_mb(pid="self"):
-    status = Path(f"/proc/{pid}/status").read_text()
-    values = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines()
-              if line.startswith(("VmRSS", "VmHWM"))}
-    return round(values.get("VmRSS", 0) / 1024, 1), round(values.get("VmHWM", 0) / 1024, 1)
-
-
-def directory_mb(path: Path) -> float:
-    return round(sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 2**20, 1)
-
-
-@contextmanager
-def stopwatch(into: list):
-    start, cpu = time.perf_counter(), time.process_time()
-    yield
-    into.append(time.perf_counter() - start)
-    if isinstance(into, Timings):
-        into.cpu.append(time.process_time() - cpu)
-
+# -- queries --------------------------------------------------------------------------------
 
 def make_queries(corpus: synthetic.Corpus, count: int, seed: int) -> list[str]:
     """The hand-written queries, then random one- to three-word combinations of title
@@ -157,33 +89,9 @@ def make_queries(corpus: synthetic.Corpus, count: int, seed: int) -> list[str]:
     return queries[:count]
 
 
-# -- segmentation for the FTS5 side, in parallel as the Whoosh rebuild ------------------------
-
-_worker_pipeline = None
-
-
-def _init_worker(pipeline):
-    global _worker_pipeline
-    _worker_pipeline = pipeline
-
-
-def _fields(doc):
-    from marketplace.search.index import document_fields
-
-    return document_fields(doc, _worker_pipeline)
-
-
-def segment(docs, pipeline, processes: int):
-    """``document_fields`` of every listing, in ``processes`` forked processes (each
-    inherits the loaded dictionary)."""
-    with multiprocessing.get_context("fork").Pool(
-            processes, initializer=_init_worker, initargs=(pipeline,)) as pool:
-        return pool.map(_fields, docs, chunksize=200)
-
-
 # -- one size ---------------------------------------------------------------------------------
 
-class Run:
+class Run(Fts5Side):
     def __init__(self, size: int, seed: int, queries: int, recommend: int, stored: int,
                  workdir: Path):
         self.size, self.seed, self.workdir = size, seed, workdir
@@ -283,12 +191,12 @@ class Run:
             rows[kind].append(row)
             column = "opportunity_id" if kind == "opportunity" else "product_id"
             tag_rows[kind] += [{column: item_id, "tag_id": tags[t]} for t in item.tags if t in tags]
-        for kind, model, table in (("opportunity", Opportunity, opportunity_tags),
+        for kind, model, link in (("opportunity", Opportunity, opportunity_tags),
                                    ("product", Product, product_tags)):
             for start in range(0, len(rows[kind]), 5000):
                 db.session.execute(sa.insert(model.__table__), rows[kind][start:start + 5000])
             for start in range(0, len(tag_rows[kind]), 20000):
-                db.session.execute(sa.insert(table), tag_rows[kind][start:start + 20000])
+                db.session.execute(sa.insert(link), tag_rows[kind][start:start + 20000])
         db.session.commit()
         self.generator, self.departments, self.enterprises = generator, departments, enterprises
         self.fields, self.tags = fields, tags
@@ -507,164 +415,6 @@ class Run:
                            worker_rss_mb=round(inner["VmRSS"], 1),
                            worker_rss_anon_mb=round(inner["RssAnon"], 1))
 
-    # ---- FTS5 side ----------------------------------------------------------------------
-    FTS_COLUMNS = ("kind", "title", "tags", "field", "summary", "body", "cases", "org")
-    FTS_STORED = ("key", "f_field", "f_group", "f_tag", "f_region", "f_maturity", "f_release")
-
-    def fts_build(self):
-        """The same documents and segmentation (2 processes) into FTS5."""
-        from marketplace.extensions import db
-        from marketplace.search.documents import doc_from_listing
-        from marketplace.search.drain import published_listings
-        from marketplace.search.runtime import search_index
-
-        path = self.workdir / "fts.db"
-        pipeline = search_index().pipeline()
-        start, cpu = time.perf_counter(), cpu_seconds()
-        docs = [doc_from_listing(item) for item in published_listings()]
-        fields = segment(docs, pipeline, processes=2)  # what the Whoosh rebuild gets
-        db.session.remove()
-        connection = sqlite3.connect(path)
-        columns = ", ".join(self.FTS_COLUMNS + tuple(f"{c} UNINDEXED" for c in self.FTS_STORED))
-        connection.execute(f"CREATE VIRTUAL TABLE docs USING fts5({columns}, "
-                           "tokenize='unicode61 remove_diacritics 0')")
-        connection.execute("CREATE VIRTUAL TABLE docs_vocab USING fts5vocab(docs, row)")
-        rows = [(f["kind"], f["t_title"], f["t_tags"], f["t_field"], f["t_summary"],
-                 f["t_body"], f["t_cases"], f["org"], f["key"], f["f_field"], f["f_group"],
-                 f["f_tag"], f["f_region"], f["f_maturity"], f["f_release"]) for f in fields]
-        insert = f"INSERT INTO docs VALUES ({', '.join('?' * len(rows[0]))})"
-        with connection:
-            connection.executemany(insert, rows)
-        with connection:
-            connection.execute("INSERT INTO docs(docs) VALUES ('optimize')")
-        elapsed = time.perf_counter() - start
-        self.fts = connection
-        self.fts_pipeline = pipeline
-        self.result.update(fts5_build_s=round(elapsed, 2),
-                           fts5_build_cpu_s=round(cpu_seconds() - cpu, 1),
-                           fts5_build_rate_per_s=round(len(rows) / elapsed),
-                           fts5_mb=round(path.stat().st_size / 2**20, 1))
-        # one add+commit, as the drain would do it
-        times = []
-        for n in range(5):
-            with stopwatch(times):
-                with connection:
-                    connection.execute(insert, (*rows[n][:8], f"extra:{n}", *rows[n][9:]))
-        with connection:
-            connection.execute("DELETE FROM docs WHERE key LIKE 'extra:%'")
-        self.result["fts5_add_commit_s"] = round(statistics.median(times), 4)
-
-    @staticmethod
-    def _quote(term: str) -> str:
-        return '"' + term.replace('"', '""') + '"'
-
-    def _bm25(self):
-        from marketplace.search.documents import FIELD_WEIGHTS
-
-        weights = [0.0] + [FIELD_WEIGHTS[c] for c in self.FTS_COLUMNS[1:-1]] + [1.0]
-        weights += [0.0] * len(self.FTS_STORED)
-        return "bm25(docs, " + ", ".join(map(str, weights)) + ")"
-
-    def _match(self, terms, operator):
-        text_columns = "{title tags field summary body cases org}"
-        return f"{text_columns} : (" + f" {operator} ".join(map(self._quote, terms)) + ")"
-
-    def fts_keyword(self, queries):
-        """The query alone (AND of the terms, bm25, one page of keys; OR if nothing has
-        them all, as the app), then the whole page as the app builds it: the number of
-        matches, the five facets' counts, and the page's rows loaded and highlighted by
-        the app's own code."""
-        from marketplace.extensions import db
-        from marketplace.search.queries import _load_hits
-
-        sql = f"SELECT key FROM docs WHERE docs MATCH ? ORDER BY {self._bm25()} LIMIT {PAGE_SIZE}"
-        facets_sql = ("SELECT kind, f_field, f_tag, f_region, f_release FROM docs "
-                      "WHERE docs MATCH ?")
-        prepared = []
-        for q in queries:
-            terms = list(dict.fromkeys(self.fts_pipeline.terms(q, for_search=False)))
-            if terms:
-                prepared.append((terms, set(terms) | set(self.fts_pipeline.terms(q))))
-        times = Timings()
-        for terms, _ in prepared:
-            with stopwatch(times):
-                keys = self.fts.execute(sql, (self._match(terms, "AND"),)).fetchall()
-                if not keys and len(terms) > 1:
-                    keys = self.fts.execute(sql, (self._match(terms, "OR"),)).fetchall()
-        self.result.update(summary_ms(times, "fts5_keyword"))
-        times = Timings()
-        for terms, marked in prepared:
-            db.session.remove()
-            with stopwatch(times):
-                match = self._match(terms, "AND")
-                rows = self.fts.execute(facets_sql, (match,)).fetchall()
-                if not rows and len(terms) > 1:
-                    match = self._match(terms, "OR")
-                    rows = self.fts.execute(facets_sql, (match,)).fetchall()
-                counts = [Counter(r[i] for r in rows) for i in (0, 1, 3, 4)]
-                counts.append(Counter(t for r in rows for t in (r[2] or "").split(",")))
-                keys = [k for (k,) in self.fts.execute(sql, (match,))]
-                _load_hits(keys, marked, self.fts_pipeline)
-        db.session.remove()
-        self.result.update(summary_ms(times, "fts5_keyword_page"))
-
-    def fts_recommend(self):
-        from marketplace.search import recommend as ranking
-        from marketplace.search.runtime import search_index
-
-        ix, pipeline = search_index().open()
-        bm25 = self._bm25()
-        columns = "{title tags field summary body cases}"
-        sql_keys = (f"SELECT key FROM docs WHERE docs MATCH ? ORDER BY {bm25} "
-                    f"LIMIT {ranking.CANDIDATES + 1}")
-        sql_full = (f"SELECT key, kind, title, tags, field, summary, body, cases, f_field, "
-                    f"f_group, f_tag, f_region, f_maturity FROM docs WHERE docs MATCH ? "
-                    f"ORDER BY {bm25} LIMIT {ranking.CANDIDATES + 1}")
-        other_kind = {"opportunity": "product", "product": "opportunity"}
-
-        def match(kind, top):
-            return (f"kind : {kind} AND {columns} : ("
-                    + " OR ".join(self._quote(t) for t, _ in top) + ")")
-
-        # the query alone, with the key terms the Whoosh engine picks
-        prepared = []
-        with ix.searcher() as searcher:
-            idf = ranking.Idf(searcher)
-            for doc in self.recommend_docs:
-                terms = ranking.field_terms(doc, pipeline)
-                prepared.append((doc, ranking.key_terms(terms, idf)))
-        times = Timings()
-        for doc, top in prepared:
-            with stopwatch(times):
-                self.fts.execute(sql_keys, (match(other_kind[doc.kind], top),)).fetchall()
-        self.result.update(summary_ms(times, "fts5_recommend"))
-
-        # the whole recommendation on FTS5: segment, df from fts5vocab, query, pair scoring
-        fts = self.fts
-
-        class Stats:  # what ranking.Idf needs from a searcher
-            def doc_count(self):
-                return fts.execute("SELECT count(*) FROM docs").fetchone()[0]
-
-            def doc_frequency(self, _field, term):
-                row = fts.execute("SELECT doc FROM docs_vocab WHERE term = ?", (term,)).fetchone()
-                return row[0] if row else 0
-
-        times = Timings()
-        idf = ranking.Idf(Stats())  # document frequencies cached across queries, as the app does
-        for doc in self.recommend_docs:
-            with stopwatch(times):
-                terms = ranking.field_terms(doc, pipeline)
-                top = ranking.key_terms(terms, idf)
-                rows = fts.execute(sql_full, (match(other_kind[doc.kind], top),)).fetchall()
-                stored = [dict(zip(("key", "kind", "t_title", "t_tags", "t_field", "t_summary",
-                                    "t_body", "t_cases", "f_field", "f_group", "f_tag",
-                                    "f_region", "f_maturity"), r)) for r in rows
-                          if r[0] != doc.key][:ranking.CANDIDATES]
-                ranking.rank(doc, terms, ranking.stored_candidates(stored), idf, pipeline,
-                             with_evidence=False)[:10]
-        self.result.update(summary_ms(times, "fts5_recommend_full"))
-
     # ---- all ----------------------------------------------------------------------------
     def run(self):
         self.result["load_average_start"] = round(os.getloadavg()[0], 2)
@@ -705,96 +455,6 @@ class Run:
         self.result["targets"] = targets(self.result)
         log(f"{self.size}: done in {self.result['total_s']} s")
         return self.result
-
-
-RATIO_PAIRS = {  # Whoosh figure → FTS5 figure
-    "rebuild_s": "fts5_build_s",
-    "keyword_p50_ms": "fts5_keyword_p50_ms",
-    "keyword_p95_ms": "fts5_keyword_p95_ms",
-    "recommend_p50_ms": "fts5_recommend_p50_ms",
-    "recommend_p95_ms": "fts5_recommend_p95_ms",
-    "recommend_p95_ms (vs FTS5 full)": "fts5_recommend_full_p95_ms",
-    "keyword_p95_ms (vs FTS5 page)": "fts5_keyword_page_p95_ms",
-    "add_commit_s": "fts5_add_commit_s",
-    "index_mb": "fts5_mb",
-}
-
-
-def ratios(result):
-    out = {}
-    for ours, theirs in RATIO_PAIRS.items():
-        key = ours.split(" ")[0]
-        if result.get(theirs):
-            out[ours] = round(result[key] / result[theirs], 1)
-    return out
-
-
-def targets(result):
-    out = {}
-    for figure, limits in TARGETS.items():
-        limit = limits.get(result["size"], limits.get("all"))
-        if limit is not None and figure in result:
-            out[figure] = {"target": limit, "value": result[figure],
-                           "met": result[figure] <= limit}
-    return out
-
-
-ROWS = [  # label, figure, FTS5 figure, unit[, show the figure's target]
-    ("build (full rebuild)", "rebuild_s", "fts5_build_s", "s"),
-    ("build rate", "rebuild_rate_per_s", "fts5_build_rate_per_s", "/s"),
-    ("keyword search p50", "keyword_p50_ms", "fts5_keyword_p50_ms", "ms"),
-    ("keyword search p95", "keyword_p95_ms", "fts5_keyword_p95_ms", "ms"),
-    ("  vs FTS5 + facets, rows, marks", "keyword_p95_ms", "fts5_keyword_page_p95_ms", "ms", False),
-    ("/search page p95 (HTTP)", "search_page_p95_ms", None, "ms"),
-    ("recommendation p50", "recommend_p50_ms", "fts5_recommend_p50_ms", "ms"),
-    ("recommendation p95", "recommend_p95_ms", "fts5_recommend_p95_ms", "ms"),
-    ("  vs FTS5 incl. scoring p95", "recommend_p95_ms", "fts5_recommend_full_p95_ms", "ms", False),
-    ("refresh one listing p95", "refresh_p95_ms", None, "ms"),
-    ("stored recs read p95", "stored_read_p95_ms", None, "ms"),
-    ("single add+commit", "add_commit_s", "fts5_add_commit_s", "s"),
-    ("publish→searchable+recs", "publish_visible_s", None, "s"),
-    ("  worst (+1 s poll)", "publish_visible_worst_s", None, "s"),
-    ("app cold start", "cold_start_s", None, "s"),
-    ("web worker RSS", "worker_rss_mb", None, "MB"),
-    ("  of which not file-backed", "worker_rss_anon_mb", None, "MB"),
-    ("benchmark process RSS", "rss_mb", None, "MB"),
-    ("index size", "index_mb", "fts5_mb", "MB"),
-]
-
-
-def cpu_figure(figure: str) -> str | None:
-    """The CPU-time counterpart of a figure, if it has one."""
-    if figure.endswith("_p95_ms"):
-        return figure[:-len("_p95_ms")] + "_cpu_p95_ms"
-    return {"rebuild_s": "rebuild_cpu_s"}.get(figure)
-
-
-def table(result) -> str:
-    lines = [f"== {result['size']:,} listings (seed {result['seed']}) ==",
-             f"{'figure':<30}{'target':>9}{'Whoosh':>11}{'(CPU)':>10}{'FTS5':>10}{'ratio':>8}  ok"]
-    for label, figure, fts_figure, unit, *flags in ROWS:
-        value = result.get(figure)
-        if value is None:
-            continue
-        limit = TARGETS.get(figure, {}) if not flags or flags[0] else {}
-        limit = limit.get(result["size"], limit.get("all"))
-        fts = result.get(fts_figure) if fts_figure else None
-        ratio = f"{value / fts:.1f}×" if fts else "—"
-        ok = "" if limit is None else ("✓" if value <= limit else "✗")
-        target = f"≤{limit}" if limit is not None else ""
-        cpu = result.get(cpu_figure(figure))
-        cpu = f"{cpu}{unit}" if cpu is not None else "—"
-        lines.append(f"{label:<30}{target:>9}{value:>9}{unit:<2}{cpu:>10}"
-                     f"{(str(fts) + unit) if fts is not None else '—':>10}{ratio:>8}  {ok}")
-    lines.append(f"load average {result.get('load_average_start')} → "
-                 f"{result.get('load_average_end')} (2 cores: above ~0.5 the figures are noisy)")
-    lines.append(f"mean hits/query {result.get('keyword_mean_hits')}, mean matches/"
-                 f"recommendation {result.get('recommend_mean_matches')}, stored rows/listing "
-                 f"{result.get('stored_mean_rows')}, recommendations of newly published "
-                 f"{result.get('publish_recommendations')}; refresh of all listings after a "
-                 f"rebuild ≈ {result.get('refresh_all_estimate_s')} s; "
-                 f"total {result.get('total_s')} s")
-    return "\n".join(lines)
 
 
 def main(argv=None):

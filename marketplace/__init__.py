@@ -25,6 +25,7 @@ def create_app(config_object=Config, **overrides) -> Flask:
     search_runtime.init_app(app)
 
     from marketplace import models  # noqa: F401  (registers every model with metadata)
+    from marketplace.notifications import subscribers  # noqa: F401  (connects receivers)
     from marketplace.cli import register_cli
     from marketplace.errors import register_error_pages
     from marketplace.web import register_blueprints, register_template_helpers

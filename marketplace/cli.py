@@ -13,7 +13,11 @@ from marketplace.transfer.cli import lists
 def register_cli(app: Flask) -> None:
     from marketplace.matching.cli import match_cli
     from marketplace.notifications.cli import notify_cli
+    from marketplace.reminders import cli as reminders_cli
     from marketplace.search.cli import search_cli
+
+    notify_cli.add_command(reminders_cli.digest)
+    notify_cli.add_command(reminders_cli.reminders)
 
     app.cli.add_command(DatabaseCommands("db", help="数据库迁移（Flask-Migrate）。"))
     app.cli.add_command(create_admin)

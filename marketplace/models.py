@@ -5,7 +5,7 @@ from marketplace.demonstrations.models import DemonstrationTarget, Indicator  # 
 from marketplace.listings.models import Revision  # noqa: F401
 from marketplace.matching.models import Match, MatchStageChange, Recommendation  # noqa: F401
 from marketplace.notifications.models import (  # noqa: F401
-    EmailMessage, EmailPreference, Notification, ReminderLog, Subscription)
+    EmailMessage, EmailPreference, Notification, Subscription)
 from marketplace.proposals.models import (  # noqa: F401
     Attachment, ConsortiumMember, Proposal, Question)
 from marketplace.search import outbox  # noqa: F401  (the listener that feeds the index)
@@ -13,4 +13,5 @@ from marketplace.search.models import IndexTask, LanguageEntry  # noqa: F401
 from marketplace.opportunities.models import Opportunity  # noqa: F401
 from marketplace.products.models import Product  # noqa: F401
 from marketplace.releases.models import Release  # noqa: F401
+from marketplace.reminders.models import ReminderLog  # noqa: F401
 from marketplace.taxonomy.models import Field, Region, Tag  # noqa: F401

@@ -18,12 +18,13 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.opportunities.views import bp as opportunities
     from marketplace.products.views import bp as products
     from marketplace.releases.views import bp as releases
+    from marketplace.reminders.views import bp as reminders
     from marketplace.matching.views import bp as matching
     from marketplace.proposals.views import bp as proposals
     from marketplace.search.views import bp as search
 
     for blueprint in (home, accounts, opportunities, products, releases, search, proposals,
-                      matching, notifications, admin):
+                      matching, notifications, reminders, admin):
         app.register_blueprint(blueprint)
 
 

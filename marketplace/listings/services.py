@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from marketplace import audit
+from marketplace import audit, signals
 from marketplace.authz import LISTING_KINDS_BY_ORG_KIND, require
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
@@ -17,7 +17,6 @@ from marketplace.extensions import db
 from marketplace.listings.models import (
     EDITABLE_STATUSES, LISTING_MODELS, OUTCOMES, STATUSES, TRANSITIONS, Revision)
 from marketplace.listings.validation import clean_common
-from marketplace.notifications.services import notify, organization_users, path_for
 from marketplace.taxonomy.models import Tag
 from marketplace.workflow import change_state
 
@@ -156,20 +155,14 @@ def review(actor, item, decision: str, reason: str = "") -> None:
         if item.status != "submitted":
             raise IllegalTransition(f"只有待审核的{item.kind_label}可以审核通过。")
         transition(actor, item, "approved", "approve", return_reason="")
-        _tell_owner("listing_approved", item)
+        signals.listing_approved.send(item, actor=actor)
     elif decision == "return":
         if item.release_id is not None and item.status == "approved":
             raise IllegalTransition("该条目已编入待发布批次，请先从批次中移出再退回。")
         transition(actor, item, "returned", "return", return_reason=_reason(reason, True))
-        _tell_owner("listing_returned", item)
+        signals.listing_returned.send(item, actor=actor)
     else:
         raise ValidationError("请选择审核结果。", field="decision")
-
-
-def _tell_owner(event: str, item) -> None:
-    notify(event, organization_users(item.organization),
-           link=path_for(f"{item.endpoint}.detail", item_id=item.id),
-           item=item)
 
 
 def close(actor, item, outcome: str) -> None:
@@ -229,4 +222,4 @@ def publish(actor, item, public_number: str, release) -> None:
     require(actor, "release.manage")
     transition(actor, item, "published", "publish", public_number=public_number,
                published_at=utcnow(), release_id=release.id)
-    _tell_owner("listing_published", item)
+    signals.listing_published.send(item, actor=actor)

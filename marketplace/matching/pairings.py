@@ -8,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from marketplace import audit
+from marketplace import audit, signals
 from marketplace.authz import can, require
 from marketplace.db import beijing_today, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
@@ -16,7 +16,6 @@ from marketplace.extensions import db
 from marketplace.listings.validation import text, wan_amount
 from marketplace.matching.models import (
     MATCH_STAGES, MATCH_TRANSITIONS, Match, MatchStageChange, Recommendation)
-from marketplace.notifications.services import notify, organization_users, path_for
 from marketplace.proposals import services as proposals
 from marketplace.workflow import change_state
 
@@ -34,13 +33,6 @@ def _record(actor, match: Match, before_stage: str, note: str = "") -> None:
     match.changes.append(MatchStageChange(from_stage=before_stage, to_stage=match.stage,
                                           actor_id=getattr(actor, "id", None), note=note[:500]))
     db.session.flush()
-
-
-def _tell_the_other_side(actor, match: Match) -> None:
-    sides = [match.opportunity.organization, match.supplier]
-    users = [u for org in sides if org.id != getattr(actor, "organization_id", None)
-             for u in organization_users(org)]
-    notify("match_stage_changed", users, link=path_for("matching.detail", match_id=match.id), match=match)
 
 
 def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
@@ -67,7 +59,7 @@ def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
     _record(actor, match, "")
     audit.record(actor, "match.start", match, after=audit.snapshot(match, AUDITED),
                  summary=f"{opportunity.title} ↔ {supplier.name}")
-    _tell_the_other_side(actor, match)
+    signals.match_advanced.send(match, actor=actor)
     return match
 
 
@@ -145,7 +137,7 @@ def advance(actor, match: Match, target: str, data: dict | None = None) -> None:
                  labels=MATCH_STAGES, noun="对接", summary=match.opportunity.title, **values)
     _record(actor, match, previous, values.get("delivery_note") or values.get(
         "termination_reason") or "")
-    _tell_the_other_side(actor, match)
+    signals.match_advanced.send(match, actor=actor)
 
 
 def can_view(user, match: Match) -> bool:

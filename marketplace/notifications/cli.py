@@ -1,9 +1,8 @@
-"""`flask notify send [--follow] | digest --frequency daily|weekly | reminders`."""
+"""`flask notify send [--follow]`; ``digest`` and ``reminders`` are added to the group by
+the reminders package (see ``marketplace.cli``)."""
 import time
 
 import click
-
-from marketplace.extensions import db
 
 
 @click.group("notify")
@@ -27,26 +26,3 @@ def send(follow, interval, limit):
             return
         if result.total < limit:
             time.sleep(interval)
-
-
-@notify_cli.command("digest")
-@click.option("--frequency", type=click.Choice(["daily", "weekly"]), required=True)
-def digest(frequency):
-    """Digest of newly published opportunities for every subscription of FREQUENCY."""
-    from marketplace.notifications.digest import send_digests
-
-    result = send_digests(frequency)
-    db.session.commit()
-    click.echo(f"订阅 {result.subscriptions} 个，发送摘要 {result.notified} 份，"
-               f"共 {result.opportunities} 条机会。")
-
-
-@notify_cli.command("reminders")
-def reminders():
-    """Outcome, stale pairing and deadline reminders (run once a day)."""
-    from marketplace.notifications.reminders import send_reminders
-
-    result = send_reminders()
-    db.session.commit()
-    click.echo(f"结果登记提醒 {result.outcome} 条机会，对接跟进提醒 {result.stale_match} 个对接，"
-               f"截止提醒 {result.deadline} 份方案。")

@@ -1,9 +1,8 @@
-"""The user's notifications, e-mail settings and digest subscription; the admins'
-reminder list."""
+"""The user's notifications, e-mail settings and digest subscription."""
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import permission_required, require
+from marketplace.authz import require
 from marketplace.notifications import queries, services
 from marketplace.notifications.forms import EmailSettingsForm, SubscriptionForm
 from marketplace.notifications.models import EVENTS, FREQUENCIES
@@ -83,14 +82,3 @@ def subscription():
         form.load(current)
     return render_template("notifications/subscription.html", form=form,
                            subscription=current, frequencies=FREQUENCIES)
-
-
-@bp.get("/admin/reminders")
-@login_required
-@permission_required("funnel.view")
-def reminders():
-    return render_template("notifications/reminders.html",
-                           outcomes=queries.overdue_outcomes(),
-                           matches=queries.stale_matches(),
-                           failed=queries.failed_emails(),
-                           pending=queries.pending_email_count())

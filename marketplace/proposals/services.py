@@ -1,17 +1,16 @@
 """Questions and proposals (揭榜). Each function checks permission and state, changes
-rows, writes the audit record, notifies whom it concerns, and flushes."""
+rows, writes the audit record, announces it (``signals``) and flushes."""
 from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from marketplace import audit
+from marketplace import audit, signals
 from marketplace.authz import can, require
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.listings.validation import text, wan_amount
-from marketplace.notifications.services import notify, organization_users, path_for
 from marketplace.products.models import Product
 from marketplace.proposals.models import (
     PROPOSAL_STATUSES, PROPOSAL_TRANSITIONS, ConsortiumMember, Proposal, Question)
@@ -58,10 +57,7 @@ def ask(actor, opportunity, question_text: str) -> Question:
     db.session.flush()
     audit.record(actor, "question.ask", question, after={"text": body},
                  summary=opportunity.title)
-    notify("question_asked", organization_users(opportunity.organization),
-           link=path_for("opportunities.detail", item_id=opportunity.id) + "#questions",
-           question=question,
-           opportunity=opportunity)
+    signals.question_asked.send(question, actor=actor)
     return question
 
 
@@ -76,10 +72,7 @@ def answer(actor, question: Question, answer_text: str) -> None:
     db.session.flush()
     audit.record(actor, "question.answer", question, before=before, after={"answer": body},
                  summary=question.opportunity.title)
-    notify("question_answered", organization_users(question.organization),
-           link=path_for("opportunities.detail", item_id=question.opportunity_id) + "#questions",
-           question=question,
-           opportunity=question.opportunity)
+    signals.question_answered.send(question, actor=actor)
 
 
 # -- proposals --------------------------------------------------------------------------
@@ -187,9 +180,7 @@ def submit(actor, proposal: Proposal) -> None:
     db.session.refresh(proposal, with_for_update=True)
     _require_open(proposal.opportunity)
     _transition(actor, proposal, "submitted", "submit", submitted_at=utcnow())
-    notify("proposal_submitted", organization_users(proposal.opportunity.organization),
-           link=path_for("proposals.detail", proposal_id=proposal.id), proposal=proposal,
-           opportunity=proposal.opportunity)
+    signals.proposal_submitted.send(proposal, actor=actor)
 
 
 def withdraw(actor, proposal: Proposal) -> None:
@@ -221,9 +212,7 @@ def decide(actor, proposal: Proposal, decision: str, reason: str = "") -> None:
         raise ValidationError("原因不能超过 500 个字。", field="reason")
     _transition(actor, proposal, target, decision, decided_at=utcnow(),
                 decline_reason=reason if target == "not_selected" else "")
-    notify("proposal_decided", organization_users(proposal.organization),
-           link=path_for("proposals.detail", proposal_id=proposal.id), proposal=proposal,
-           opportunity=proposal.opportunity)
+    signals.proposal_decided.send(proposal, actor=actor)
 
 
 def can_view(user, proposal: Proposal) -> bool:

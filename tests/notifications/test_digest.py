@@ -6,7 +6,7 @@ import pytest
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.matching.models import Recommendation
-from marketplace.notifications.digest import send_digests
+from marketplace.reminders.digests import send_digests
 from marketplace.notifications.models import Subscription
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
 from tests.notifications.conftest import clear_messages, inbox, outbox

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from marketplace.db import utcnow
 from marketplace.extensions import db
-from marketplace.notifications import queries
-from marketplace.notifications.models import ReminderLog
-from marketplace.notifications.reminders import send_reminders
+from marketplace.reminders import queries
+from marketplace.reminders.models import ReminderLog
+from marketplace.reminders.services import send_reminders
 from tests.notifications.conftest import add_match, add_proposal, clear_messages, inbox, outbox
 
 TODAY = date.today()

@@ -17,16 +17,12 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
 
 from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
-from marketplace.notifications import queries
-from marketplace.notifications.models import ReminderLog
 from marketplace.notifications.services import notify, organization_users, path_for
-from marketplace.opportunities.models import Opportunity
-# Model reads only: reminders never call the proposals' or matching's services.
-from marketplace.proposals.models import Proposal
+from marketplace.reminders import queries
+from marketplace.reminders.models import ReminderLog
 
 
 @dataclass
@@ -94,18 +90,10 @@ def remind_stale_matches(now: datetime) -> int:
     return len(due)
 
 
-def draft_proposals_near_deadline(today: date, days: int) -> list[Proposal]:
-    return db.session.scalars(
-        sa.select(Proposal).join(Opportunity, Opportunity.id == Proposal.opportunity_id)
-        .options(joinedload(Proposal.opportunity), joinedload(Proposal.organization))
-        .where(Proposal.status == "draft", Opportunity.status == "published",
-               Opportunity.deadline.between(today, today + timedelta(days=days)))
-        .order_by(Opportunity.deadline, Proposal.id)).all()
-
-
 def remind_deadlines(now: datetime, today: date) -> int:
     days = current_app.config["DEADLINE_REMINDER_DAYS"]
-    due = _not_reminded("deadline", draft_proposals_near_deadline(today, days), None)
+    due = _not_reminded("deadline", queries.draft_proposals_near_deadline(today, days),
+                       None)
     for proposal in due:
         opportunity = proposal.opportunity
         notify("deadline_approaching", organization_users(proposal.organization),

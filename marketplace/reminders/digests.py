@@ -23,8 +23,6 @@ from sqlalchemy.orm import joinedload
 from marketplace.authz import can
 from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
-# A read of matching's stored rows, not a call into its services: notifications sits
-# beside matching and only reads the model (the recommendations are computed elsewhere).
 from marketplace.matching.models import Recommendation
 from marketplace.notifications.models import Subscription
 from marketplace.notifications.services import notify, path_for

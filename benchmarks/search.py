@@ -15,7 +15,7 @@ opportunities, half products), then the real code paths:
 * refresh        marketplace.matching.services.refresh (what the drain does per listing)
 * stored read    marketplace.matching.queries.for_item, after refresh of --stored listings
 * publish        a listing published through the ORM (the outbox writes its task), then
-                 marketplace.sync.sync_step() until it is searchable and has stored
+                 marketplace.sync.steps.sync_step() until it is searchable and has stored
                  recommendations; "add+commit" is the Whoosh part of that step
 * cold start     a fresh interpreter: create_app() and one GET /search?q=停车 through the
                  test client, end to end, median of 3
@@ -315,23 +315,23 @@ class Run(Fts5Side):
         drain step until it is searchable and has its stored recommendations."""
         from marketplace.extensions import db
         from marketplace.listings.models import LISTING_MODELS
-        from marketplace.matching import services as matching_services
         from marketplace.matching.queries import for_item
         from marketplace.opportunities.models import Opportunity
         from marketplace.search.queries import SearchParams, search
         from marketplace.search.runtime import search_index
-        from marketplace.sync import sync_step
+        from marketplace.sync import steps as sync_steps
+        from marketplace.sync.steps import sync_step
 
         index = search_index()
         drain_times = []
-        original = matching_services.drain
+        original = sync_steps.drain
 
         def timed_drain(*args, **kwargs):
             with stopwatch(drain_times):
                 return original(*args, **kwargs)
 
         step_times, add_commit, recommended = [], [], []
-        matching_services.drain = timed_drain
+        sync_steps.drain = timed_drain
         try:
             for n in range(repeats):
                 kind = "opportunity" if n % 2 == 0 else "product"
@@ -372,7 +372,7 @@ class Run(Fts5Side):
                 recommended.append(len(for_item(db.session.get(model, row.id))))
                 db.session.remove()
         finally:
-            matching_services.drain = original
+            sync_steps.drain = original
         median_step = statistics.median(step_times)
         self.result.update(publish_visible_s=round(median_step, 3),
                            publish_visible_max_s=round(max(step_times), 3),

@@ -36,9 +36,9 @@ def create_app(config_object=Config, **overrides) -> Flask:
     register_cli(app)
     app.after_request(_security_headers)
     if app.config["SEARCH_BACKGROUND_DRAIN"]:
-        from marketplace.sync import sync_step
+        from marketplace.sync.steps import start_background
 
-        search_runtime.start_background_drain(app, sync_step)
+        start_background(app)
     return app
 
 

@@ -14,7 +14,7 @@ def register_cli(app: Flask) -> None:
     from marketplace.matching.cli import match_cli
     from marketplace.notifications.cli import notify_cli
     from marketplace.reminders import cli as reminders_cli
-    from marketplace.search.cli import search_cli
+    from marketplace.sync.cli import search_cli
 
     notify_cli.add_command(reminders_cli.digest)
     notify_cli.add_command(reminders_cli.reminders)

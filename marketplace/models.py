@@ -3,7 +3,8 @@ from marketplace.accounts.models import Organization, User  # noqa: F401
 from marketplace.audit import AuditLog  # noqa: F401
 from marketplace.demonstrations.models import DemonstrationTarget, Indicator  # noqa: F401
 from marketplace.listings.models import Revision  # noqa: F401
-from marketplace.matching.models import Match, MatchStageChange, Recommendation  # noqa: F401
+from marketplace.matching.models import (  # noqa: F401
+    Match, MatchStageChange, Recommendation, RefreshTask)
 from marketplace.notifications.models import (  # noqa: F401
     EmailMessage, EmailPreference, Notification, Subscription)
 from marketplace.proposals.models import (  # noqa: F401

@@ -60,6 +60,18 @@ MATCH_ORIGINS = {"suggestion": "系统推荐", "proposal": "揭榜方案", "even
                  "manual": "管理员录入"}
 
 
+class RefreshTask(db.Model):
+    """A listing whose stored recommendations are to be recomputed (queued for every
+    published listing after a rebuild; worked through a batch per sync pass)."""
+
+    __tablename__ = "recommendation_refreshes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_kind: Mapped[str] = mapped_column(sa.String(20))
+    listing_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Match(db.Model):
     """A pairing of an opportunity with a supplier, tracked 对接 → 签约 → 落地."""
 

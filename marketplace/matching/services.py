@@ -1,34 +1,24 @@
 """Stored recommendations: recomputed when listings are indexed, never on page views.
 
-``sync_once`` is the drain's full step: apply index tasks, then refresh the stored
-recommendations of every listing that changed (one query in each direction), and work
-through queued refreshes (after a rebuild) a batch at a time.
+``refresh`` recomputes one listing's rows (one query in each direction); ``remove``
+drops the rows of a listing that left the index; after a rebuild every published
+listing is queued (``queue_refresh_all``) and ``refresh_queued`` works through the queue
+a batch at a time. When these run is decided by the sync step (``marketplace.sync``),
+which owns keeping the index and the stored rows current.
 """
-from dataclasses import dataclass
-
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
-from marketplace.matching.models import Recommendation
+from marketplace.matching.models import Recommendation, RefreshTask
 from marketplace.search.documents import doc_from_listing
-from marketplace.search.drain import drain, published_listings
+from marketplace.search.drain import load_listings, published_listings
 from marketplace.search.engine import MatchEngine
-from marketplace.search.models import IndexTask
 
 KEPT = 10
 REFRESH_BATCH = 50
 OTHER_KIND = {"opportunity": "product", "product": "opportunity"}
-
-
-@dataclass
-class SyncResult:
-    applied: int = 0
-    refreshed: int = 0
-    locked: bool = False
-    rebuilt: bool = False
 
 
 def _column(kind: str):
@@ -36,14 +26,8 @@ def _column(kind: str):
 
 
 def remove(kind: str, item_id: int) -> None:
+    """Drop every stored pair of a listing that is no longer published."""
     db.session.execute(sa.delete(Recommendation).where(_column(kind) == item_id))
-
-
-def _load(model, ids):
-    return {o.id: o for o in db.session.scalars(
-        sa.select(model).where(model.id.in_(ids)).options(
-            joinedload(model.organization), joinedload(model.field),
-            joinedload(model.region), selectinload(model.tags))).unique()}
 
 
 def _side(kind: str) -> str:
@@ -68,7 +52,8 @@ def refresh(engine: MatchEngine, item) -> int:
         sa.select(Recommendation).where(_column(item.kind) == item.id))}
     matches = engine.recommend(doc, other_kind, limit=KEPT)
     wanted = [int(m.key.split(":")[1]) for m in matches]
-    others = _load(LISTING_MODELS[other_kind], set(wanted) | set(existing))
+    others = {other.id: other for other in load_listings(LISTING_MODELS[other_kind],
+                                                         set(wanted) | set(existing))}
     scored = {other_id: engine.explain(doc, doc_from_listing(other))
               for other_id, other in others.items() if other.status == "published"}
     listed = 0
@@ -95,53 +80,32 @@ def refresh(engine: MatchEngine, item) -> int:
     return listed
 
 
-def after_rebuild() -> None:
-    """A new index (perhaps new language data): every listing's recommendations are
-    recomputed, a batch per drain pass; until then pages show the previous ones."""
-    db.session.execute(sa.delete(IndexTask).where(IndexTask.kind.like("recommend:%")))
-    _queue_refresh_all()
+def queue_refresh_all() -> None:
+    """A new index (perhaps new language data): every published listing's recommendations
+    are to be recomputed, a batch per sync pass; until then pages show the previous ones.
+    Earlier queued refreshes are replaced."""
+    db.session.execute(sa.delete(RefreshTask))
+    rows = [{"listing_kind": item.kind, "listing_id": item.id}
+            for item in published_listings()]
+    if rows:
+        db.session.execute(sa.insert(RefreshTask), rows)
 
 
 def pending_refreshes() -> int:
-    return db.session.scalar(sa.select(sa.func.count(IndexTask.id))
-                             .where(IndexTask.kind.like("recommend:%")))
+    return db.session.scalar(sa.select(sa.func.count(RefreshTask.id)))
 
 
-def _queue_refresh_all() -> None:
-    rows = [{"kind": f"recommend:{item.kind}", "object_id": item.id}
-            for item in published_listings()]
-    if rows:
-        db.session.execute(sa.insert(IndexTask.__table__), rows)
-
-
-def _queued_refreshes(engine: MatchEngine) -> int:
-    tasks = db.session.scalars(sa.select(IndexTask).where(IndexTask.kind.like("recommend:%"))
-                               .order_by(IndexTask.id).limit(REFRESH_BATCH)).all()
+def refresh_queued(engine: MatchEngine, limit: int = REFRESH_BATCH) -> int:
+    """Refresh up to ``limit`` queued listings (oldest first) and take them off the queue;
+    returns how many were still published and refreshed."""
+    tasks = db.session.scalars(sa.select(RefreshTask).order_by(RefreshTask.id)
+                               .limit(limit)).all()
     done = 0
     for task in tasks:
-        kind = task.kind.split(":", 1)[1]
-        item = db.session.get(LISTING_MODELS[kind], task.object_id)
+        item = db.session.get(LISTING_MODELS[task.listing_kind], task.listing_id)
         if item is not None and item.status == "published":
             refresh(engine, item)
             done += 1
         db.session.delete(task)
     db.session.flush()
     return done
-
-
-def sync_once(engine: MatchEngine) -> SyncResult:
-    """One drain step (the caller commits)."""
-    result = drain(engine.index)
-    if result.locked:
-        return SyncResult(locked=True)
-    for kind, item_id in result.removed:
-        remove(kind, item_id)
-    sync = SyncResult(applied=result.applied, rebuilt=result.rebuilt)
-    if result.rebuilt:
-        after_rebuild()
-    else:
-        for item in result.indexed:
-            refresh(engine, item)
-            sync.refreshed += 1
-    sync.refreshed += _queued_refreshes(engine)
-    return sync

@@ -13,11 +13,11 @@ from itertools import accumulate
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
-from whoosh.writing import SegmentWriter
 
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.search import facets
+from marketplace.search.bulkwriter import BulkWriter
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.index import LockError, SearchIndex, document_fields
 from marketplace.search.language import current_language
@@ -36,7 +36,7 @@ class DrainResult:
     removed: list = field(default_factory=list)   # (kind, id) taken out
 
 
-def _load(model, ids):
+def load_listings(model, ids) -> list:
     """The listings ``ids`` of ``model`` with what their documents need: organization and
     field joined, the tags from one plain query on the link table (SQLAlchemy's
     selectinload bookkeeping took two thirds of a 100k rebuild's loading time)."""
@@ -63,8 +63,7 @@ def _load(model, ids):
 def drain(index: SearchIndex, *, limit: int = 1000, timeout: float = 2.0) -> DrainResult:
     """Apply up to ``limit`` pending tasks. The caller commits (deleting the tasks)."""
     tasks = db.session.scalars(
-        sa.select(IndexTask).where(IndexTask.kind.in_([*LISTING_MODELS, "rebuild"]))
-        .order_by(IndexTask.id).limit(limit)).all()
+        sa.select(IndexTask).order_by(IndexTask.id).limit(limit)).all()
     if any(t.kind == "rebuild" for t in tasks) or not index.exists():
         return rebuild(index)
     if not tasks:
@@ -80,7 +79,7 @@ def drain(index: SearchIndex, *, limit: int = 1000, timeout: float = 2.0) -> Dra
         for task in tasks:
             wanted.setdefault(task.kind, set()).add(task.object_id)
         for kind, ids in wanted.items():
-            found = {item.id: item for item in _load(LISTING_MODELS[kind], ids)}
+            found = {item.id: item for item in load_listings(LISTING_MODELS[kind], ids)}
             for item_id in sorted(ids):
                 item = found.get(item_id)
                 if item is not None and item.status == "published":
@@ -103,7 +102,7 @@ def published_listings():
         ids = db.session.scalars(sa.select(model.id).where(model.status == "published")
                                  .order_by(model.id)).all()
         for start in range(0, len(ids), BATCH):
-            yield from _load(model, ids[start:start + BATCH])
+            yield from load_listings(model, ids[start:start + BATCH])
 
 
 # Listings per segment of a rebuild at most (about: parts are cut by text). A part's
@@ -111,75 +110,6 @@ def published_listings():
 # would spill to disk and merge runs, which took half of the writing time.
 PART_DOCS = 12_500
 _part = None  # (index, docs, pipeline), inherited by forked writer processes
-
-
-class _FieldLengths:
-    """A segment's field lengths, read once per field into a list."""
-
-    def __init__(self, reader):
-        self._reader, self._lists = reader, {}
-
-    def doc_field_length(self, docnum, fieldname, default=0):
-        lengths = self._lists.get(fieldname)
-        if lengths is None:
-            read = self._reader.doc_field_length
-            lengths = self._lists[fieldname] = [
-                read(n, fieldname, default) for n in range(self._reader.doc_count_all())]
-        return lengths[docnum]
-
-
-class _GroupedPostings:
-    """The posting pool of a BulkWriter. Whoosh's pool sorts every posting tuple when the
-    segment is written (a third of the writing time: 1.4 million tuples for 5,000
-    listings). Documents arrive in order, so the postings of one (field, term) already
-    come in document order: grouped as they arrive, only the distinct fields and terms
-    need sorting, and the sequence is the same."""
-
-    def __init__(self):
-        self._fields: dict[str, dict[bytes, list]] = {}
-
-    def add(self, item):  # (fieldname, term bytes, docnum, weight, value bytes)
-        terms = self._fields.get(item[0])
-        if terms is None:
-            terms = self._fields[item[0]] = {}
-        postings = terms.get(item[1])
-        if postings is None:
-            terms[item[1]] = [item]
-        else:
-            postings.append(item)
-
-    def iter_postings(self):
-        for fieldname in sorted(self._fields):
-            terms = self._fields[fieldname]
-            for tbytes in sorted(terms):
-                yield from terms[tbytes]
-
-    def cleanup(self):
-        self._fields = {}
-
-
-class BulkWriter(SegmentWriter):
-    """A writer for one segment of a new generation, documents added in order and held in
-    memory (a part of a rebuild). Whoosh's writer sorts every posting and, writing them
-    out, looks the document's field length up for every posting through the column file;
-    this one groups postings as they arrive and reads each field's lengths once. The same
-    postings and values in the same order, so the same segment, byte for byte."""
-
-    def __init__(self, ix, **kwargs):
-        super().__init__(ix, **kwargs)
-        self.pool = _GroupedPostings()
-
-    def _flush_segment(self):
-        if not self.codec.length_stats:
-            return super()._flush_segment()
-        self.perdocwriter.close()
-        reader = self.per_document_reader()
-        try:
-            self.fieldwriter.add_postings(self.schema, _FieldLengths(reader),
-                                          self.pool.iter_postings())
-            self.fieldwriter.close()
-        finally:
-            reader.close()
 
 
 def _write_part(bounds):
@@ -250,8 +180,7 @@ def rebuild(index: SearchIndex, processes: int = 1) -> DrainResult:
     items = list(published_listings())
     write_generation(index, [doc_from_listing(i) for i in items], current_language(),
                      processes)
-    db.session.execute(sa.delete(IndexTask).where(
-        IndexTask.id <= last_task, IndexTask.kind.in_([*LISTING_MODELS, "rebuild"])))
+    db.session.execute(sa.delete(IndexTask).where(IndexTask.id <= last_task))
     return DrainResult(rebuilt=True, indexed=items)
 
 

@@ -12,7 +12,7 @@ class MatchEngine:
         self.weights = weights
 
     def recommend(self, doc: Doc, kind: str, limit: int = 10,
-                  candidates: int = ranking.CANDIDATES) -> list[ranking.Match]:
+                  candidates: int = ranking.CANDIDATES) -> list[ranking.RankedMatch]:
         """The best banded matches of ``kind`` for ``doc`` (scores only, no evidence)."""
         _, pipeline = self.index.open()
         terms = ranking.field_terms(doc, pipeline)

@@ -17,7 +17,7 @@ class IndexTask(db.Model):
     __tablename__ = "search_tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # opportunity | product | rebuild | recommend:<kind>
+    # opportunity | product (object_id set) | rebuild (object_id None)
     kind: Mapped[str] = mapped_column(sa.String(30))
     object_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -47,7 +47,9 @@ MATURITY = {"成熟": 1.0, "试点": 0.6, "研发": 0.2}
 
 
 @dataclass
-class Match:
+class RankedMatch:
+    """A candidate of the other kind with its score, band and (optionally) evidence."""
+
     key: str
     score: float
     band: str
@@ -224,7 +226,7 @@ def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) 
 
 
 def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pipeline,
-         weights: Weights = WEIGHTS, with_evidence: bool = True) -> list[Match]:
+         weights: Weights = WEIGHTS, with_evidence: bool = True) -> list[RankedMatch]:
     """Score ``doc`` against candidate (Doc, terms) pairs; only banded matches, best first."""
     matches = []
     vector = _vector(terms, idf)
@@ -236,7 +238,7 @@ def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pi
         if level is None:
             continue
         detail = evidence(doc, terms, other, other_terms, basis, pipeline) if with_evidence else {}
-        matches.append(Match(other.key, round(score, 4), level, detail))
+        matches.append(RankedMatch(other.key, round(score, 4), level, detail))
     return sorted(matches, key=lambda m: -m.score)
 
 

@@ -4,7 +4,7 @@ import pytest
 from marketplace.extensions import db
 from marketplace.search.engine import MatchEngine
 from marketplace.search.index import SearchIndex
-from marketplace.sync import sync_step
+from marketplace.sync.steps import sync_step
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
-"""drain.BulkWriter must write byte-for-byte the segment Whoosh's own writer writes."""
+"""bulkwriter.BulkWriter must write byte-for-byte the segment Whoosh's own writer writes."""
 import random
 from datetime import datetime
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from marketplace.search.drain import BulkWriter
+from marketplace.search.bulkwriter import BulkWriter
 from marketplace.search.index import SCHEMA, TEXT_FIELDS
 
 WORDS = ["停车", "养老", "城管", "vr", "实训", "物联网", "北斗", "孪生", "医疗", "教育", "5g",

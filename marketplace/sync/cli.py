@@ -3,12 +3,10 @@ import time
 
 import click
 
-from marketplace.extensions import db
-
 
 @click.group("search")
 def search_cli():
-    """Keep the search index in step with the database."""
+    """Keep the search index and the stored recommendations in step with the database."""
 
 
 @search_cli.command("sync")
@@ -16,7 +14,7 @@ def search_cli():
 @click.option("--interval", default=1.0, show_default=True)
 def sync(follow, interval):
     """Apply pending index tasks and refresh recommendations (the one writer)."""
-    from marketplace.sync import sync_step
+    from marketplace.sync.steps import sync_step
 
     while True:
         result = sync_step()
@@ -34,18 +32,12 @@ def sync(follow, interval):
 @click.option("--processes", default=2, show_default=True, help="Segmentation processes.")
 def rebuild_command(processes):
     """Write a fresh index from the database, swap it in, recompute recommendations."""
-    from marketplace.matching.services import after_rebuild, pending_refreshes
-    from marketplace.search.drain import rebuild
-    from marketplace.search.runtime import search_index
-    from marketplace.sync import sync_step
+    from marketplace.sync.steps import rebuild_index, refresh_all_queued
 
     started = time.perf_counter()
-    result = rebuild(search_index(), processes=processes)
-    after_rebuild()
-    db.session.commit()
+    result = rebuild_index(processes)
     click.echo(f"索引已重建：{len(result.indexed)} 条，用时 {time.perf_counter() - started:.1f} 秒。")
-    while pending_refreshes():
-        sync_step()
+    refresh_all_queued()
     click.echo("推荐结果已全部更新。")
 
 

@@ -1,0 +1,94 @@
+"""One sync pass and a full rebuild, each its own unit of work (they commit, like the
+e-mail sender: they are workers, not services)."""
+import logging
+import threading
+from dataclasses import dataclass
+
+from flask import Flask
+
+from marketplace.extensions import db
+from marketplace.matching import services as recommendations
+from marketplace.search.drain import DrainResult, drain, rebuild
+from marketplace.search.engine import MatchEngine
+from marketplace.search.runtime import search_index
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncResult:
+    applied: int = 0
+    refreshed: int = 0
+    locked: bool = False
+    rebuilt: bool = False
+
+
+def _follow_index(engine: MatchEngine, drained: DrainResult) -> int:
+    """Bring the stored recommendations in line with what the drain did to the index."""
+    for kind, item_id in drained.removed:
+        recommendations.remove(kind, item_id)
+    if drained.rebuilt:
+        recommendations.queue_refresh_all()
+        return 0
+    for item in drained.indexed:
+        recommendations.refresh(engine, item)
+    return len(drained.indexed)
+
+
+def sync_once(engine: MatchEngine) -> SyncResult:
+    """Apply pending index tasks, refresh the recommendations of the listings they touched
+    and a batch of queued refreshes. The caller commits; a locked index leaves every task
+    pending."""
+    drained = drain(engine.index)
+    if drained.locked:
+        return SyncResult(locked=True)
+    refreshed = _follow_index(engine, drained)
+    refreshed += recommendations.refresh_queued(engine)
+    return SyncResult(applied=drained.applied, refreshed=refreshed, rebuilt=drained.rebuilt)
+
+
+def sync_step() -> SyncResult:
+    """``sync_once`` as its own transaction: committed, or rolled back with every task left
+    pending for the next pass."""
+    try:
+        result = sync_once(MatchEngine(search_index()))
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def rebuild_index(processes: int = 2) -> DrainResult:
+    """Write a fresh index and swap it in; every stored recommendation is queued for a
+    refresh (committed). Pages show the previous rows until theirs are redone."""
+    result = rebuild(search_index(), processes=processes)
+    recommendations.queue_refresh_all()
+    db.session.commit()
+    return result
+
+
+def refresh_all_queued() -> None:
+    """Sync passes until no refresh is queued (after ``rebuild_index``)."""
+    while recommendations.pending_refreshes():
+        sync_step()
+
+
+def start_background(app: Flask, interval: float = 1.0) -> threading.Event:
+    """Run ``sync_step`` every ``interval`` seconds in a daemon thread until the returned
+    event is set (also kept as ``app.extensions["search_drain_stop"]``). Only for a single
+    process (`make run`): with several workers run `flask search sync --follow`."""
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            with app.app_context():
+                try:
+                    sync_step()
+                except Exception:  # noqa: BLE001 - the next pass retries the same tasks
+                    log.exception("search sync failed; tasks stay pending")
+            stop.wait(interval)
+
+    threading.Thread(target=loop, name="search-drain", daemon=True).start()
+    app.extensions["search_drain_stop"] = stop
+    return stop

@@ -15,11 +15,6 @@ def organizations(status: str | None = None, kind: str | None = None):
     return db.session.scalars(query).all()
 
 
-def pending_organization_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count(Organization.id))
-                             .where(Organization.status == "pending"))
-
-
 def locked_users():
     return db.session.scalars(sa.select(User).where(User.locked_until > utcnow())
                               .order_by(User.locked_until.desc())).all()

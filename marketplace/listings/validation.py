@@ -2,9 +2,8 @@
 
 Checks run through an ``errors.Collector`` so that a form reports every problem at once;
 each check returns the value it vouches for or raises ValidationError(field=…) in Chinese.
+Checks that other features share (text, choices, amounts) are in ``marketplace.validators``.
 """
-from decimal import Decimal, InvalidOperation
-
 import sqlalchemy as sa
 
 from marketplace.errors import Collector, ValidationError
@@ -12,27 +11,9 @@ from marketplace.extensions import db
 from marketplace.taxonomy.models import Field, Tag
 from marketplace.taxonomy.queries import get_region
 from marketplace.text import normalise_phone, phone_problem
+from marketplace.validators import text
 
 MAX_TAGS = 8
-AMOUNT_MAX_WAN = Decimal("10000000")
-
-
-def text(data: dict, name: str, label: str, max_len: int, required: bool = True) -> str:
-    raw = data.get(name)
-    value = raw.strip() if isinstance(raw, str) else ""
-    if required and not value:
-        raise ValidationError(f"请填写{label}。", field=name)
-    if len(value) > max_len:
-        raise ValidationError(f"{label}不能超过 {max_len} 个字（当前 {len(value)} 个）。",
-                              field=name)
-    return value
-
-
-def choice(data: dict, name: str, label: str, options) -> str:
-    value = (data.get(name) or "").strip()
-    if value not in options:
-        raise ValidationError(f"请选择{label}。", field=name)
-    return value
 
 
 def _as_int(value, name: str, message: str) -> int:
@@ -88,18 +69,3 @@ def clean_common(checks: Collector, data: dict, *, title_label: str) -> None:
     checks.run("region_code", _region_code, data.get("region_code"))
     checks.run("contact_name", text, data, "contact_name", "联系人", 50)
     checks.run("contact_phone", _phone, data.get("contact_phone"))
-
-
-def wan_amount(raw, field: str = "budget_wan", label: str = "预算") -> Decimal | None:
-    """An optional amount in 万元 (empty = negotiable), two decimals."""
-    if raw in (None, ""):
-        return None
-    try:
-        value = Decimal(str(raw).strip().replace(",", ""))
-    except InvalidOperation:
-        raise ValidationError(f"{label}请填写数字（单位：万元）。", field=field) from None
-    if not value.is_finite() or value < 0:
-        raise ValidationError(f"{label}不能为负数。", field=field)
-    if value >= AMOUNT_MAX_WAN:
-        raise ValidationError(f"{label}金额过大，请以万元为单位填写。", field=field)
-    return value.quantize(Decimal("0.01"))

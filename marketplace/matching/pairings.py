@@ -13,10 +13,10 @@ from marketplace.authz import can, require
 from marketplace.db import beijing_today, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.listings.validation import text, wan_amount
 from marketplace.matching.models import (
     MATCH_STAGES, MATCH_TRANSITIONS, Match, MatchStageChange, Recommendation)
 from marketplace.proposals import services as proposals
+from marketplace.validators import text, wan_amount
 from marketplace.workflow import change_state
 
 AUDITED = ("stage", "contract_date", "contract_amount_wan", "delivery_note",

@@ -4,8 +4,8 @@ from datetime import date, datetime
 from marketplace.db import beijing_today
 from marketplace.errors import ValidationError
 from marketplace.listings import services as workflow
-from marketplace.listings.validation import choice, text, wan_amount
 from marketplace.opportunities.models import Opportunity
+from marketplace.validators import choice, text, wan_amount
 
 COOPERATION_MODES = ("采购服务", "联合研发", "揭榜挂帅", "试点应用", "合作共建", "其他")
 

@@ -1,7 +1,7 @@
 """Changes to products: the shared listing workflow plus the fields only they have."""
 from marketplace.listings import services as workflow
-from marketplace.listings.validation import choice, text
 from marketplace.products.models import MATURITIES, Product
+from marketplace.validators import choice, text
 
 
 def clean_specific(checks, data: dict) -> None:

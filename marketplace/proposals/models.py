@@ -20,7 +20,6 @@ PROPOSAL_TRANSITIONS = {
     "not_selected": set(),
     "selected": set(),
 }
-EDITABLE = ("draft",)
 
 proposal_products = sa.Table(
     "proposal_products", db.metadata,

@@ -7,16 +7,15 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit, signals
 from marketplace.authz import can, require
-from marketplace.db import utcnow
+from marketplace.db import BEIJING, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.listings.validation import text, wan_amount
 from marketplace.products.models import Product
 from marketplace.proposals.models import (
     PROPOSAL_STATUSES, PROPOSAL_TRANSITIONS, ConsortiumMember, Proposal, Question)
+from marketplace.validators import text, wan_amount
 from marketplace.workflow import change_state
 
-SHANGHAI = timezone(timedelta(hours=8))
 MAX_MEMBERS = 10
 QUESTION_MAX = 1000
 
@@ -25,7 +24,7 @@ def deadline_instant(opportunity) -> datetime | None:
     """The last moment to submit: the end of the deadline day in Beijing time, as naive UTC."""
     if opportunity.deadline is None:
         return None
-    end = datetime.combine(opportunity.deadline + timedelta(days=1), time(), tzinfo=SHANGHAI)
+    end = datetime.combine(opportunity.deadline + timedelta(days=1), time(), tzinfo=BEIJING)
     return end.astimezone(timezone.utc).replace(tzinfo=None)
 
 

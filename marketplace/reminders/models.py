@@ -7,9 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marketplace.db import utcnow
 from marketplace.extensions import db
 
-REMINDER_KINDS = {"outcome": "结果登记提醒", "stale_match": "对接跟进提醒",
-                  "deadline": "揭榜截止提醒"}
-
 
 class ReminderLog(db.Model):
     """When a reminder about one object was last sent, so `flask notify reminders` (run

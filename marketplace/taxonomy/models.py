@@ -4,7 +4,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 
-REGION_LEVELS = {"province": "省级", "city": "市级", "district": "区县级"}
 TAG_KINDS = {"scenario": "应用场景", "technology": "技术"}
 
 

@@ -148,6 +148,29 @@ def register_organization(data: dict) -> tuple[Organization, User]:
     return org, user
 
 
+def add_reference_department(data: dict) -> Organization:
+    """Create a department named in the seed documents (``name``, ``short_name``,
+    ``region``, ``source``) with no users, then verify it: audited as ``organization.seed``
+    and ``organization.verify`` by the system. Command line only (`flask seed reference`):
+    there is no actor to check. Raises ValidationError for a taken name or an unknown
+    region."""
+    checks = Collector()
+    checks.run("name", _org_name, data.get("name"))
+    checks.run("region_code", _org_region, data.get("region"))
+    values = checks.result()
+    org = Organization(name=values["name"], kind="department",
+                       region_code=values["region_code"],
+                       short_name=(data.get("short_name") or "")[:40],
+                       description=f"来源：{data.get('source', '')}", status="pending")
+    db.session.add(org)
+    db.session.flush()
+    audit.record(None, "organization.seed", org,
+                 after=audit.snapshot(org, Organization.audit_fields), summary=org.name)
+    change_state(None, org, "verified", "verify", **_ORG_TABLE, summary=org.name,
+                 verified_at=utcnow())
+    return org
+
+
 def review_organization(actor, org: Organization, decision: str, reason: str = "") -> None:
     """Verify or reject a pending organization (audited as ``organization.verify`` or
     ``organization.reject``). Rejection needs a reason; verifying stamps ``verified_at``.

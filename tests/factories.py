@@ -41,7 +41,9 @@ class Factory:
             "uscc": "" if kind == "department" else valid_uscc(n),
             "user_name": f"管理员{n}", "email": f"orgadmin{n}@test.cn", "password": PASSWORD})
         if status != "pending":
-            org.status = status
+            decision = {"verified": "verify", "rejected": "reject"}[status]
+            accounts.review_organization(self._system_admin(), org, decision,
+                                         "材料不全" if status == "rejected" else "")
         db.session.commit()
         return org
 

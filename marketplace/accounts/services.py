@@ -10,16 +10,20 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from marketplace import audit
 from marketplace.accounts import credit_code
 from marketplace.accounts.models import (
-    ORG_KINDS, ORG_ROLES, ORG_TRANSITIONS, Organization, User, new_session_token)
+    ORG_KINDS, ORG_ROLES, ORG_STATUSES, ORG_TRANSITIONS, Organization, User,
+    new_session_token)
 from marketplace.authz import require
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.taxonomy.queries import get_region
+from marketplace.workflow import change_state, check_transition
 
 LOGIN_FAILED = "邮箱或密码不正确。"
 LOGIN_LOCKED = "登录失败次数过多，账号已暂时锁定，请 {minutes} 分钟后再试或联系平台管理员。"
 REASON_MAX = 500
+_REVIEW_TARGETS = {"verify": "verified", "reject": "rejected"}
+_ORG_TABLE = {"transitions": ORG_TRANSITIONS, "labels": ORG_STATUSES, "noun": "该单位"}
 
 
 @dataclass
@@ -144,26 +148,51 @@ def register_organization(data: dict) -> tuple[Organization, User]:
     return org, user
 
 
+def add_reference_department(data: dict) -> Organization:
+    """Create a department named in the seed documents (``name``, ``short_name``,
+    ``region``, ``source``) with no users, then verify it: audited as ``organization.seed``
+    and ``organization.verify`` by the system. Command line only (`flask seed reference`):
+    there is no actor to check. Raises ValidationError for a taken name or an unknown
+    region."""
+    checks = Collector()
+    checks.run("name", _org_name, data.get("name"))
+    checks.run("region_code", _org_region, data.get("region"))
+    values = checks.result()
+    org = Organization(name=values["name"], kind="department",
+                       region_code=values["region_code"],
+                       short_name=(data.get("short_name") or "")[:40],
+                       description=f"来源：{data.get('source', '')}", status="pending")
+    db.session.add(org)
+    db.session.flush()
+    audit.record(None, "organization.seed", org,
+                 after=audit.snapshot(org, Organization.audit_fields), summary=org.name)
+    change_state(None, org, "verified", "verify", **_ORG_TABLE, summary=org.name,
+                 verified_at=utcnow())
+    return org
+
+
 def review_organization(actor, org: Organization, decision: str, reason: str = "") -> None:
-    """Verify or reject a pending organization. Rejection needs a reason.
+    """Verify or reject a pending organization (audited as ``organization.verify`` or
+    ``organization.reject``). Rejection needs a reason; verifying stamps ``verified_at``.
 
     Raises PermissionDenied, IllegalTransition or ValidationError."""
     require(actor, "org.review")
-    target = {"verify": "verified", "reject": "rejected"}.get(decision)
-    if target is None or target not in ORG_TRANSITIONS[org.status]:
+    target = _REVIEW_TARGETS.get(decision)
+    if target is None:
         raise IllegalTransition(f"单位当前状态为“{org.status_label}”，不能执行此操作。")
+    check_transition(org, target, **_ORG_TABLE)
+    reason = _review_reason(target, reason)
+    change_state(actor, org, target, decision, **_ORG_TABLE, summary=org.name,
+                 reject_reason=reason, verified_at=utcnow() if target == "verified" else None)
+
+
+def _review_reason(target: str, reason: str) -> str:
     reason = (reason or "").strip()
     if target == "rejected" and not reason:
         raise ValidationError("请填写不通过的原因。", field="reason")
     if len(reason) > REASON_MAX:
         raise ValidationError(f"原因不能超过 {REASON_MAX} 个字。", field="reason")
-    before = audit.snapshot(org, Organization.audit_fields)
-    org.status = target
-    org.reject_reason = reason if target == "rejected" else ""
-    org.verified_at = utcnow() if target == "verified" else None
-    db.session.flush()
-    audit.record(actor, f"organization.{decision}", org, before=before,
-                 after=audit.snapshot(org, Organization.audit_fields), summary=org.name)
+    return reason if target == "rejected" else ""
 
 
 def authenticate(email: str, password: str) -> LoginResult:

@@ -104,6 +104,19 @@ class ListingMixin:
         return self.title
 
 
+REVISION_STATUSES = {
+    "pending": "待审核", "approved": "已生效", "returned": "已退回", "discarded": "已作废",
+}
+# Every decision is final: a returned owner edits again, which opens a new revision, and
+# closing a listing discards the one still pending.
+REVISION_TRANSITIONS = {
+    "pending": {"approved", "returned", "discarded"},
+    "approved": set(),
+    "returned": set(),
+    "discarded": set(),
+}
+
+
 class Revision(db.Model):
     """An edit of a published listing, waiting for review before anyone sees it."""
 

@@ -15,7 +15,8 @@ from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.listings.models import (
-    EDITABLE_STATUSES, LISTING_MODELS, OUTCOMES, STATUSES, TRANSITIONS, Revision)
+    EDITABLE_STATUSES, LISTING_MODELS, OUTCOMES, REVISION_STATUSES, REVISION_TRANSITIONS,
+    STATUSES, TRANSITIONS, Revision)
 from marketplace.listings.validation import clean_common
 from marketplace.taxonomy.models import Tag
 from marketplace.workflow import change_state
@@ -171,10 +172,24 @@ def close(actor, item, outcome: str) -> None:
     if outcome not in OUTCOMES:
         raise ValidationError("请选择关闭原因（对接结果）。", field="outcome")
     transition(actor, item, "closed", "close", outcome=outcome, closed_at=utcnow())
+    _discard_revision(actor, item)
+
+
+def _discard_revision(actor, item) -> None:
+    """A closed listing takes no more edits: its pending revision, if any, becomes
+    discarded (audited as ``<kind>.revision_discard``)."""
     revision = pending_revision(item)
     if revision is not None:
-        revision.status = "discarded"
-        db.session.flush()
+        _revision_transition(actor, revision, item, "discarded", "revision_discard")
+
+
+def _revision_transition(actor, revision: Revision, item, target: str, action: str,
+                         **extra) -> None:
+    """Move ``revision`` to ``target`` through its table; audited on the revision under its
+    listing's kind (``<kind>.<action>``), like the ``<kind>.revision_propose`` record."""
+    change_state(actor, revision, target, action, transitions=REVISION_TRANSITIONS,
+                 labels=REVISION_STATUSES, noun="该修改申请", summary=item.title,
+                 audit_prefix=item.kind, **extra)
 
 
 def _restore(model, data: dict) -> dict:
@@ -188,29 +203,33 @@ def _restore(model, data: dict) -> dict:
 
 
 def decide_revision(actor, revision: Revision, decision: str, reason: str = "") -> None:
-    """Apply a pending revision to its published listing (public number unchanged) or
-    return it with a reason. Raises IllegalTransition when it is no longer pending."""
+    """Approve a pending revision, applying it to its published listing (public number
+    unchanged), or return it with a reason. Audited on the revision as
+    ``<kind>.revision_approve`` / ``<kind>.revision_return`` (status, decider, time,
+    reason), and an approval on the listing as ``<kind>.revision_apply`` (content before
+    and after). Raises PermissionDenied, ValidationError, or IllegalTransition when the
+    revision is no longer pending."""
     require(actor, "listing.review")
     if revision.status != "pending":
         raise IllegalTransition("该修改申请已处理。")
     item = revision_item(revision)
+    decided = {"decided_by_id": actor.id, "decided_at": utcnow()}
     if decision == "approve":
-        before = snapshot(item)
-        _apply(item, _restore(type(item), revision.data))
-        revision.status = "approved"
-        action = "revision_approve"
+        _revision_transition(actor, revision, item, "approved", "revision_approve", **decided)
+        _apply_revision(actor, revision, item)
     elif decision == "return":
-        revision.reason = _reason(reason, True)
-        revision.status = "returned"
-        before = None
-        action = "revision_return"
+        _revision_transition(actor, revision, item, "returned", "revision_return",
+                             reason=_reason(reason, True), **decided)
     else:
         raise ValidationError("请选择审核结果。", field="decision")
-    revision.decided_by_id, revision.decided_at = actor.id, utcnow()
+
+
+def _apply_revision(actor, revision: Revision, item) -> None:
+    before = snapshot(item)
+    _apply(item, _restore(type(item), revision.data))
     db.session.flush()
-    audit.record(actor, f"{item.kind}.{action}", item, before=before,
-                 after=snapshot(item) if before else {"reason": revision.reason},
-                 summary=item.title)
+    audit.record(actor, f"{item.kind}.revision_apply", item, before=before,
+                 after=snapshot(item), summary=item.title)
 
 
 def revision_item(revision: Revision):

@@ -8,6 +8,8 @@ from marketplace.db import utcnow
 from marketplace.extensions import db
 
 RELEASE_STATUSES = {"draft": "编排中", "published": "已发布"}
+# Publishing is final: items get public numbers that never change.
+RELEASE_TRANSITIONS = {"draft": {"published"}, "published": set()}
 
 
 class Release(db.Model):

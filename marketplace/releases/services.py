@@ -14,8 +14,9 @@ from marketplace.errors import IllegalTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.listings import services as workflow
 from marketplace.listings.models import LISTING_MODELS
-from marketplace.releases.models import Release
+from marketplace.releases.models import RELEASE_STATUSES, RELEASE_TRANSITIONS, Release
 from marketplace.text import chinese_number
+from marketplace.workflow import change_state
 
 
 def default_title(year: int, sequence: int) -> str:
@@ -99,8 +100,10 @@ def remove_item(actor, release: Release, item) -> None:
 
 def publish_release(actor, release: Release, published_on: date | None) -> None:
     """Publish every item of a draft release and number them in a stable order
-    (opportunities, then products; by field, then id). Raises IllegalTransition when the
-    release is empty or already published."""
+    (opportunities, then products; by field, then id), then the release itself
+    (``release.publish``: status, published_on, published_at). Raises PermissionDenied,
+    ValidationError without a date, IllegalTransition when the release is empty or already
+    published."""
     require(actor, "release.manage")
     _require_draft(release)
     if published_on is None:
@@ -114,9 +117,6 @@ def publish_release(actor, release: Release, published_on: date | None) -> None:
         number = f"{item.number_prefix}-{release.year}-{release.sequence:02d}-" \
                  f"{counters[item.kind]:03d}"
         workflow.publish(actor, item, number, release)
-    before = audit.snapshot(release, Release.audit_fields)
-    release.status, release.published_on = "published", published_on
-    release.published_at = utcnow()
-    db.session.flush()
-    audit.record(actor, "release.publish", release, before=before,
-                 after=audit.snapshot(release, Release.audit_fields), summary=release.title)
+    change_state(actor, release, "published", "publish", transitions=RELEASE_TRANSITIONS,
+                 labels=RELEASE_STATUSES, noun="该批次", summary=release.title,
+                 published_on=published_on, published_at=utcnow())

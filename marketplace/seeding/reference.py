@@ -6,8 +6,8 @@ import json
 
 import sqlalchemy as sa
 
+from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization
-from marketplace.db import utcnow
 from marketplace.demonstrations.services import load_targets
 from marketplace.extensions import db
 from marketplace.search.services import load_default_language
@@ -22,12 +22,8 @@ def load_departments(path) -> int:
     for row in json.loads(path.read_text(encoding="utf-8")):
         if db.session.scalar(sa.select(Organization.id).where(Organization.name == row["name"])):
             continue
-        db.session.add(Organization(
-            name=row["name"], short_name=row.get("short_name", "")[:40], kind="department",
-            region_code=row["region"], status="verified", verified_at=utcnow(),
-            description=f"来源：{row.get('source', '')}"))
+        accounts.add_reference_department(row)
         added += 1
-    db.session.flush()
     return added
 
 

@@ -1,0 +1,69 @@
+"""Release status changes: RELEASE_TRANSITIONS decides, publishing is audited."""
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.audit import AuditLog
+from marketplace.errors import IllegalTransition
+from marketplace.extensions import db
+from marketplace.releases import services
+from marketplace.releases.models import RELEASE_STATUSES, RELEASE_TRANSITIONS, Release
+from marketplace.workflow import change_state
+
+PAIRS = [(current, target) for current in RELEASE_STATUSES for target in RELEASE_STATUSES]
+
+
+def audit_rows(release: Release) -> list[AuditLog]:
+    return db.session.scalars(sa.select(AuditLog).where(
+        AuditLog.object_type == "release", AuditLog.object_id == release.id)
+        .order_by(AuditLog.id)).all()
+
+
+def release_in(make, status: str) -> Release:
+    if status == "published":
+        return make.opportunity(make.org(kind="department"), status="published").release
+    return services.create_release(make.admin(), {"year": 2030})
+
+
+@pytest.mark.parametrize("current, target", PAIRS)
+def test_the_table_decides_every_move(ctx, make, current, target):
+    admin, release = make.admin(), release_in(make, current)
+    rows = len(audit_rows(release))
+    move = lambda: change_state(admin, release, target, "probe",  # noqa: E731
+                                transitions=RELEASE_TRANSITIONS, labels=RELEASE_STATUSES,
+                                noun="该批次", summary=release.title)
+    if target not in RELEASE_TRANSITIONS[current]:
+        with pytest.raises(IllegalTransition,
+                           match=f"该批次当前状态为“{RELEASE_STATUSES[current]}”，"
+                                 f"不能变为“{RELEASE_STATUSES[target]}”"):
+            move()
+        assert release.status == current and len(audit_rows(release)) == rows
+        return
+    move()
+    entry = audit_rows(release)[-1]
+    assert release.status == target and entry.action == "release.probe"
+    assert (entry.before, entry.after) == ({"status": current}, {"status": target})
+
+
+def test_publishing_audits_status_and_dates_before_and_after(ctx, make):
+    admin = make.admin()
+    item = make.opportunity(make.org(kind="department"), status="approved")
+    release = services.create_release(admin, {"year": 2030})
+    services.add_items(admin, release, "opportunity", [item.id])
+    services.publish_release(admin, release, date(2030, 6, 1))
+    entry = audit_rows(release)[-1]
+    assert entry.action == "release.publish" and entry.actor_id == admin.id
+    assert entry.before == {"status": "draft", "published_on": None, "published_at": None}
+    assert entry.after == {"status": "published", "published_on": "2030-06-01",
+                           "published_at": release.published_at.isoformat()}
+    assert entry.summary == release.title
+
+
+def test_a_published_release_cannot_be_published_again(ctx, make):
+    release = release_in(make, "published")
+    before, rows = (release.published_on, release.published_at), len(audit_rows(release))
+    with pytest.raises(IllegalTransition, match="已发布"):
+        services.publish_release(make.admin(), release, date(2031, 1, 1))
+    assert (release.published_on, release.published_at) == before
+    assert len(audit_rows(release)) == rows

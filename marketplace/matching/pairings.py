@@ -17,7 +17,7 @@ from marketplace.matching.models import (
     MATCH_STAGES, MATCH_TRANSITIONS, Match, MatchStageChange, Recommendation)
 from marketplace.proposals import services as proposals
 from marketplace.validators import text, wan_amount
-from marketplace.workflow import change_state
+from marketplace.workflow import change_state, check_transition
 
 AUDITED = ("stage", "contract_date", "contract_amount_wan", "delivery_note",
            "termination_reason", "proposal_id", "product_id")
@@ -129,9 +129,8 @@ def advance(actor, match: Match, target: str, data: dict | None = None) -> None:
     amount, 已落地 a short evidence note, 终止 a reason. Either side or an admin."""
     require(actor, "match.advance", match)
     previous = match.stage
-    if target not in MATCH_TRANSITIONS[previous]:
-        raise IllegalTransition(f"对接当前阶段为“{match.stage_label}”，"
-                                f"不能变为“{MATCH_STAGES.get(target, target)}”。")
+    check_transition(match, target, transitions=MATCH_TRANSITIONS, labels=MATCH_STAGES,
+                     noun="对接", field="stage")  # before the stage's own input checks
     values = _stage_values(target, data or {})
     change_state(actor, match, target, target, field="stage", transitions=MATCH_TRANSITIONS,
                  labels=MATCH_STAGES, noun="对接", summary=match.opportunity.title, **values)

@@ -3,41 +3,79 @@
 Views declare what they need with ``require``; services call ``require`` again before
 changing anything; templates use ``can`` only to hide buttons.
 """
+from enum import StrEnum
 from functools import wraps
 
 from flask_login import current_user
 
 from marketplace.errors import PermissionDenied
 
+
+class Permission(StrEnum):
+    """Every permission name. ``can`` and ``require`` refuse any other name (ValueError),
+    so a misspelt permission fails loudly instead of silently denying."""
+
+    ADMIN_ACCESS = "admin.access"
+    AUDIT_VIEW = "audit.view"
+    CONTACT_VIEW = "contact.view"
+    FUNNEL_VIEW = "funnel.view"
+    LISTING_CLOSE = "listing.close"
+    LISTING_CREATE = "listing.create"
+    LISTING_EDIT = "listing.edit"
+    LISTING_IMPORT = "listing.import"
+    LISTING_REVIEW = "listing.review"
+    LISTING_SUBMIT = "listing.submit"
+    LISTING_WITHDRAW = "listing.withdraw"
+    MATCH_ADVANCE = "match.advance"
+    MATCH_CREATE = "match.create"
+    MATCH_MANUAL = "match.manual"
+    ORG_MANAGE = "org.manage"
+    ORG_REVIEW = "org.review"
+    PROPOSAL_CREATE = "proposal.create"
+    PROPOSAL_EDIT = "proposal.edit"
+    PROPOSAL_EVALUATE = "proposal.evaluate"
+    PROPOSAL_SUBMIT = "proposal.submit"
+    PROPOSAL_VIEW = "proposal.view"
+    PROPOSAL_WITHDRAW = "proposal.withdraw"
+    QUESTION_ANSWER = "question.answer"
+    QUESTION_ASK = "question.ask"
+    RELEASE_MANAGE = "release.manage"
+    SUBSCRIPTION_MANAGE = "subscription.manage"
+    TAXONOMY_MANAGE = "taxonomy.manage"
+    USER_UNLOCK = "user.unlock"
+
+
+P = Permission  # short name for the tables below
+
 PLATFORM_ADMIN = "platform_admin"
 ORG_ADMIN = "org_admin"
 ORG_MEMBER = "org_member"
 
 _MEMBER_PERMISSIONS = {
-    "listing.create", "listing.edit", "listing.submit", "listing.withdraw", "listing.close",
-    "contact.view", "question.ask", "question.answer", "proposal.create", "proposal.edit",
-    "proposal.submit", "proposal.withdraw", "proposal.evaluate", "match.create",
-    "match.advance", "subscription.manage",
+    P.LISTING_CREATE, P.LISTING_EDIT, P.LISTING_SUBMIT, P.LISTING_WITHDRAW, P.LISTING_CLOSE,
+    P.CONTACT_VIEW, P.QUESTION_ASK, P.QUESTION_ANSWER, P.PROPOSAL_CREATE, P.PROPOSAL_EDIT,
+    P.PROPOSAL_SUBMIT, P.PROPOSAL_WITHDRAW, P.PROPOSAL_EVALUATE, P.MATCH_CREATE,
+    P.MATCH_ADVANCE, P.SUBSCRIPTION_MANAGE,
 }
 
-ROLE_PERMISSIONS: dict[str, set[str]] = {
+ROLE_PERMISSIONS: dict[str, set[Permission]] = {
     PLATFORM_ADMIN: {
-        "org.review", "listing.review", "listing.close", "release.manage", "taxonomy.manage",
-        "audit.view", "user.unlock", "contact.view", "admin.access", "listing.import",
+        P.ORG_REVIEW, P.LISTING_REVIEW, P.LISTING_CLOSE, P.RELEASE_MANAGE, P.TAXONOMY_MANAGE,
+        P.AUDIT_VIEW, P.USER_UNLOCK, P.CONTACT_VIEW, P.ADMIN_ACCESS, P.LISTING_IMPORT,
         # Admins open accounts for organizations seeded without users (departments).
-        "org.manage", "match.advance", "match.manual", "funnel.view", "proposal.view",
+        P.ORG_MANAGE, P.MATCH_ADVANCE, P.MATCH_MANUAL, P.FUNNEL_VIEW, P.PROPOSAL_VIEW,
     },
-    ORG_ADMIN: _MEMBER_PERMISSIONS | {"org.manage"},
+    ORG_ADMIN: _MEMBER_PERMISSIONS | {P.ORG_MANAGE},
     ORG_MEMBER: set(_MEMBER_PERMISSIONS),
 }
 
 # Permissions on an object owned by an organization: a non-admin must belong to it.
 # For proposals the owner is the proposer; for question.answer and proposal.evaluate the
 # object passed is the opportunity, owned by its department; a match has two owners.
-OWNED_PERMISSIONS = {"org.manage", "listing.edit", "listing.submit", "listing.withdraw",
-                     "listing.close", "question.answer", "proposal.edit", "proposal.submit",
-                     "proposal.withdraw", "proposal.evaluate", "match.create",
-                     "match.advance"}
+OWNED_PERMISSIONS = {P.ORG_MANAGE, P.LISTING_EDIT, P.LISTING_SUBMIT, P.LISTING_WITHDRAW,
+                     P.LISTING_CLOSE, P.QUESTION_ANSWER, P.PROPOSAL_EDIT, P.PROPOSAL_SUBMIT,
+                     P.PROPOSAL_WITHDRAW, P.PROPOSAL_EVALUATE, P.MATCH_CREATE,
+                     P.MATCH_ADVANCE}
 
 # Which organization kinds may create which kind of thing (listings, proposals, digest
 # subscriptions to new opportunities).
@@ -46,7 +84,7 @@ LISTING_KINDS_BY_ORG_KIND = {
     "enterprise": {"product", "proposal", "subscription"},
     "institute": {"product", "proposal", "subscription"},
 }
-KIND_CHECKED = {"listing.create", "proposal.create", "subscription.manage"}
+KIND_CHECKED = {P.LISTING_CREATE, P.PROPOSAL_CREATE, P.SUBSCRIPTION_MANAGE}
 
 
 def roles_of(user) -> set[str]:
@@ -60,6 +98,7 @@ def roles_of(user) -> set[str]:
 
 
 def _owner_org_ids(obj) -> set[int]:
+    # By attribute, not by class: authz sits below the feature packages and imports none.
     if obj is None:
         return set()
     if obj.__class__.__name__ == "Organization":
@@ -71,7 +110,9 @@ def _owner_org_ids(obj) -> set[int]:
 
 
 def can(user, permission: str, obj=None, *, kind: str | None = None) -> bool:
-    """True when ``user`` holds ``permission`` (on ``obj`` / for listing ``kind``)."""
+    """True when ``user`` holds ``permission`` (on ``obj`` / for listing ``kind``).
+    Raises ValueError for a name that is not a ``Permission``."""
+    permission = Permission(permission)
     roles = roles_of(user)
     if not any(permission in ROLE_PERMISSIONS[role] for role in roles):
         return False
@@ -81,7 +122,7 @@ def can(user, permission: str, obj=None, *, kind: str | None = None) -> bool:
     if PLATFORM_ADMIN in roles:
         return True
     org = user.organization
-    if permission != "org.manage" and not org.is_verified:
+    if permission != P.ORG_MANAGE and not org.is_verified:
         return False
     if permission in KIND_CHECKED and kind not in LISTING_KINDS_BY_ORG_KIND[org.kind]:
         return False
@@ -98,6 +139,8 @@ def require(user, permission: str, obj=None, *, kind: str | None = None) -> None
 
 def permission_required(permission: str):
     """View decorator for permissions that need no object (e.g. ``release.manage``)."""
+    permission = Permission(permission)  # a misspelt name fails at import time
+
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):

@@ -39,7 +39,7 @@ def _date(value) -> str:
 
 
 def can_see_contact(user) -> bool:
-    return authz.can(user, "contact.view")
+    return authz.can(user, authz.Permission.CONTACT_VIEW)
 
 
 def phone_for_viewer(phone: str) -> str:

@@ -7,7 +7,7 @@ from marketplace.accounts import services as account_services
 from marketplace.accounts.forms import MemberForm, ReasonForm
 from marketplace.accounts.models import ORG_STATUSES, Organization, User
 from marketplace.admin import queries
-from marketplace.authz import permission_required
+from marketplace.authz import Permission, permission_required
 from marketplace.listings import queries as listing_queries
 from marketplace.matching import queries as matching_queries
 from marketplace.search.engine import MatchEngine
@@ -25,7 +25,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.before_request
 @login_required
-@permission_required("admin.access")
+@permission_required(Permission.ADMIN_ACCESS)
 def _admins_only():
     """Every admin page needs a platform admin; services check again."""
 

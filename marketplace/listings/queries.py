@@ -74,7 +74,7 @@ def visible_listing(model, item_id: int, user):
     if item.is_public:
         return item
     user = user if user is not None else AnonymousUserMixin()
-    if authz.can(user, "listing.review") or (
+    if authz.can(user, authz.Permission.LISTING_REVIEW) or (
             getattr(user, "organization_id", None) == item.organization_id
             and user.organization_id is not None):
         return item

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Organization
-from marketplace.authz import permission_required
+from marketplace.authz import Permission, permission_required
 from marketplace.extensions import db
 from marketplace.matching import funnel, pairings, queries
 from marketplace.matching.forms import AdvanceForm, FunnelFilterForm, ManualMatchForm
@@ -100,7 +100,7 @@ def _date(value: str | None) -> date | None:
 
 @bp.get("/admin/funnel")
 @login_required
-@permission_required("funnel.view")
+@permission_required(Permission.FUNNEL_VIEW)
 def funnel_report():
     form = FunnelFilterForm(request.args)
     region = request.args.get("region") or None
@@ -118,7 +118,7 @@ def _by_number(model, number: str):
 
 @bp.route("/admin/matches/new", methods=["GET", "POST"])
 @login_required
-@permission_required("match.manual")
+@permission_required(Permission.MATCH_MANUAL)
 def manual():
     form = ManualMatchForm()
     if form.validate_on_submit():

@@ -3,7 +3,7 @@ reminder list."""
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import permission_required, require
+from marketplace.authz import Permission, permission_required, require
 from marketplace.notifications import queries, services
 from marketplace.notifications.forms import EmailSettingsForm, SubscriptionForm
 from marketplace.notifications.models import EVENTS, FREQUENCIES
@@ -68,7 +68,7 @@ def settings():
 @bp.route("/settings/subscription", methods=["GET", "POST"])
 @login_required
 def subscription():
-    require(_user(), "subscription.manage", kind="subscription")
+    require(_user(), Permission.SUBSCRIPTION_MANAGE, kind="subscription")
     form = SubscriptionForm()
     form.fill_choices()
     current = queries.subscription_of(_user())
@@ -87,7 +87,7 @@ def subscription():
 
 @bp.get("/admin/reminders")
 @login_required
-@permission_required("funnel.view")
+@permission_required(Permission.FUNNEL_VIEW)
 def reminders():
     return render_template("notifications/reminders.html",
                            outcomes=queries.overdue_outcomes(),

@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import can, require
+from marketplace.authz import Permission, can, require
 from marketplace.forms import choices
 from marketplace.opportunities.models import Opportunity
 from marketplace.proposals import queries, services
@@ -66,7 +66,7 @@ def _form_data(form: ProposalForm) -> dict:
 @login_required
 def create(opportunity_id):
     opportunity = _published(opportunity_id)
-    require(current_user, "proposal.create", kind="proposal")
+    require(current_user, Permission.PROPOSAL_CREATE, kind="proposal")
     existing = queries.own_proposal(opportunity, current_user.organization_id)
     if existing is not None:
         return redirect(url_for("proposals.detail", proposal_id=existing.id))
@@ -85,7 +85,7 @@ def create(opportunity_id):
 @login_required
 def edit(proposal_id):
     proposal = _visible(proposal_id)
-    require(current_user, "proposal.edit", proposal)
+    require(current_user, Permission.PROPOSAL_EDIT, proposal)
     form = _proposal_form(proposal.organization_id)
     members = [{"name": m.name, "role": m.role} for m in proposal.members]
     if request.method == "GET":
@@ -182,8 +182,8 @@ def delete_attachment(attachment_id):
 @login_required
 def evaluate(opportunity_id):
     opportunity = _published(opportunity_id)
-    if not (can(current_user, "proposal.evaluate", opportunity)
-            or can(current_user, "proposal.view")):
+    if not (can(current_user, Permission.PROPOSAL_EVALUATE, opportunity)
+            or can(current_user, Permission.PROPOSAL_VIEW)):
         abort(404)
     return render_template("proposals/evaluate.html", opportunity=opportunity,
                            proposals=queries.for_opportunity(opportunity),
@@ -194,8 +194,8 @@ def evaluate(opportunity_id):
 @login_required
 def export(opportunity_id):
     opportunity = _published(opportunity_id)
-    if not (can(current_user, "proposal.evaluate", opportunity)
-            or can(current_user, "proposal.view")):
+    if not (can(current_user, Permission.PROPOSAL_EVALUATE, opportunity)
+            or can(current_user, Permission.PROPOSAL_VIEW)):
         abort(404)
     data = proposals_workbook(opportunity, queries.for_opportunity(opportunity))
     return Response(data, mimetype=XLSX, headers={
@@ -205,6 +205,6 @@ def export(opportunity_id):
 @bp.get("/proposals/mine")
 @login_required
 def mine():
-    require(current_user, "proposal.create", kind="proposal")
+    require(current_user, Permission.PROPOSAL_CREATE, kind="proposal")
     return render_template("proposals/mine.html",
                            proposals=queries.for_organization(current_user.organization_id))

@@ -1,7 +1,10 @@
-"""Who may do what: the one role → permission table and the ownership rules.
+"""Who may do what, and who may see what: the one role → permission table, the ownership
+rules and the read rules.
 
 Views declare what they need with ``require``; services call ``require`` again before
-changing anything; templates use ``can`` only to hide buttons.
+changing anything; templates use ``can`` only to hide buttons. A read that is not
+permitted is answered "not found" (404) by the caller, so nobody learns that a private
+object exists.
 """
 from enum import StrEnum
 from functools import wraps
@@ -39,13 +42,14 @@ class Permission(StrEnum):
     PROPOSAL_WITHDRAW = "proposal.withdraw"
     QUESTION_ANSWER = "question.answer"
     QUESTION_ASK = "question.ask"
+    QUESTION_VIEW = "question.view"
     RELEASE_MANAGE = "release.manage"
     SUBSCRIPTION_MANAGE = "subscription.manage"
     TAXONOMY_MANAGE = "taxonomy.manage"
     USER_UNLOCK = "user.unlock"
 
 
-P = Permission  # short name for the tables below
+P = Permission
 
 PLATFORM_ADMIN = "platform_admin"
 ORG_ADMIN = "org_admin"
@@ -63,7 +67,9 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
         P.ORG_REVIEW, P.LISTING_REVIEW, P.LISTING_CLOSE, P.RELEASE_MANAGE, P.TAXONOMY_MANAGE,
         P.AUDIT_VIEW, P.USER_UNLOCK, P.CONTACT_VIEW, P.ADMIN_ACCESS, P.LISTING_IMPORT,
         # Admins open accounts for organizations seeded without users (departments).
-        P.ORG_MANAGE, P.MATCH_ADVANCE, P.MATCH_MANUAL, P.FUNNEL_VIEW, P.PROPOSAL_VIEW,
+        P.ORG_MANAGE, P.MATCH_ADVANCE, P.MATCH_MANUAL, P.FUNNEL_VIEW,
+        # Admins see every proposal and every question, answered or not.
+        P.PROPOSAL_VIEW, P.QUESTION_VIEW,
     },
     ORG_ADMIN: _MEMBER_PERMISSIONS | {P.ORG_MANAGE},
     ORG_MEMBER: set(_MEMBER_PERMISSIONS),
@@ -86,6 +92,9 @@ LISTING_KINDS_BY_ORG_KIND = {
 }
 KIND_CHECKED = {P.LISTING_CREATE, P.PROPOSAL_CREATE, P.SUBSCRIPTION_MANAGE}
 
+# Proposal statuses in which only the proposer sees it: not yet sent, or taken back.
+UNSUBMITTED_PROPOSAL_STATUSES = ("draft", "withdrawn")
+
 
 def roles_of(user) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False):
@@ -107,6 +116,13 @@ def _owner_org_ids(obj) -> set[int]:
         return set(obj.owner_organization_ids)
     owner = getattr(obj, "organization_id", None)
     return {owner} if owner is not None else set()
+
+
+def belongs_to(user, obj) -> bool:
+    """True when ``user`` is in an organization that owns ``obj``, whatever its role or
+    the organization's status: an organization always sees its own things."""
+    organization_id = getattr(user, "organization_id", None)
+    return organization_id is not None and organization_id in _owner_org_ids(obj)
 
 
 def can(user, permission: str, obj=None, *, kind: str | None = None) -> bool:
@@ -151,3 +167,48 @@ def permission_required(permission: str):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+# --- who may see what ----------------------------------------------------------------
+def can_view_listing(user, listing) -> bool:
+    """Anyone once public (published or closed); before that only its organization and
+    the reviewers."""
+    return (listing.is_public or can(user, P.LISTING_REVIEW)
+            or belongs_to(user, listing))
+
+
+def can_view_proposal(user, proposal) -> bool:
+    """The proposer always; the department whose opportunity it answers once submitted
+    (not while a draft, nor once withdrawn); platform admins."""
+    if can(user, P.PROPOSAL_VIEW) or belongs_to(user, proposal):
+        return True
+    return (belongs_to(user, proposal.opportunity)
+            and proposal.status not in UNSUBMITTED_PROPOSAL_STATUSES)
+
+
+def can_view_attachment(user, attachment) -> bool:
+    """Whoever sees the proposal it belongs to."""
+    return can_view_proposal(user, attachment.proposal)
+
+
+def can_view_proposals_of(user, opportunity) -> bool:
+    """The list of an opportunity's proposals (to evaluate or export): the department
+    that may evaluate them, and platform admins."""
+    return can(user, P.PROPOSAL_EVALUATE, opportunity) or can(user, P.PROPOSAL_VIEW)
+
+
+def can_view_unanswered_questions(user, opportunity) -> bool:
+    """Answered questions are public (the asker is not shown); unanswered ones only to
+    the department that owns the opportunity and to platform admins."""
+    return belongs_to(user, opportunity) or can(user, P.QUESTION_VIEW)
+
+
+def can_view_match(user, match) -> bool:
+    """Either side of a pairing and platform admins: those who may advance it."""
+    return can(user, P.MATCH_ADVANCE, match)
+
+
+def can_view_contact(user) -> bool:
+    """Full contact details for verified organizations and admins; others see them
+    masked."""
+    return can(user, P.CONTACT_VIEW)

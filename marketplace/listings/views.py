@@ -6,7 +6,7 @@ edit, submit, withdraw, close. Each POST is one service call and one commit.
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import Permission, require
+from marketplace.authz import Permission, belongs_to, require
 from marketplace.listings import queries
 from marketplace.listings import services as workflow
 from marketplace.listings.models import OUTCOMES
@@ -35,7 +35,7 @@ def build_blueprint(model, services, form_class, import_name: str) -> Blueprint:
     @bp.get("/<int:item_id>")
     def detail(item_id):
         item = load(item_id)
-        own = current_user.is_authenticated and current_user.organization_id == item.organization_id
+        own = belongs_to(current_user, item)  # sees its return reasons and revisions
         return render_template("listings/detail.html", item=item, own=own,
                                outcomes=OUTCOMES,
                                revision=queries.latest_revision(item) if own else None,

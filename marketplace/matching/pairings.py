@@ -147,7 +147,3 @@ def advance(actor, match: Match, target: str, data: dict | None = None) -> None:
     _record(actor, match, previous, values.get("delivery_note") or values.get(
         "termination_reason") or "")
     _tell_the_other_side(actor, match)
-
-
-def can_view(user, match: Match) -> bool:
-    return can(user, Permission.MATCH_ADVANCE, match)

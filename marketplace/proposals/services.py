@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit
-from marketplace.authz import Permission, can, require
+from marketplace.authz import Permission, belongs_to, require
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
@@ -47,7 +47,7 @@ def _require_open(opportunity) -> None:
 def ask(actor, opportunity, question_text: str) -> Question:
     """A verified organization (not the owner) asks a question on a published opportunity."""
     require(actor, Permission.QUESTION_ASK)
-    if actor.organization_id == opportunity.organization_id:
+    if belongs_to(actor, opportunity):
         raise PermissionDenied("不能对本单位发布的机会提问。")
     if opportunity.status != "published":
         raise IllegalTransition("该机会未在征集中，不能提问。")
@@ -224,15 +224,6 @@ def decide(actor, proposal: Proposal, decision: str, reason: str = "") -> None:
     notify("proposal_decided", organization_users(proposal.organization),
            link=path_for("proposals.detail", proposal_id=proposal.id), proposal=proposal,
            opportunity=proposal.opportunity)
-
-
-def can_view(user, proposal: Proposal) -> bool:
-    """Admins; the proposer always; the department once it has been submitted."""
-    organization_id = getattr(user, "organization_id", None)
-    if can(user, Permission.PROPOSAL_VIEW) or organization_id == proposal.organization_id:
-        return True
-    return (organization_id == proposal.opportunity.organization_id
-            and proposal.status not in ("draft", "withdrawn"))
 
 
 MAX_ATTACHMENTS = 10

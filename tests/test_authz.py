@@ -3,7 +3,8 @@
 import pytest
 from flask import render_template_string
 
-from marketplace.authz import ROLE_PERMISSIONS, Permission, can, permission_required, require
+from marketplace.authz import (
+    PLATFORM_ADMIN, ROLE_PERMISSIONS, Permission, can, permission_required, require)
 
 
 def test_every_permission_is_granted_to_some_role():
@@ -25,3 +26,18 @@ def test_templates_reject_a_misspelt_permission(ctx):
     assert render_template_string("{{ can('contact.view') }}") == "False"  # anonymous
     with pytest.raises(ValueError):
         render_template_string("{{ can('contact.veiw') }}")
+
+
+@pytest.mark.parametrize("path, permission", [
+    ("/admin/audit", Permission.AUDIT_VIEW),
+    ("/admin/organizations", Permission.ORG_REVIEW),
+    ("/admin/taxonomy", Permission.TAXONOMY_MANAGE),
+])
+def test_an_admin_page_needs_its_own_permission(make, login_as, monkeypatch, path, permission):
+    """admin.access opens the back office; each page also needs what it shows (an
+    administrator without audit.view does not read the audit log)."""
+    client = login_as(make.admin())
+    monkeypatch.setitem(ROLE_PERMISSIONS, PLATFORM_ADMIN,
+                        ROLE_PERMISSIONS[PLATFORM_ADMIN] - {permission})
+    assert client.get(path).status_code == 403
+    assert client.get("/admin/").status_code == 200

@@ -1,43 +1,87 @@
-"""Who may do what: the one role → permission table and the ownership rules.
+"""Who may do what, and who may see what: the one role → permission table, the ownership
+rules and the read rules.
 
 Views declare what they need with ``require``; services call ``require`` again before
-changing anything; templates use ``can`` only to hide buttons.
+changing anything; templates use ``can`` only to hide buttons. A read that is not
+permitted is answered "not found" (404) by the caller, so nobody learns that a private
+object exists.
 """
+from enum import StrEnum
 from functools import wraps
 
 from flask_login import current_user
 
 from marketplace.errors import PermissionDenied
 
+
+class Permission(StrEnum):
+    """Every permission name. ``can`` and ``require`` refuse any other name (ValueError),
+    so a misspelt permission fails loudly instead of silently denying."""
+
+    ADMIN_ACCESS = "admin.access"
+    AUDIT_VIEW = "audit.view"
+    CONTACT_VIEW = "contact.view"
+    FUNNEL_VIEW = "funnel.view"
+    LISTING_CLOSE = "listing.close"
+    LISTING_CREATE = "listing.create"
+    LISTING_EDIT = "listing.edit"
+    LISTING_IMPORT = "listing.import"
+    LISTING_REVIEW = "listing.review"
+    LISTING_SUBMIT = "listing.submit"
+    LISTING_WITHDRAW = "listing.withdraw"
+    MATCH_ADVANCE = "match.advance"
+    MATCH_CREATE = "match.create"
+    MATCH_MANUAL = "match.manual"
+    ORG_MANAGE = "org.manage"
+    ORG_REVIEW = "org.review"
+    PROPOSAL_CREATE = "proposal.create"
+    PROPOSAL_EDIT = "proposal.edit"
+    PROPOSAL_EVALUATE = "proposal.evaluate"
+    PROPOSAL_SUBMIT = "proposal.submit"
+    PROPOSAL_VIEW = "proposal.view"
+    PROPOSAL_WITHDRAW = "proposal.withdraw"
+    QUESTION_ANSWER = "question.answer"
+    QUESTION_ASK = "question.ask"
+    QUESTION_VIEW = "question.view"
+    RELEASE_MANAGE = "release.manage"
+    SUBSCRIPTION_MANAGE = "subscription.manage"
+    TAXONOMY_MANAGE = "taxonomy.manage"
+    USER_UNLOCK = "user.unlock"
+
+
+P = Permission
+
 PLATFORM_ADMIN = "platform_admin"
 ORG_ADMIN = "org_admin"
 ORG_MEMBER = "org_member"
 
 _MEMBER_PERMISSIONS = {
-    "listing.create", "listing.edit", "listing.submit", "listing.withdraw", "listing.close",
-    "contact.view", "question.ask", "question.answer", "proposal.create", "proposal.edit",
-    "proposal.submit", "proposal.withdraw", "proposal.evaluate", "match.create",
-    "match.advance", "subscription.manage",
+    P.LISTING_CREATE, P.LISTING_EDIT, P.LISTING_SUBMIT, P.LISTING_WITHDRAW, P.LISTING_CLOSE,
+    P.CONTACT_VIEW, P.QUESTION_ASK, P.QUESTION_ANSWER, P.PROPOSAL_CREATE, P.PROPOSAL_EDIT,
+    P.PROPOSAL_SUBMIT, P.PROPOSAL_WITHDRAW, P.PROPOSAL_EVALUATE, P.MATCH_CREATE,
+    P.MATCH_ADVANCE, P.SUBSCRIPTION_MANAGE,
 }
 
-ROLE_PERMISSIONS: dict[str, set[str]] = {
+ROLE_PERMISSIONS: dict[str, set[Permission]] = {
     PLATFORM_ADMIN: {
-        "org.review", "listing.review", "listing.close", "release.manage", "taxonomy.manage",
-        "audit.view", "user.unlock", "contact.view", "admin.access", "listing.import",
+        P.ORG_REVIEW, P.LISTING_REVIEW, P.LISTING_CLOSE, P.RELEASE_MANAGE, P.TAXONOMY_MANAGE,
+        P.AUDIT_VIEW, P.USER_UNLOCK, P.CONTACT_VIEW, P.ADMIN_ACCESS, P.LISTING_IMPORT,
         # Admins open accounts for organizations seeded without users (departments).
-        "org.manage", "match.advance", "match.manual", "funnel.view", "proposal.view",
+        P.ORG_MANAGE, P.MATCH_ADVANCE, P.MATCH_MANUAL, P.FUNNEL_VIEW,
+        # Admins see every proposal and every question, answered or not.
+        P.PROPOSAL_VIEW, P.QUESTION_VIEW,
     },
-    ORG_ADMIN: _MEMBER_PERMISSIONS | {"org.manage"},
+    ORG_ADMIN: _MEMBER_PERMISSIONS | {P.ORG_MANAGE},
     ORG_MEMBER: set(_MEMBER_PERMISSIONS),
 }
 
 # Permissions on an object owned by an organization: a non-admin must belong to it.
 # For proposals the owner is the proposer; for question.answer and proposal.evaluate the
 # object passed is the opportunity, owned by its department; a match has two owners.
-OWNED_PERMISSIONS = {"org.manage", "listing.edit", "listing.submit", "listing.withdraw",
-                     "listing.close", "question.answer", "proposal.edit", "proposal.submit",
-                     "proposal.withdraw", "proposal.evaluate", "match.create",
-                     "match.advance"}
+OWNED_PERMISSIONS = {P.ORG_MANAGE, P.LISTING_EDIT, P.LISTING_SUBMIT, P.LISTING_WITHDRAW,
+                     P.LISTING_CLOSE, P.QUESTION_ANSWER, P.PROPOSAL_EDIT, P.PROPOSAL_SUBMIT,
+                     P.PROPOSAL_WITHDRAW, P.PROPOSAL_EVALUATE, P.MATCH_CREATE,
+                     P.MATCH_ADVANCE}
 
 # Which organization kinds may create which kind of thing (listings, proposals, digest
 # subscriptions to new opportunities).
@@ -46,7 +90,10 @@ LISTING_KINDS_BY_ORG_KIND = {
     "enterprise": {"product", "proposal", "subscription"},
     "institute": {"product", "proposal", "subscription"},
 }
-KIND_CHECKED = {"listing.create", "proposal.create", "subscription.manage"}
+KIND_CHECKED = {P.LISTING_CREATE, P.PROPOSAL_CREATE, P.SUBSCRIPTION_MANAGE}
+
+# Proposal statuses in which only the proposer sees it: not yet sent, or taken back.
+UNSUBMITTED_PROPOSAL_STATUSES = ("draft", "withdrawn")
 
 
 def roles_of(user) -> set[str]:
@@ -60,6 +107,7 @@ def roles_of(user) -> set[str]:
 
 
 def _owner_org_ids(obj) -> set[int]:
+    # By attribute, not by class: authz sits below the feature packages and imports none.
     if obj is None:
         return set()
     if obj.__class__.__name__ == "Organization":
@@ -70,8 +118,17 @@ def _owner_org_ids(obj) -> set[int]:
     return {owner} if owner is not None else set()
 
 
+def belongs_to(user, obj) -> bool:
+    """True when ``user`` is in an organization that owns ``obj``, whatever its role or
+    the organization's status: an organization always sees its own things."""
+    organization_id = getattr(user, "organization_id", None)
+    return organization_id is not None and organization_id in _owner_org_ids(obj)
+
+
 def can(user, permission: str, obj=None, *, kind: str | None = None) -> bool:
-    """True when ``user`` holds ``permission`` (on ``obj`` / for listing ``kind``)."""
+    """True when ``user`` holds ``permission`` (on ``obj`` / for listing ``kind``).
+    Raises ValueError for a name that is not a ``Permission``."""
+    permission = Permission(permission)
     roles = roles_of(user)
     if not any(permission in ROLE_PERMISSIONS[role] for role in roles):
         return False
@@ -81,7 +138,7 @@ def can(user, permission: str, obj=None, *, kind: str | None = None) -> bool:
     if PLATFORM_ADMIN in roles:
         return True
     org = user.organization
-    if permission != "org.manage" and not org.is_verified:
+    if permission != P.ORG_MANAGE and not org.is_verified:
         return False
     if permission in KIND_CHECKED and kind not in LISTING_KINDS_BY_ORG_KIND[org.kind]:
         return False
@@ -98,6 +155,8 @@ def require(user, permission: str, obj=None, *, kind: str | None = None) -> None
 
 def permission_required(permission: str):
     """View decorator for permissions that need no object (e.g. ``release.manage``)."""
+    permission = Permission(permission)  # a misspelt name fails at import time
+
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -108,3 +167,48 @@ def permission_required(permission: str):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+# --- who may see what ----------------------------------------------------------------
+def can_view_listing(user, listing) -> bool:
+    """Anyone once public (published or closed); before that only its organization and
+    the reviewers."""
+    return (listing.is_public or can(user, P.LISTING_REVIEW)
+            or belongs_to(user, listing))
+
+
+def can_view_proposal(user, proposal) -> bool:
+    """The proposer always; the department whose opportunity it answers once submitted
+    (not while a draft, nor once withdrawn); platform admins."""
+    if can(user, P.PROPOSAL_VIEW) or belongs_to(user, proposal):
+        return True
+    return (belongs_to(user, proposal.opportunity)
+            and proposal.status not in UNSUBMITTED_PROPOSAL_STATUSES)
+
+
+def can_view_attachment(user, attachment) -> bool:
+    """Whoever sees the proposal it belongs to."""
+    return can_view_proposal(user, attachment.proposal)
+
+
+def can_view_proposals_of(user, opportunity) -> bool:
+    """The list of an opportunity's proposals (to evaluate or export): the department
+    that may evaluate them, and platform admins."""
+    return can(user, P.PROPOSAL_EVALUATE, opportunity) or can(user, P.PROPOSAL_VIEW)
+
+
+def can_view_unanswered_questions(user, opportunity) -> bool:
+    """Answered questions are public (the asker is not shown); unanswered ones only to
+    the department that owns the opportunity and to platform admins."""
+    return belongs_to(user, opportunity) or can(user, P.QUESTION_VIEW)
+
+
+def can_view_match(user, match) -> bool:
+    """Either side of a pairing and platform admins: those who may advance it."""
+    return can(user, P.MATCH_ADVANCE, match)
+
+
+def can_view_contact(user) -> bool:
+    """Full contact details for verified organizations and admins; others see them
+    masked."""
+    return can(user, P.CONTACT_VIEW)

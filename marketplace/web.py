@@ -39,13 +39,9 @@ def _date(value) -> str:
     return str(value)
 
 
-def can_see_contact(user) -> bool:
-    return authz.can(user, "contact.view")
-
-
 def phone_for_viewer(phone: str) -> str:
-    """The full number only for verified organizations and admins; masked otherwise."""
-    return phone if can_see_contact(current_user) else mask_phone(phone)
+    """The full number for those ``authz.can_view_contact`` allows; masked otherwise."""
+    return phone if authz.can_view_contact(current_user) else mask_phone(phone)
 
 
 def look_alikes_for(item) -> list:
@@ -94,7 +90,7 @@ def register_template_helpers(app: Flask) -> None:
         can=lambda permission, obj=None, kind=None: authz.can(
             current_user, permission, obj, kind=kind),
         phone_for_viewer=phone_for_viewer,
-        can_see_contact=lambda: can_see_contact(current_user),
+        can_see_contact=lambda: authz.can_view_contact(current_user),
         page_url=page_url,
         unread_count=lambda: notification_queries.unread_count(current_user),
     )

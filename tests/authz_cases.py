@@ -1,8 +1,8 @@
 """The cases of the authorization matrix (run by tests/test_authz_matrix.py).
 
 A ``Case`` names a POST endpoint, arranges a target owned by the *owner* organization, the
-form it posts, the roles that may succeed and how to see that they did. A ``Page`` names a
-private GET page and who may see it.
+form it posts, the roles that may succeed and how to see that they did. The GET routes
+and the read rules are in tests/authz_pages.py, built on the same world and helpers.
 
 The roles (``World.users``):
 
@@ -250,9 +250,9 @@ def create_release(w):
         sa.select(Release.id).where(Release.year == 2031)))
 
 
-def _draft_release(w, with_item: bool):
+def draft_release(w, with_item: bool, title: str = ""):
     item = w.make.product(w.owner, "approved")
-    release = releases.create_release(w.admin, {"year": 2031})
+    release = releases.create_release(w.admin, {"year": 2031, "title": title})
     if with_item:
         releases.add_items(w.admin, release, "product", [item.id])
     db.session.commit()
@@ -260,19 +260,19 @@ def _draft_release(w, with_item: bool):
 
 
 def add_items(w):
-    release, item = _draft_release(w, with_item=False)
+    release, item = draft_release(w, with_item=False)
     return Target({"release_id": release.id}, {"kind": "product", "ids": [str(item.id)]},
                   _attr_is(item, "release_id", release.id))
 
 
 def remove_item(w):
-    release, item = _draft_release(w, with_item=True)
+    release, item = draft_release(w, with_item=True)
     return Target({"release_id": release.id, "kind": "product", "item_id": item.id}, {},
                   _attr_is(item, "release_id", None))
 
 
 def publish(w):
-    release, _ = _draft_release(w, with_item=True)
+    release, _ = draft_release(w, with_item=True)
     return Target({"release_id": release.id}, {"published_on": "2031-05-01"},
                   _status_is(release, "published"))
 
@@ -322,7 +322,7 @@ def stored_files() -> list[Path]:
             if path.is_file()]
 
 
-def _question(w) -> Question:
+def unanswered_question(w) -> Question:
     """An unanswered question of the counterpart on the owner department's opportunity."""
     opportunity = w.make.opportunity(w.owner, "published")
     question = proposals.ask(w.counterpart.users[0], opportunity, "是否需要对接现有停车场？")
@@ -373,7 +373,7 @@ def ask(w):
 
 
 def answer(w):
-    question = _question(w)
+    question = unanswered_question(w)
     return Target({"question_id": question.id}, {"answer": "授权矩阵答复"},
                   _attr_is(question, "answer", "授权矩阵答复"))
 
@@ -559,77 +559,3 @@ CASES = [
     Case("notifications.subscription", ORG_USERS, subscription),
 ]
 
-
-# --- private pages (GET) -------------------------------------------------------------
-@dataclass(frozen=True)
-class Page:
-    """A private page: ``allowed`` roles get it (and ``shows`` holds of the response);
-    roles in ``forbidden`` may know of the object but not use the page (403 or 404);
-    everyone else must not learn that it exists (404; anonymous: to the login page)."""
-
-    endpoint: str
-    allowed: frozenset
-    arrange: Callable[[World], dict]  # URL values
-    shows: Callable[[object], bool]
-    kind: str = "enterprise"
-    forbidden: frozenset = frozenset()
-    variant: str = ""
-
-    @property
-    def id(self) -> str:
-        return self.endpoint + (f"[{self.variant}]" if self.variant else "")
-
-
-def _shows_proposal(response) -> bool:
-    return "授权矩阵揭榜方案" in response.get_data(as_text=True)
-
-
-def _proposal_page(w):
-    return {"proposal_id": open_proposal(w).id}
-
-
-def _evaluation_page(w):
-    return {"opportunity_id": open_proposal(w).opportunity_id}
-
-
-def _attachment_page(w):
-    return {"attachment_id": open_proposal(w, attachment=True).attachments[0].id}
-
-
-def _pairing_page(w):
-    return {"match_id": selected_pairing(w).id}
-
-
-def _shows_pairing(response) -> bool:
-    return "对接：" in response.get_data(as_text=True)
-
-
-def _is_workbook(response) -> bool:
-    return response.mimetype.endswith("spreadsheetml.sheet")
-
-
-def _is_the_pdf(response) -> bool:
-    return response.get_data().startswith(b"%PDF-1.4")
-
-
-# From the supplier's side (the default) and the department's, so that the third party
-# is an enterprise, then a department.
-PAGES = [
-    Page("proposals.detail", BOTH_SIDES | PLATFORM, _proposal_page, _shows_proposal),
-    Page("proposals.detail", BOTH_SIDES | PLATFORM, _proposal_page, _shows_proposal,
-         "department", variant="department"),
-    Page("proposals.edit", OWNERS, lambda w: {"proposal_id": open_proposal(w, "draft").id},
-         _shows_proposal, forbidden=COUNTERPART | PLATFORM),
-    Page("proposals.evaluate", COUNTERPART | PLATFORM, _evaluation_page, _shows_proposal),
-    Page("proposals.evaluate", OWNERS | PLATFORM, _evaluation_page, _shows_proposal,
-         "department", variant="department"),
-    Page("proposals.export", COUNTERPART | PLATFORM, _evaluation_page, _is_workbook),
-    Page("proposals.export", OWNERS | PLATFORM, _evaluation_page, _is_workbook,
-         "department", variant="department"),
-    Page("proposals.download", BOTH_SIDES | PLATFORM, _attachment_page, _is_the_pdf),
-    Page("proposals.download", BOTH_SIDES | PLATFORM, _attachment_page, _is_the_pdf,
-         "department", variant="department"),
-    Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, _shows_pairing),
-    Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, _shows_pairing,
-         "department", variant="department"),
-]

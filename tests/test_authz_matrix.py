@@ -1,19 +1,22 @@
-"""Authorization matrix: every state-changing route × every role, and every private page.
+"""Authorization matrix: every route × every role, and the read rules inside pages.
 
-The cases live in ``tests/authz_cases.py`` (which also describes the roles): each names a
-POST endpoint, arranges a target owned by the *owner* organization (the objects "of
-another organization" for everyone outside it), the form it posts, the roles that may
-succeed and how to see that they did. For every (case, role) cell:
+The cases live in ``tests/authz_cases.py`` (POST routes; it also describes the roles) and
+``tests/authz_pages.py`` (GET routes and read rules). Each POST case arranges a target
+owned by the *owner* organization (the objects "of another organization" for everyone
+outside it), the form it posts, the roles that may succeed and how to see that they did.
+For every (case, role) cell:
 
 * an allowed role gets a non-error response and the change it asked for;
 * any other role gets a refusal — 302 to /login when anonymous, 403 or 404 when signed
   in — and every row of every table and every uploaded file is unchanged (only
   ``auth.*`` audit rows ignored).
 
-For every (private page, role) cell, a role that may not see the object gets a 404 (it
-must not learn that the object exists) or, anonymous, the login page.
+For every (page, role) cell the role gets the page, a redirect, a refusal or a 404 as the
+page says (a role that may not see an object must not learn that it exists); for every
+(part, role) cell the page shows the part to the allowed roles only.
 
-``test_matrix_covers_every_post_route`` fails when a POST route is added without a case.
+``test_matrix_covers_every_route`` fails when a GET or POST route has no case, or a case
+names a route that no longer exists.
 """
 from urllib.parse import urlparse
 
@@ -26,8 +29,8 @@ from marketplace.audit import AuditLog
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from tests.authz_cases import (
-    CASES, NEW_PASSWORD, PAGES, PUBLIC_SELF_SERVICE, ROLES, Case, Page, World, reloaded,
-    stored_files)
+    CASES, NEW_PASSWORD, PUBLIC_SELF_SERVICE, ROLES, Case, World, reloaded, stored_files)
+from tests.authz_pages import PAGES, PARTS, Page, Part
 from tests.factories import valid_uscc
 
 
@@ -98,13 +101,23 @@ def build_url(app, endpoint: str, values: dict) -> str:
     return app.url_map.bind("localhost").build(endpoint, values)
 
 
-def test_matrix_covers_every_post_route(app):
-    post_routes = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-    covered = {case.endpoint for case in CASES}
-    assert post_routes - PUBLIC_SELF_SERVICE - covered == set(), "POST routes without a case"
-    assert covered - post_routes == set(), "cases for routes that no longer exist"
-    assert len({case.id for case in CASES}) == len(CASES)
-    assert len({page.id for page in PAGES}) == len(PAGES)
+def _routes(app, method: str) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules()
+            if method in rule.methods and rule.endpoint != "static"}
+
+
+def test_matrix_covers_every_route(app):
+    methods = set().union(*(rule.methods for rule in app.url_map.iter_rules()))
+    assert methods <= {"GET", "HEAD", "OPTIONS", "POST"}, "a method the matrix does not try"
+    covered = {"GET": {page.endpoint for page in PAGES}, "POST": {case.endpoint for case in CASES}}
+    exempt = {"GET": set(), "POST": PUBLIC_SELF_SERVICE}
+    for method, endpoints in covered.items():
+        routes = _routes(app, method)
+        assert routes - exempt[method] - endpoints == set(), f"{method} routes without a case"
+        assert endpoints - routes == set(), f"{method} cases for routes that no longer exist"
+    assert {part.endpoint for part in PARTS} <= _routes(app, "GET")
+    for cases in (CASES, PAGES, PARTS):
+        assert len({case.id for case in cases}) == len(cases), "two cases with one id"
 
 
 @pytest.mark.parametrize("case, role", list(_cells(CASES)))
@@ -123,20 +136,34 @@ def test_authz_matrix(app, make, case: Case, role: str):
         assert_refused(response, user, before, after)
 
 
+def get_as(app, world: World, role: str, endpoint: str, values: dict):
+    return client_for(app, world.users[role]).get(build_url(app, endpoint, values))
+
+
 @pytest.mark.parametrize("page, role", list(_cells(PAGES)))
-def test_private_pages(app, make, page: Page, role: str):
+def test_pages(app, make, page: Page, role: str):
     world = World(make, page.kind, "verified")
-    values = page.arrange(world)
-    user = world.users[role]
-    response = client_for(app, user).get(build_url(app, page.endpoint, values))
+    response = get_as(app, world, role, page.endpoint, page.arrange(world))
+    status = response.status_code
     if role in page.allowed:
-        assert response.status_code == 200, response.status_code
-        assert page.shows(response), "the page does not show the object"
-    elif user is None:
-        assert is_login_redirect(response), (response.status_code, response.location)
+        assert status == 200, status
+        assert page.shows(response), "the page does not show what it should"
+    elif role in page.redirected:
+        assert status == 302 and not is_login_redirect(response), (status, response.location)
+    elif role == "anonymous" and not page.public:
+        assert is_login_redirect(response), (status, response.location)
     else:
-        expected = (403, 404) if role in page.forbidden else (404,)
-        assert response.status_code in expected, response.status_code
+        assert status in ((403, 404) if role in page.forbidden else (404,)), status
+
+
+@pytest.mark.parametrize("part, role", list(_cells(PARTS)))
+def test_read_rules_inside_pages(app, make, part: Part, role: str):
+    world = World(make, part.kind, "verified")
+    values, text = part.arrange(world)
+    response = get_as(app, world, role, part.endpoint, values)
+    assert response.status_code == 200, response.status_code
+    shown = text in response.get_data(as_text=True)
+    assert shown == (role in part.allowed), f"shown: {shown}"
 
 
 @pytest.mark.parametrize("kind, org_kind, status", [

@@ -12,7 +12,7 @@ from marketplace.accounts import credit_code
 from marketplace.accounts.models import (
     ORG_KINDS, ORG_ROLES, ORG_STATUSES, ORG_TRANSITIONS, Organization, User,
     new_session_token)
-from marketplace.authz import require
+from marketplace.authz import Permission, require
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
 from marketplace.extensions import db
@@ -176,7 +176,7 @@ def review_organization(actor, org: Organization, decision: str, reason: str = "
     ``organization.reject``). Rejection needs a reason; verifying stamps ``verified_at``.
 
     Raises PermissionDenied, IllegalTransition or ValidationError."""
-    require(actor, "org.review")
+    require(actor, Permission.ORG_REVIEW)
     target = _REVIEW_TARGETS.get(decision)
     if target is None:
         raise IllegalTransition(f"单位当前状态为“{org.status_label}”，不能执行此操作。")
@@ -269,7 +269,7 @@ def change_password(user: User, current: str, new: str) -> None:
 def add_member(actor, org: Organization, data: dict) -> User:
     """Create an account in ``org`` (its admin does this). Raises PermissionDenied or
     ValidationError."""
-    require(actor, "org.manage", org)
+    require(actor, Permission.ORG_MANAGE, org)
     checks = Collector()
     _check_user(checks, data)
     role = checks.run("org_role", _member_role, data.get("org_role") or "member")
@@ -288,7 +288,7 @@ def _member_role(role: str) -> str:
 
 def set_member_active(actor, member: User, active: bool) -> None:
     """Enable or disable a member's account; disabling ends their sessions."""
-    require(actor, "org.manage", member.organization)
+    require(actor, Permission.ORG_MANAGE, member.organization)
     if member.id == actor.id:
         raise ValidationError("不能停用自己的账号。")
     member.active = bool(active)
@@ -300,7 +300,7 @@ def set_member_active(actor, member: User, active: bool) -> None:
 
 
 def unlock_user(actor, user: User) -> None:
-    require(actor, "user.unlock")
+    require(actor, Permission.USER_UNLOCK)
     user.locked_until, user.failed_logins = None, 0
     db.session.flush()
     audit.record(actor, "auth.unlocked", user, summary=user.email)

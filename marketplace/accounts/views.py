@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace.accounts import services
 from marketplace.accounts.forms import LoginForm, MemberForm, PasswordForm, RegisterForm
 from marketplace.accounts.models import User
-from marketplace.authz import require
+from marketplace.authz import Permission, require
 from marketplace.extensions import db
 from marketplace.forms import choices
 from marketplace.taxonomy.queries import region_choices
@@ -87,7 +87,7 @@ def add_member():
     org = current_user.organization
     if org is None:
         abort(404)
-    require(current_user, "org.manage", org)
+    require(current_user, Permission.ORG_MANAGE, org)
     form = MemberForm()
     if form.validate_on_submit():
         ok, _ = perform(services.add_member, current_user, org, form.data, form=form,
@@ -101,7 +101,7 @@ def add_member():
 @login_required
 def set_member_active(user_id: int):
     member = get_or_404(User, user_id)
-    require(current_user, "org.manage", member.organization)
+    require(current_user, Permission.ORG_MANAGE, member.organization)
     active = request.form.get("active") == "1"
     perform(services.set_member_active, current_user, member, active,
             success="账号已启用。" if active else "账号已停用。")

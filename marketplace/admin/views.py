@@ -7,7 +7,7 @@ from marketplace.accounts import services as account_services
 from marketplace.accounts.forms import MemberForm, ReasonForm
 from marketplace.accounts.models import ORG_STATUSES, Organization, User
 from marketplace.admin import queries
-from marketplace.authz import permission_required
+from marketplace.authz import Permission, permission_required
 from marketplace.listings import queries as listing_queries
 from marketplace.matching import queries as matching_queries
 from marketplace.search.engine import MatchEngine
@@ -25,9 +25,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.before_request
 @login_required
-@permission_required("admin.access")
+@permission_required(Permission.ADMIN_ACCESS)
 def _admins_only():
-    """Every admin page needs a platform admin; services check again."""
+    """Every admin page needs admin.access; each route declares its own permission too
+    (but add_member, whose org.manage needs the organization: its service checks it), and
+    services check again."""
 
 
 @bp.get("/")
@@ -56,6 +58,7 @@ def _look_alikes(item) -> list:
 
 
 @bp.route("/review/<kind>/<int:item_id>", methods=["GET", "POST"])
+@permission_required(Permission.LISTING_REVIEW)
 def review(kind, item_id):
     item = _listing(kind, item_id)
     form = ReasonForm()
@@ -71,6 +74,7 @@ def review(kind, item_id):
 
 
 @bp.route("/revisions/<int:revision_id>", methods=["GET", "POST"])
+@permission_required(Permission.LISTING_REVIEW)
 def revision(revision_id):
     rev = get_or_404(Revision, revision_id)
     item = workflow.revision_item(rev)
@@ -88,6 +92,7 @@ def revision(revision_id):
 
 
 @bp.get("/organizations")
+@permission_required(Permission.ORG_REVIEW)
 def organizations():
     status = request.args.get("status", "pending")
     status = status if status in ORG_STATUSES else ""
@@ -96,6 +101,7 @@ def organizations():
 
 
 @bp.route("/organizations/<int:org_id>", methods=["GET", "POST"])
+@permission_required(Permission.ORG_REVIEW)
 def organization(org_id):
     org = get_or_404(Organization, org_id)
     form = ReasonForm()
@@ -111,6 +117,7 @@ def organization(org_id):
 
 
 @bp.post("/users/<int:user_id>/unlock")
+@permission_required(Permission.USER_UNLOCK)
 def unlock(user_id):
     perform(account_services.unlock_user, current_user, get_or_404(User, user_id),
             success="账号已解锁。")
@@ -118,6 +125,7 @@ def unlock(user_id):
 
 
 @bp.get("/audit")
+@permission_required(Permission.AUDIT_VIEW)
 def audit():
     page = request.args.get("page", "1")
     return render_template(
@@ -129,12 +137,14 @@ def audit():
 
 
 @bp.get("/taxonomy")
+@permission_required(Permission.TAXONOMY_MANAGE)
 def taxonomy():
     return render_template("admin/taxonomy.html", groups=field_groups(active_only=False),
                            tags=tags(active_only=False), tag_kinds=TAG_KINDS)
 
 
 @bp.post("/taxonomy/fields")
+@permission_required(Permission.TAXONOMY_MANAGE)
 def create_field():
     parent_id = request.form.get("parent_id", "")
     parent = get_or_404(Field, int(parent_id)) if parent_id.isdigit() else None
@@ -144,6 +154,7 @@ def create_field():
 
 
 @bp.post("/taxonomy/tags")
+@permission_required(Permission.TAXONOMY_MANAGE)
 def create_tag():
     perform(taxonomy_services.create_tag, current_user, request.form.get("name", ""),
             request.form.get("kind", ""), success="标签已添加。")
@@ -151,6 +162,7 @@ def create_tag():
 
 
 @bp.post("/taxonomy/<kind>/<int:term_id>")
+@permission_required(Permission.TAXONOMY_MANAGE)
 def update_term(kind, term_id):
     model = {"field": Field, "tag": Tag}.get(kind) or abort(404)
     perform(taxonomy_services.update_term, current_user, get_or_404(model, term_id),

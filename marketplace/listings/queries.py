@@ -2,7 +2,6 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_login import AnonymousUserMixin
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import authz
@@ -66,19 +65,12 @@ def public_page(model, filters: ListFilters, per_page: int):
 
 
 def visible_listing(model, item_id: int, user):
-    """The listing if ``user`` may see it: anyone once public; before that only its
-    organization and platform admins. Raises NotFound otherwise (no existence leak)."""
+    """The listing if ``user`` may see it (``authz.can_view_listing``). Raises NotFound
+    otherwise, as for a missing one (no existence leak)."""
     item = db.session.get(model, item_id)
-    if item is None:
+    if item is None or not authz.can_view_listing(user, item):
         raise NotFound()
-    if item.is_public:
-        return item
-    user = user if user is not None else AnonymousUserMixin()
-    if authz.can(user, "listing.review") or (
-            getattr(user, "organization_id", None) == item.organization_id
-            and user.organization_id is not None):
-        return item
-    raise NotFound()
+    return item
 
 
 def organization_listings(model, organization_id: int):

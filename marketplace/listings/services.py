@@ -10,7 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from marketplace import audit, signals
-from marketplace.authz import LISTING_KINDS_BY_ORG_KIND, require
+from marketplace.authz import LISTING_KINDS_BY_ORG_KIND, Permission, require
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
 from marketplace.extensions import db
@@ -56,10 +56,10 @@ def create_listing(actor, model, data: dict, clean_specific, organization=None):
     A platform admin importing lists passes ``organization`` explicitly; it must be a
     verified organization of a kind that posts this kind of listing."""
     if organization is None:
-        require(actor, "listing.create", kind=model.kind)
+        require(actor, Permission.LISTING_CREATE, kind=model.kind)
         organization_id = actor.organization_id
     else:
-        require(actor, "listing.import")
+        require(actor, Permission.LISTING_IMPORT)
         if not organization.is_verified or model.kind not in LISTING_KINDS_BY_ORG_KIND[
                 organization.kind]:
             raise ValidationError(f"“{organization.name}”不能发布{model.list_label}。",
@@ -79,7 +79,7 @@ def update_listing(actor, item, data: dict, clean_specific):
     and goes back to review; a published item is not touched — the edit becomes a pending
     Revision (returned) that an admin must approve first. Raises IllegalTransition while
     the item is under review or closed."""
-    require(actor, "listing.edit", item)
+    require(actor, Permission.LISTING_EDIT, item)
     if item.status not in EDITABLE_STATUSES:
         raise IllegalTransition(
             f"该{item.kind_label}当前状态为“{item.status_label}”，不能修改。"
@@ -118,14 +118,14 @@ def _propose_revision(actor, item, values: dict) -> Revision:
 
 def submit(actor, item) -> None:
     """Send a draft or returned listing to review."""
-    require(actor, "listing.submit", item)
+    require(actor, Permission.LISTING_SUBMIT, item)
     transition(actor, item, "submitted", "submit", submitted_at=utcnow(), return_reason="")
 
 
 def submit_imported(actor, item) -> None:
     """Send an imported draft to review on its organization's behalf (a platform admin's
     bulk import); audited as ``<kind>.import_submit``."""
-    require(actor, "listing.import")
+    require(actor, Permission.LISTING_IMPORT)
     if item.status != "draft":
         raise IllegalTransition(f"只有草稿状态的{item.kind_label}可以代为提交。")
     transition(actor, item, "submitted", "import_submit", submitted_at=utcnow(),
@@ -134,7 +134,7 @@ def submit_imported(actor, item) -> None:
 
 def withdraw(actor, item) -> None:
     """Take a listing back from review into draft."""
-    require(actor, "listing.withdraw", item)
+    require(actor, Permission.LISTING_WITHDRAW, item)
     if item.status != "submitted":
         raise IllegalTransition(f"只有待审核的{item.kind_label}可以撤回。")
     transition(actor, item, "draft", "withdraw")
@@ -151,7 +151,7 @@ def _reason(reason: str, required: bool) -> str:
 
 def review(actor, item, decision: str, reason: str = "") -> None:
     """Approve a submitted listing or return it (submitted or approved) with a reason."""
-    require(actor, "listing.review")
+    require(actor, Permission.LISTING_REVIEW)
     if decision == "approve":
         if item.status != "submitted":
             raise IllegalTransition(f"只有待审核的{item.kind_label}可以审核通过。")
@@ -168,7 +168,7 @@ def review(actor, item, decision: str, reason: str = "") -> None:
 
 def close(actor, item, outcome: str) -> None:
     """Close a published listing with an outcome; any pending revision is discarded."""
-    require(actor, "listing.close", item)
+    require(actor, Permission.LISTING_CLOSE, item)
     if outcome not in OUTCOMES:
         raise ValidationError("请选择关闭原因（对接结果）。", field="outcome")
     transition(actor, item, "closed", "close", outcome=outcome, closed_at=utcnow())
@@ -209,7 +209,7 @@ def decide_revision(actor, revision: Revision, decision: str, reason: str = "") 
     reason), and an approval on the listing as ``<kind>.revision_apply`` (content before
     and after). Raises PermissionDenied, ValidationError, or IllegalTransition when the
     revision is no longer pending."""
-    require(actor, "listing.review")
+    require(actor, Permission.LISTING_REVIEW)
     if revision.status != "pending":
         raise IllegalTransition("该修改申请已处理。")
     item = revision_item(revision)
@@ -238,7 +238,7 @@ def revision_item(revision: Revision):
 
 def publish(actor, item, public_number: str, release) -> None:
     """Publish an approved listing in ``release`` (called only by the releases service)."""
-    require(actor, "release.manage")
+    require(actor, Permission.RELEASE_MANAGE)
     transition(actor, item, "published", "publish", public_number=public_number,
                published_at=utcnow(), release_id=release.id)
     signals.listing_published.send(item, actor=actor)

@@ -6,7 +6,7 @@ edit, submit, withdraw, close. Each POST is one service call and one commit.
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import require
+from marketplace.authz import Permission, belongs_to, require
 from marketplace.listings import queries
 from marketplace.listings import services as workflow
 from marketplace.listings.models import OUTCOMES
@@ -35,7 +35,7 @@ def build_blueprint(model, services, form_class, import_name: str) -> Blueprint:
     @bp.get("/<int:item_id>")
     def detail(item_id):
         item = load(item_id)
-        own = current_user.is_authenticated and current_user.organization_id == item.organization_id
+        own = belongs_to(current_user, item)  # sees its return reasons and revisions
         return render_template("listings/detail.html", item=item, own=own,
                                outcomes=OUTCOMES,
                                revision=queries.latest_revision(item) if own else None,
@@ -44,14 +44,14 @@ def build_blueprint(model, services, form_class, import_name: str) -> Blueprint:
     @bp.get("/mine")
     @login_required
     def mine():
-        require(current_user, "listing.create", kind=kind)
+        require(current_user, Permission.LISTING_CREATE, kind=kind)
         items = queries.organization_listings(model, current_user.organization_id)
         return render_template("listings/mine.html", items=items, **context)
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required
     def create():
-        require(current_user, "listing.create", kind=kind)
+        require(current_user, Permission.LISTING_CREATE, kind=kind)
         form = form_class()
         form.fill_choices()
         if request.method == "GET":
@@ -69,7 +69,7 @@ def build_blueprint(model, services, form_class, import_name: str) -> Blueprint:
     @login_required
     def edit(item_id):
         item = load(item_id)
-        require(current_user, "listing.edit", item)
+        require(current_user, Permission.LISTING_EDIT, item)
         form = form_class()
         form.fill_choices()
         pending = workflow.pending_revision(item)

@@ -9,7 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from marketplace import audit, signals
-from marketplace.authz import can, require
+from marketplace.authz import Permission, can, require
 from marketplace.db import beijing_today, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
@@ -66,7 +66,8 @@ def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
 def start_from_recommendation(actor, recommendation: Recommendation) -> Match:
     """Either side turns a system suggestion into a pairing (stage 推荐)."""
     opportunity, product = recommendation.opportunity, recommendation.product
-    if not (can(actor, "match.create", opportunity) or can(actor, "match.create", product)):
+    if not (can(actor, Permission.MATCH_CREATE, opportunity)
+            or can(actor, Permission.MATCH_CREATE, product)):
         raise PermissionDenied()
     if opportunity.status != "published" or product.status != "published":
         raise IllegalTransition("机会或产品已不在发布状态，不能发起对接。")
@@ -83,7 +84,7 @@ def select_proposal(actor, proposal, reason: str = "") -> Match:
 
 def start_manual(actor, opportunity, supplier, product=None) -> Match:
     """A platform admin records a pairing made elsewhere (e.g. at a 供需对接会)."""
-    require(actor, "match.manual")
+    require(actor, Permission.MATCH_MANUAL)
     if supplier.kind == "department" or not supplier.is_verified:
         raise ValidationError("供给方应为已认证的企业或科研院所/服务机构。", field="supplier")
     if product is not None and product.organization_id != supplier.id:
@@ -127,7 +128,7 @@ def _stage_values(target: str, data: dict) -> dict:
 def advance(actor, match: Match, target: str, data: dict | None = None) -> None:
     """Move a pairing one stage on (or terminate it). 已签约 needs the contract date and
     amount, 已落地 a short evidence note, 终止 a reason. Either side or an admin."""
-    require(actor, "match.advance", match)
+    require(actor, Permission.MATCH_ADVANCE, match)
     previous = match.stage
     check_transition(match, target, transitions=MATCH_TRANSITIONS, labels=MATCH_STAGES,
                      noun="对接", field="stage")  # before the stage's own input checks
@@ -137,7 +138,3 @@ def advance(actor, match: Match, target: str, data: dict | None = None) -> None:
     _record(actor, match, previous, values.get("delivery_note") or values.get(
         "termination_reason") or "")
     signals.match_advanced.send(match, actor=actor)
-
-
-def can_view(user, match: Match) -> bool:
-    return can(user, "match.advance", match)

@@ -7,7 +7,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Organization
-from marketplace.authz import permission_required
+from marketplace.authz import (
+    Permission, can_view_match, can_view_proposal, permission_required)
 from marketplace.extensions import db
 from marketplace.matching import funnel, pairings, queries
 from marketplace.matching.forms import AdvanceForm, FunnelFilterForm, ManualMatchForm
@@ -16,7 +17,6 @@ from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
 from marketplace.proposals.forms import DecisionForm
 from marketplace.proposals.models import Proposal
-from marketplace.proposals.services import can_view as can_view_proposal
 from marketplace.taxonomy.queries import region_choices
 from marketplace.viewhelpers import get_or_404, perform
 
@@ -25,7 +25,7 @@ bp = Blueprint("matching", __name__)
 
 def _visible(match_id: int) -> Match:
     match = get_or_404(Match, match_id)
-    if not pairings.can_view(current_user, match):
+    if not can_view_match(current_user, match):
         abort(404)
     return match
 
@@ -100,7 +100,7 @@ def _date(value: str | None) -> date | None:
 
 @bp.get("/admin/funnel")
 @login_required
-@permission_required("funnel.view")
+@permission_required(Permission.FUNNEL_VIEW)
 def funnel_report():
     form = FunnelFilterForm(request.args)
     region = request.args.get("region") or None
@@ -118,7 +118,7 @@ def _by_number(model, number: str):
 
 @bp.route("/admin/matches/new", methods=["GET", "POST"])
 @login_required
-@permission_required("match.manual")
+@permission_required(Permission.MATCH_MANUAL)
 def manual():
     form = ManualMatchForm()
     if form.validate_on_submit():

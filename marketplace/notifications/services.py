@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 
 from marketplace import audit
-from marketplace.authz import require
+from marketplace.authz import Permission, require
 from marketplace.db import utcnow
 from marketplace.errors import Collector, NotFound, ValidationError
 from marketplace.extensions import db
@@ -220,7 +220,7 @@ SUBSCRIPTION_FIELDS = ("field_ids", "tag_ids", "region_codes", "match_products",
 def save_subscription(user, data: dict) -> Subscription:
     """Create or change the user's digest subscription. Raises ValidationError with every
     field's problem; nothing changes then."""
-    require(user, "subscription.manage", kind="subscription")
+    require(user, Permission.SUBSCRIPTION_MANAGE, kind="subscription")
     values = clean_subscription(data)
     subscription = db.session.scalar(sa.select(Subscription).where(
         Subscription.user_id == user.id))

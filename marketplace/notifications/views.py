@@ -2,7 +2,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import require
+from marketplace.authz import Permission, require
 from marketplace.notifications import queries, services
 from marketplace.notifications.forms import EmailSettingsForm, SubscriptionForm
 from marketplace.notifications.models import EVENTS, FREQUENCIES
@@ -67,7 +67,7 @@ def settings():
 @bp.route("/settings/subscription", methods=["GET", "POST"])
 @login_required
 def subscription():
-    require(_user(), "subscription.manage", kind="subscription")
+    require(_user(), Permission.SUBSCRIPTION_MANAGE, kind="subscription")
     form = SubscriptionForm()
     form.fill_choices()
     current = queries.subscription_of(_user())

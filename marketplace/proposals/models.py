@@ -81,7 +81,7 @@ class Proposal(db.Model):
     members = relationship("ConsortiumMember", cascade="all, delete-orphan",
                            order_by="ConsortiumMember.id")
     attachments = relationship("Attachment", cascade="all, delete-orphan",
-                               order_by="Attachment.id")
+                               order_by="Attachment.id", back_populates="proposal")
 
     audit_type = "proposal"
     audit_fields = ("summary", "approach", "timeline", "price_wan", "status",
@@ -90,11 +90,6 @@ class Proposal(db.Model):
     @property
     def status_label(self) -> str:
         return PROPOSAL_STATUSES[self.status]
-
-    @property
-    def viewer_organization_ids(self) -> set[int]:
-        """Who may see it: the proposer and the department that owns the opportunity."""
-        return {self.organization_id, self.opportunity.organization_id}
 
 
 class ConsortiumMember(db.Model):
@@ -127,3 +122,5 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal = relationship("Proposal", back_populates="attachments")

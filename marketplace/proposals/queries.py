@@ -2,17 +2,17 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from marketplace.authz import UNSUBMITTED_PROPOSAL_STATUSES, can_view_unanswered_questions
 from marketplace.extensions import db
 from marketplace.products.models import Product
 from marketplace.proposals.models import Proposal, Question
 
 
 def questions_for(opportunity, user) -> list[Question]:
-    """Answered questions for everyone; unanswered ones only for the department and admins."""
+    """The questions ``user`` may see: answered ones, and unanswered ones for those
+    ``authz.can_view_unanswered_questions`` allows."""
     query = sa.select(Question).where(Question.opportunity_id == opportunity.id)
-    owner = getattr(user, "organization_id", None) == opportunity.organization_id
-    admin = getattr(user, "is_authenticated", False) and user.is_platform_admin
-    if not (owner or admin):
+    if not can_view_unanswered_questions(user, opportunity):
         query = query.where(Question.answered_at.is_not(None))
     return db.session.scalars(query.order_by(Question.created_at)).all()
 
@@ -22,7 +22,7 @@ def for_opportunity(opportunity, include_drafts: bool = False) -> list[Proposal]
              .options(selectinload(Proposal.products), selectinload(Proposal.members),
                       selectinload(Proposal.attachments)))
     if not include_drafts:
-        query = query.where(Proposal.status.not_in(("draft", "withdrawn")))
+        query = query.where(Proposal.status.not_in(UNSUBMITTED_PROPOSAL_STATUSES))
     return db.session.scalars(query.order_by(Proposal.submitted_at, Proposal.id)).all()
 
 
@@ -49,4 +49,4 @@ def product_choices(organization_id: int) -> list[tuple[str, str]]:
 def count_submitted(opportunity) -> int:
     return db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(
         Proposal.opportunity_id == opportunity.id,
-        Proposal.status.not_in(("draft", "withdrawn"))))
+        Proposal.status.not_in(UNSUBMITTED_PROPOSAL_STATUSES)))

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit, signals
-from marketplace.authz import can, require
+from marketplace.authz import Permission, belongs_to, require
 from marketplace.db import BEIJING, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
@@ -44,8 +44,8 @@ def _require_open(opportunity) -> None:
 # -- questions --------------------------------------------------------------------------
 def ask(actor, opportunity, question_text: str) -> Question:
     """A verified organization (not the owner) asks a question on a published opportunity."""
-    require(actor, "question.ask")
-    if actor.organization_id == opportunity.organization_id:
+    require(actor, Permission.QUESTION_ASK)
+    if belongs_to(actor, opportunity):
         raise PermissionDenied("不能对本单位发布的机会提问。")
     if opportunity.status != "published":
         raise IllegalTransition("该机会未在征集中，不能提问。")
@@ -62,7 +62,7 @@ def ask(actor, opportunity, question_text: str) -> Question:
 
 def answer(actor, question: Question, answer_text: str) -> None:
     """The owning department answers; the answer (not the asker) becomes public."""
-    require(actor, "question.answer", question.opportunity)
+    require(actor, Permission.QUESTION_ANSWER, question.opportunity)
     if question.is_answered:
         raise IllegalTransition("该问题已答复。")
     body = text({"answer": answer_text}, "answer", "答复", QUESTION_MAX * 2)
@@ -131,7 +131,7 @@ def _apply(proposal: Proposal, values: dict) -> None:
 def create_proposal(actor, opportunity, data: dict) -> Proposal:
     """A draft answer to an open opportunity; one per organization (a second attempt,
     even a concurrent one, finds the first). Raises ValidationError/IllegalTransition."""
-    require(actor, "proposal.create", kind="proposal")
+    require(actor, Permission.PROPOSAL_CREATE, kind="proposal")
     _require_open(opportunity)
     values = _clean(actor, data)
     existing = db.session.scalar(sa.select(Proposal).where(
@@ -155,7 +155,7 @@ def create_proposal(actor, opportunity, data: dict) -> Proposal:
 
 
 def update_proposal(actor, proposal: Proposal, data: dict) -> None:
-    require(actor, "proposal.edit", proposal)
+    require(actor, Permission.PROPOSAL_EDIT, proposal)
     if proposal.status != "draft":
         raise IllegalTransition("只有草稿状态的方案可以修改；已提交的方案请先撤回。")
     values = _clean(actor, data)
@@ -175,7 +175,7 @@ def _transition(actor, proposal: Proposal, target: str, action: str, **extra) ->
 def submit(actor, proposal: Proposal) -> None:
     """Submit before the deadline (end of the deadline day, Beijing time). The row is
     locked first, so a double click or two tabs submit once."""
-    require(actor, "proposal.submit", proposal)
+    require(actor, Permission.PROPOSAL_SUBMIT, proposal)
     db.session.refresh(proposal, with_for_update=True)
     _require_open(proposal.opportunity)
     _transition(actor, proposal, "submitted", "submit", submitted_at=utcnow())
@@ -183,13 +183,13 @@ def submit(actor, proposal: Proposal) -> None:
 
 
 def withdraw(actor, proposal: Proposal) -> None:
-    require(actor, "proposal.withdraw", proposal)
+    require(actor, Permission.PROPOSAL_WITHDRAW, proposal)
     _transition(actor, proposal, "withdrawn", "withdraw")
 
 
 def reopen(actor, proposal: Proposal) -> None:
     """A withdrawn proposal becomes a draft again (while the call is open)."""
-    require(actor, "proposal.edit", proposal)
+    require(actor, Permission.PROPOSAL_EDIT, proposal)
     _require_open(proposal.opportunity)
     _transition(actor, proposal, "draft", "reopen")
 
@@ -200,7 +200,7 @@ DECISIONS = {"shortlist": "shortlisted", "select": "selected", "decline": "not_s
 def decide(actor, proposal: Proposal, decision: str, reason: str = "") -> None:
     """The department shortlists, selects or declines (with a reason) a proposal.
     Selecting starts a pairing in the funnel (see matching.pairings)."""
-    require(actor, "proposal.evaluate", proposal.opportunity)
+    require(actor, Permission.PROPOSAL_EVALUATE, proposal.opportunity)
     target = DECISIONS.get(decision)
     if target is None:
         raise ValidationError("请选择评审结果。", field="decision")
@@ -214,15 +214,6 @@ def decide(actor, proposal: Proposal, decision: str, reason: str = "") -> None:
     signals.proposal_decided.send(proposal, actor=actor)
 
 
-def can_view(user, proposal: Proposal) -> bool:
-    """Admins; the proposer always; the department once it has been submitted."""
-    organization_id = getattr(user, "organization_id", None)
-    if can(user, "proposal.view") or organization_id == proposal.organization_id:
-        return True
-    return (organization_id == proposal.opportunity.organization_id
-            and proposal.status not in ("draft", "withdrawn"))
-
-
 MAX_ATTACHMENTS = 10
 
 
@@ -230,7 +221,7 @@ def add_attachment(actor, proposal: Proposal, file_storage):
     """Attach a checked file to a draft proposal (see attachments.py for the checks)."""
     from marketplace.proposals.attachments import save_upload
 
-    require(actor, "proposal.edit", proposal)
+    require(actor, Permission.PROPOSAL_EDIT, proposal)
     if proposal.status != "draft":
         raise IllegalTransition("只有草稿状态的方案可以添加附件。")
     if len(proposal.attachments) >= MAX_ATTACHMENTS:
@@ -249,7 +240,7 @@ def remove_attachment(actor, attachment) -> None:
     from marketplace.proposals.attachments import remove_file
 
     proposal = db.session.get(Proposal, attachment.proposal_id)
-    require(actor, "proposal.edit", proposal)
+    require(actor, Permission.PROPOSAL_EDIT, proposal)
     if proposal.status != "draft":
         raise IllegalTransition("只有草稿状态的方案可以删除附件。")
     name = attachment.original_name

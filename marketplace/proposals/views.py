@@ -2,7 +2,8 @@
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import can, require
+from marketplace.authz import (
+    Permission, can_view_attachment, can_view_proposal, can_view_proposals_of, require)
 from marketplace.forms import choices
 from marketplace.opportunities.models import Opportunity
 from marketplace.proposals import queries, services
@@ -24,9 +25,17 @@ def _published(opportunity_id: int) -> Opportunity:
 
 def _visible(proposal_id: int) -> Proposal:
     proposal = get_or_404(Proposal, proposal_id)
-    if not services.can_view(current_user, proposal):
+    if not can_view_proposal(current_user, proposal):
         abort(404)  # private: others must not even learn that it exists
     return proposal
+
+
+def _evaluated(opportunity_id: int) -> Opportunity:
+    """A published opportunity whose proposals the user may see (404 otherwise)."""
+    opportunity = _published(opportunity_id)
+    if not can_view_proposals_of(current_user, opportunity):
+        abort(404)
+    return opportunity
 
 
 @bp.post("/opportunities/<int:opportunity_id>/questions")
@@ -66,7 +75,7 @@ def _form_data(form: ProposalForm) -> dict:
 @login_required
 def create(opportunity_id):
     opportunity = _published(opportunity_id)
-    require(current_user, "proposal.create", kind="proposal")
+    require(current_user, Permission.PROPOSAL_CREATE, kind="proposal")
     existing = queries.own_proposal(opportunity, current_user.organization_id)
     if existing is not None:
         return redirect(url_for("proposals.detail", proposal_id=existing.id))
@@ -85,7 +94,7 @@ def create(opportunity_id):
 @login_required
 def edit(proposal_id):
     proposal = _visible(proposal_id)
-    require(current_user, "proposal.edit", proposal)
+    require(current_user, Permission.PROPOSAL_EDIT, proposal)
     form = _proposal_form(proposal.organization_id)
     members = [{"name": m.name, "role": m.role} for m in proposal.members]
     if request.method == "GET":
@@ -165,7 +174,8 @@ def download(attachment_id):
     from marketplace.proposals.attachments import download_response
 
     attachment = get_or_404(Attachment, attachment_id)
-    _visible(attachment.proposal_id)
+    if not can_view_attachment(current_user, attachment):
+        abort(404)
     return download_response(attachment)
 
 
@@ -181,10 +191,7 @@ def delete_attachment(attachment_id):
 @bp.get("/opportunities/<int:opportunity_id>/proposals")
 @login_required
 def evaluate(opportunity_id):
-    opportunity = _published(opportunity_id)
-    if not (can(current_user, "proposal.evaluate", opportunity)
-            or can(current_user, "proposal.view")):
-        abort(404)
+    opportunity = _evaluated(opportunity_id)
     return render_template("proposals/evaluate.html", opportunity=opportunity,
                            proposals=queries.for_opportunity(opportunity),
                            decision_form=DecisionForm())
@@ -193,10 +200,7 @@ def evaluate(opportunity_id):
 @bp.get("/opportunities/<int:opportunity_id>/proposals.xlsx")
 @login_required
 def export(opportunity_id):
-    opportunity = _published(opportunity_id)
-    if not (can(current_user, "proposal.evaluate", opportunity)
-            or can(current_user, "proposal.view")):
-        abort(404)
+    opportunity = _evaluated(opportunity_id)
     data = proposals_workbook(opportunity, queries.for_opportunity(opportunity))
     return Response(data, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename=proposals-{opportunity.id}.xlsx"})
@@ -205,6 +209,6 @@ def export(opportunity_id):
 @bp.get("/proposals/mine")
 @login_required
 def mine():
-    require(current_user, "proposal.create", kind="proposal")
+    require(current_user, Permission.PROPOSAL_CREATE, kind="proposal")
     return render_template("proposals/mine.html",
                            proposals=queries.for_organization(current_user.organization_id))

@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from marketplace import audit
-from marketplace.authz import require
+from marketplace.authz import Permission, require
 from marketplace.db import utcnow
 from marketplace.errors import IllegalTransition, ValidationError
 from marketplace.extensions import db
@@ -31,7 +31,7 @@ def next_sequence(year: int) -> int:
 
 def create_release(actor, data: dict) -> Release:
     """Start a draft release for a year; the batch number is the next free one."""
-    require(actor, "release.manage")
+    require(actor, Permission.RELEASE_MANAGE)
     try:
         year = int(data.get("year") or 0)
     except (TypeError, ValueError):
@@ -68,7 +68,7 @@ def release_items(release: Release) -> list:
 
 def add_items(actor, release: Release, kind: str, ids) -> int:
     """Put approved, unassigned listings of ``kind`` into a draft release; returns count."""
-    require(actor, "release.manage")
+    require(actor, Permission.RELEASE_MANAGE)
     _require_draft(release)
     model = LISTING_MODELS.get(kind)
     if model is None:
@@ -88,7 +88,7 @@ def add_items(actor, release: Release, kind: str, ids) -> int:
 
 
 def remove_item(actor, release: Release, item) -> None:
-    require(actor, "release.manage")
+    require(actor, Permission.RELEASE_MANAGE)
     _require_draft(release)
     if item.release_id != release.id:
         raise ValidationError("该条目不在此批次中。")
@@ -104,7 +104,7 @@ def publish_release(actor, release: Release, published_on: date | None) -> None:
     (``release.publish``: status, published_on, published_at). Raises PermissionDenied,
     ValidationError without a date, IllegalTransition when the release is empty or already
     published."""
-    require(actor, "release.manage")
+    require(actor, Permission.RELEASE_MANAGE)
     _require_draft(release)
     if published_on is None:
         raise ValidationError("请选择发布日期。", field="published_on")

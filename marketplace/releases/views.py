@@ -4,7 +4,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import permission_required
+from marketplace.authz import Permission, permission_required
 from marketplace.listings import queries as listing_queries
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.releases import queries, services
@@ -56,7 +56,7 @@ def export(release_id):
 
 @bp.route("/admin/releases/", methods=["GET", "POST"])
 @login_required
-@permission_required("release.manage")
+@permission_required(Permission.RELEASE_MANAGE)
 def manage():
     form = ReleaseForm()
     if form.validate_on_submit():
@@ -79,14 +79,14 @@ def _compose_page(release: Release, publish_form: PublishForm):
 
 @bp.get("/admin/releases/<int:release_id>")
 @login_required
-@permission_required("release.manage")
+@permission_required(Permission.RELEASE_MANAGE)
 def compose(release_id):
     return _compose_page(get_or_404(Release, release_id), PublishForm())
 
 
 @bp.post("/admin/releases/<int:release_id>/items")
 @login_required
-@permission_required("release.manage")
+@permission_required(Permission.RELEASE_MANAGE)
 def add_items(release_id):
     release = get_or_404(Release, release_id)
     perform(services.add_items, current_user, release, request.form.get("kind", ""),
@@ -96,7 +96,7 @@ def add_items(release_id):
 
 @bp.post("/admin/releases/<int:release_id>/items/<kind>/<int:item_id>/remove")
 @login_required
-@permission_required("release.manage")
+@permission_required(Permission.RELEASE_MANAGE)
 def remove_item(release_id, kind, item_id):
     release = get_or_404(Release, release_id)
     model = LISTING_MODELS.get(kind) or abort(404)
@@ -107,7 +107,7 @@ def remove_item(release_id, kind, item_id):
 
 @bp.post("/admin/releases/<int:release_id>/publish")
 @login_required
-@permission_required("release.manage")
+@permission_required(Permission.RELEASE_MANAGE)
 def publish(release_id):
     release = get_or_404(Release, release_id)
     form = PublishForm()

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from marketplace.authz import can
+from marketplace.authz import Permission, can
 from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.matching.models import Recommendation
@@ -107,7 +107,7 @@ def due_subscriptions(frequency: str) -> list[Subscription]:
 
 def _eligible(sub: Subscription) -> bool:
     user = sub.user
-    return user.active and can(user, "subscription.manage", kind="subscription")
+    return user.active and can(user, Permission.SUBSCRIPTION_MANAGE, kind="subscription")
 
 
 def send_digest(sub: Subscription, now: datetime, today: date) -> int:

@@ -2,7 +2,7 @@
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from marketplace.authz import permission_required
+from marketplace.authz import Permission, permission_required
 from marketplace.notifications import queries as notification_queries
 from marketplace.reminders import queries
 
@@ -11,7 +11,7 @@ bp = Blueprint("reminders", __name__)
 
 @bp.get("/admin/reminders")
 @login_required
-@permission_required("funnel.view")
+@permission_required(Permission.FUNNEL_VIEW)
 def index():
     return render_template("reminders/index.html",
                            outcomes=queries.overdue_outcomes(),

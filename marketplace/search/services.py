@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from marketplace import audit
-from marketplace.authz import require
+from marketplace.authz import Permission, require
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.search.models import LANGUAGE_KINDS, IndexTask, LanguageEntry
@@ -31,7 +31,7 @@ def _check_line(kind: str, number: int, line: str) -> None:
 def replace_language(actor, kind: str, content: str) -> int:
     """Replace every entry of ``kind`` with the lines of ``content`` (``#`` lines are kept as
     comments). Takes effect at the next reindex. Raises ValidationError naming the line."""
-    require(actor, "taxonomy.manage")
+    require(actor, Permission.TAXONOMY_MANAGE)
     if kind not in LANGUAGE_KINDS:
         raise ValidationError("语言数据类型有误。")
     lines = [ln.strip() for ln in (content or "").splitlines() if ln.strip()]
@@ -74,7 +74,7 @@ def load_default_language(directory) -> int:
 
 def request_reindex(actor) -> None:
     """Queue a full rebuild for the drain (it applies the current language data)."""
-    require(actor, "taxonomy.manage")
+    require(actor, Permission.TAXONOMY_MANAGE)
     if not db.session.scalar(sa.select(IndexTask.id).where(IndexTask.kind == "rebuild")):
         db.session.add(IndexTask(kind="rebuild"))
         db.session.flush()

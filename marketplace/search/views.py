@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import permission_required
+from marketplace.authz import Permission, permission_required
 from marketplace.extensions import db
 from marketplace.releases.models import Release
 from marketplace.search import queries, services
@@ -51,7 +51,7 @@ def index():
 
 @bp.route("/admin/search/language/<kind>", methods=["GET", "POST"])
 @login_required
-@permission_required("taxonomy.manage")
+@permission_required(Permission.TAXONOMY_MANAGE)
 def language(kind):
     if kind not in LANGUAGE_KINDS:
         abort(404)
@@ -70,7 +70,7 @@ def language(kind):
 
 @bp.post("/admin/search/reindex")
 @login_required
-@permission_required("taxonomy.manage")
+@permission_required(Permission.TAXONOMY_MANAGE)
 def reindex():
     perform(services.request_reindex, current_user,
             success="已提交重建索引，完成后新的语言数据生效（通常在一分钟内）。")

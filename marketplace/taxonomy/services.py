@@ -6,7 +6,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from marketplace import audit
-from marketplace.authz import require
+from marketplace.authz import Permission, require
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.taxonomy.models import TAG_KINDS, Field, Region, Tag
@@ -68,7 +68,7 @@ def _clean_name(name: str, what: str) -> str:
 
 def create_field(actor, name: str, parent: Field | None) -> Field:
     """Add a field (or a group when ``parent`` is None). Raises ValidationError on a duplicate."""
-    require(actor, "taxonomy.manage")
+    require(actor, Permission.TAXONOMY_MANAGE)
     name = _clean_name(name, "领域")
     if field_by_name(name) is not None:
         raise ValidationError("已存在同名领域。", field="name")
@@ -83,7 +83,7 @@ def create_field(actor, name: str, parent: Field | None) -> Field:
 
 
 def create_tag(actor, name: str, kind: str) -> Tag:
-    require(actor, "taxonomy.manage")
+    require(actor, Permission.TAXONOMY_MANAGE)
     name = _clean_name(name, "标签")
     if kind not in TAG_KINDS:
         raise ValidationError("请选择标签类型。", field="kind")
@@ -99,7 +99,7 @@ def create_tag(actor, name: str, kind: str) -> Tag:
 def update_term(actor, term: Field | Tag, name: str, is_active: bool) -> None:
     """Rename and/or (de)activate a field or tag. Deactivated terms stay on old listings
     but are no longer offered in forms. Raises ValidationError on a duplicate name."""
-    require(actor, "taxonomy.manage")
+    require(actor, Permission.TAXONOMY_MANAGE)
     name = _clean_name(name, "领域" if isinstance(term, Field) else "标签")
     lookup = field_by_name if isinstance(term, Field) else tag_by_name
     other = lookup(name)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from marketplace import audit
-from marketplace.authz import require
+from marketplace.authz import Permission, require
 from marketplace.db import beijing_today
 from marketplace.errors import ValidationError
 from marketplace.listings import services as workflow
@@ -58,7 +58,7 @@ def import_file(actor, path: Path, kind: str, release_title: str | None = None,
     """Create a draft listing of ``kind`` per row of ``path``; with ``release_title``,
     submit, approve and publish them all as a new release on ``release_date`` (today by
     default). Raises PermissionDenied, or TransferError listing every problem."""
-    require(actor, "listing.import")
+    require(actor, Permission.LISTING_IMPORT)
     path = Path(path)
     table = readers.read(path, kind)
     if table.problems:

@@ -34,7 +34,7 @@ from marketplace.accounts.models import User
 from marketplace.audit import AuditLog
 from marketplace.db import utcnow
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.matching import pairings
 from marketplace.matching.models import Match, Recommendation
@@ -159,7 +159,7 @@ def listing_cases(kind: str) -> list[Case]:
             ident = item.id
             if status == "published":  # not changed in place: the edit awaits review
                 def check(actor):
-                    return workflow.pending_revision(reloaded(model, ident)) is not None
+                    return listing_services.pending_revision(reloaded(model, ident)) is not None
             else:
                 check = _attr_is(item, "title", "授权矩阵修改后")
             return Target({"item_id": ident}, form(w.make, title="授权矩阵修改后"), check)

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 from marketplace.db import beijing_today
 from marketplace.errors import ValidationError
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.opportunities.models import Opportunity
 from marketplace.validators import choice, text, wan_amount
 
@@ -36,9 +36,9 @@ def clean_specific(checks, data: dict) -> None:
 def create(actor, data: dict, organization=None) -> Opportunity:
     """Create a draft opportunity for the actor's department (or, for an admin's import,
     for ``organization``). Raises PermissionDenied or ValidationError (nothing added)."""
-    return workflow.create_listing(actor, Opportunity, data, clean_specific, organization)
+    return listing_services.create_listing(actor, Opportunity, data, clean_specific, organization)
 
 
 def update(actor, item: Opportunity, data: dict):
     """Edit an opportunity (see ``listings.services.update_listing`` for the rules)."""
-    return workflow.update_listing(actor, item, data, clean_specific)
+    return listing_services.update_listing(actor, item, data, clean_specific)

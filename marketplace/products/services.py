@@ -1,5 +1,5 @@
 """Changes to products: the shared listing workflow plus the fields only they have."""
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.products.models import MATURITIES, Product
 from marketplace.validators import choice, text
 
@@ -13,9 +13,9 @@ def clean_specific(checks, data: dict) -> None:
 def create(actor, data: dict, organization=None) -> Product:
     """Create a draft product for the actor's enterprise or institute (or, for an admin's
     import, for ``organization``). Raises PermissionDenied or ValidationError."""
-    return workflow.create_listing(actor, Product, data, clean_specific, organization)
+    return listing_services.create_listing(actor, Product, data, clean_specific, organization)
 
 
 def update(actor, item: Product, data: dict):
     """Edit a product (see ``listings.services.update_listing`` for the rules)."""
-    return workflow.update_listing(actor, item, data, clean_specific)
+    return listing_services.update_listing(actor, item, data, clean_specific)

@@ -12,7 +12,7 @@ from marketplace.authz import Permission, require
 from marketplace.db import utcnow
 from marketplace.errors import IllegalTransition, ValidationError
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.releases.models import RELEASE_STATUSES, RELEASE_TRANSITIONS, Release
 from marketplace.text import chinese_number
@@ -116,7 +116,7 @@ def publish_release(actor, release: Release, published_on: date | None) -> None:
         counters[item.kind] = counters.get(item.kind, 0) + 1
         number = f"{item.number_prefix}-{release.year}-{release.sequence:02d}-" \
                  f"{counters[item.kind]:03d}"
-        workflow.publish(actor, item, number, release)
+        listing_services.publish(actor, item, number, release)
     change_state(actor, release, "published", "publish", transitions=RELEASE_TRANSITIONS,
                  labels=RELEASE_STATUSES, noun="该批次", summary=release.title,
                  published_on=published_on, published_at=utcnow())

@@ -16,7 +16,7 @@ from marketplace.accounts.models import Organization, User
 from flask import current_app
 from marketplace.db import utcnow
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.notifications.models import EmailMessage
 from marketplace.opportunities import services as opportunities
 from marketplace.products import services as products
@@ -75,13 +75,13 @@ def _advance(admin, owner, item, row, release_by_number) -> None:
     state = row["state"]
     if state == "draft":
         return
-    workflow.submit(owner, item)
+    listing_services.submit(owner, item)
     if state == "submitted":
         return
     if state == "returned":
-        workflow.review(admin, item, "return", row.get("return_reason") or "请补充材料。")
+        listing_services.review(admin, item, "return", row.get("return_reason") or "请补充材料。")
         return
-    workflow.review(admin, item, "approve")
+    listing_services.review(admin, item, "approve")
     if state in ("published", "closed"):
         releases.add_items(admin, release_by_number[row["release"]], item.kind, [item.id])
 
@@ -117,7 +117,7 @@ def load_demo() -> dict:
     for number, spec in enumerate(RELEASES, start=1):
         releases.publish_release(admin, release_by_number[number], spec["published_on"])
     for owner, item, outcome in closing:
-        workflow.close(owner, item, outcome)
+        listing_services.close(owner, item, outcome)
     _org_user(admin, db.session.scalar(sa.select(Organization).where(
         Organization.name == DEMO_DEPARTMENT)), user_password)
     load_answers(DEMO_DEPARTMENT)

@@ -15,7 +15,7 @@ from marketplace import audit
 from marketplace.authz import Permission, require
 from marketplace.db import beijing_today
 from marketplace.errors import ValidationError
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.transfer import readers
 from marketplace.transfer.columns import (
@@ -174,7 +174,7 @@ def _field_problems(kind: str, data: dict) -> dict[str, str]:
     """What the service's checks say about ``data`` (run when the row is refused anyway,
     so that one bad cell does not hide the others)."""
     try:
-        workflow.clean(LISTING_MODELS[kind], data, SERVICES[kind].clean_specific)
+        listing_services.clean(LISTING_MODELS[kind], data, SERVICES[kind].clean_specific)
     except ValidationError as error:
         return _by_column(error.errors)
     return {}
@@ -188,8 +188,8 @@ def _publish(actor, kind: str, items: list, release, on: date) -> None:
     """Imported drafts → submitted → approved → in ``release`` → published, each step
     through its service (so each is audited)."""
     for item in items:
-        workflow.submit_imported(actor, item)
-        workflow.review(actor, item, "approve")
+        listing_services.submit_imported(actor, item)
+        listing_services.review(actor, item, "approve")
     releases.add_items(actor, release, kind, [item.id for item in items])
     releases.publish_release(actor, release, on)
 

@@ -55,8 +55,9 @@ class WriteInReadOnlyRequest(RuntimeError):
 
 @request_started.connect
 def _classify_request(app, **_extra):
+    # Every Flask app in the process sends this; one without the setting keeps IMMEDIATE.
     request.environ[_READ_ONLY_KEY] = (request.method in READ_ONLY_METHODS
-                                       and app.config["SQLITE_DEFERRED_READS"])
+                                       and app.config.get("SQLITE_DEFERRED_READS", False))
 
 
 def _in_read_only_request() -> bool:

@@ -218,10 +218,12 @@ def test_without_deferred_reads_readers_take_turns(tmp_path):
         return _get(app, "second")
 
     app.extensions["pauses"].update(first=first_pause, second=second_reading.set)
-    _in_threads(lambda: _get(app, "first"), second)
+    try:
+        _in_threads(lambda: _get(app, "first"), second)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
     assert overlapped == [False]
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_file_databases_use_wal_and_memory_databases_still_work(tmp_path):

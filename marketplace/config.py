@@ -19,6 +19,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite: GET requests read side by side; False makes every transaction take the
+    # write lock, one at a time (see marketplace/db.py).
+    SQLITE_DEFERRED_READS = True
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -1,7 +1,9 @@
 """Metadata naming convention, time helpers and engine tuning shared by all models."""
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from flask import has_request_context, request, request_started
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -21,23 +23,75 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+# SQLite transactions. The embedded default serves pages from several waitress threads
+# while the search drain writes from another, all on one database file:
+#
+# * File databases use WAL: readers never block the writer nor each other, and a read
+#   transaction keeps the snapshot it started with.
+# * A unit of work that may write takes the write lock at BEGIN (IMMEDIATE). A second
+#   writer then waits (busy timeout) at its BEGIN, before it has read anything, so every
+#   read-check-write is serialized, as row locks make it on PostgreSQL. A lock asked for
+#   later, after reads, cannot wait: SQLite fails the upgrade at once ("database is
+#   locked", SQLITE_BUSY or, once another writer has committed, SQLITE_BUSY_SNAPSHOT).
+# * So the kind of a unit is decided before it starts: a GET, HEAD or OPTIONS request
+#   that Flask dispatches only reads (views change data in POST handlers, through
+#   viewhelpers.perform) and starts DEFERRED. Everything else starts IMMEDIATE: other
+#   requests, CLI commands, the drain thread, scripts, and anything run outside a
+#   dispatched request (a test_request_context included).
+# * A write inside a read-only request would be exactly that failing upgrade, and only
+#   under load. It is refused every time instead, where tests and development see it.
+#
+# SQLITE_DEFERRED_READS = False (config) starts every transaction IMMEDIATE again: one
+# transaction at a time (benchmarks/sqlite_readers.py measures both). PostgreSQL keeps
+# its own transactions; nothing below applies to it.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READ_ONLY_KEY = "marketplace.read_only_request"  # in request.environ: one per request
+_WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+class WriteInReadOnlyRequest(RuntimeError):
+    """A GET/HEAD/OPTIONS request tried to change an SQLite database."""
+
+
+@request_started.connect
+def _classify_request(app, **_extra):
+    # Every Flask app in the process sends this; one without the setting keeps IMMEDIATE.
+    request.environ[_READ_ONLY_KEY] = (request.method in READ_ONLY_METHODS
+                                       and app.config.get("SQLITE_DEFERRED_READS", False))
+
+
+def _in_read_only_request() -> bool:
+    return has_request_context() and request.environ.get(_READ_ONLY_KEY, False)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, _record):
     # pysqlite's own transaction handling breaks SAVEPOINT and ignores foreign keys;
     # take over BEGIN ourselves (SQLAlchemy's documented recipe) and enforce FKs.
+    # WAL is stored in the file, so this changes it once; an in-memory database
+    # answers "memory" and stays as it is.
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
-    # IMMEDIATE takes the write lock up front, so two threads (waitress workers, the index
-    # drain) wait for each other instead of failing with "database is locked".
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _in_read_only_request() else "BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes_in_read_only_requests(connection, _cursor, statement, *_rest):
+    if (connection.dialect.name == "sqlite" and _WRITE_STATEMENT.match(statement)
+            and _in_read_only_request()):
+        raise WriteInReadOnlyRequest(
+            f"{request.method} {request.path} writes to the database; a {request.method} "
+            "request runs in a read-only SQLite transaction (see marketplace/db.py): "
+            "make the change in a POST view")
 
 
 BEIJING = timezone(timedelta(hours=8))

@@ -47,7 +47,7 @@ SEARCH_QUERY = "停车"
 
 def drain_step():
     """One pass of the search drain (the one place that knows where it lives)."""
-    from marketplace.sync import sync_step
+    from marketplace.sync.steps import sync_step
 
     return sync_step()
 

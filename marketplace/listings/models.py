@@ -27,6 +27,8 @@ TRANSITIONS = {
 OUTCOMES = ("已对接", "已签约", "已落地", "撤回", "过期")
 PUBLIC_STATUSES = ("published", "closed")
 EDITABLE_STATUSES = ("draft", "returned", "approved", "published")
+REVISION_STATUSES = {"pending": "待审核", "approved": "已生效", "returned": "已退回",
+                     "discarded": "已作废"}
 
 
 class ListingMixin:
@@ -92,6 +94,28 @@ class ListingMixin:
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES
 
+    # Display facts for pages, so that templates never compare status strings.
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == "returned"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == "approved"
+
+    @property
+    def awaits_approval(self) -> bool:
+        """Still with its owner or under review: a duplicate can yet be avoided."""
+        return self.status in ("draft", "submitted", "returned")
+
     @property
     def tag_names(self) -> list[str]:
         return [t.name for t in self.tags]
@@ -123,6 +147,22 @@ class Revision(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
 
     audit_type = "revision"
+
+    @property
+    def status_label(self) -> str:
+        return REVISION_STATUSES.get(self.status, self.status)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == "returned"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == "approved"
 
     __table_args__ = (sa.Index("ix_listing_revisions_listing", "listing_kind", "listing_id"),)
 

@@ -92,6 +92,20 @@ class Proposal(db.Model):
     def status_label(self) -> str:
         return PROPOSAL_STATUSES[self.status]
 
+    # Display facts for pages and e-mails, so that templates never compare status strings.
+    @property
+    def is_shortlisted(self) -> bool:
+        return self.status == "shortlisted"
+
+    @property
+    def is_selected(self) -> bool:
+        return self.status == "selected"
+
+    @property
+    def is_declined(self) -> bool:
+        """未入选, with the department's reason."""
+        return self.status == "not_selected"
+
     @property
     def viewer_organization_ids(self) -> set[int]:
         """Who may see it: the proposer and the department that owns the opportunity."""

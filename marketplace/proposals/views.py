@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 from marketplace.authz import can, require
 from marketplace.forms import choices
 from marketplace.opportunities.models import Opportunity
-from marketplace.proposals import queries, services
+from marketplace.listings.queries import listing
+from marketplace.proposals import pages, queries, services
 from marketplace.proposals.exports import proposals_workbook
 from marketplace.proposals.forms import AnswerForm, DecisionForm, ProposalForm, QuestionForm
 from marketplace.proposals.models import Attachment, Proposal, Question
@@ -16,15 +17,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _published(opportunity_id: int) -> Opportunity:
-    opportunity = get_or_404(Opportunity, opportunity_id)
-    if opportunity.status not in ("published", "closed"):
+    opportunity = listing(Opportunity, opportunity_id)
+    if opportunity is None or not opportunity.is_public:
         abort(404)
     return opportunity
 
 
 def _visible(proposal_id: int) -> Proposal:
-    proposal = get_or_404(Proposal, proposal_id)
-    if not services.can_view(current_user, proposal):
+    proposal = queries.proposal(proposal_id)
+    if proposal is None or not services.can_view(current_user, proposal):
         abort(404)  # private: others must not even learn that it exists
     return proposal
 
@@ -77,6 +78,7 @@ def create(opportunity_id):
                                success="方案已保存为草稿，可继续上传附件，确认后提交。")
         if ok:
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+        opportunity = _published(opportunity_id)  # the failed save was rolled back
     return render_template("proposals/form.html", form=form, opportunity=opportunity,
                            proposal=None, members=_form_data(form)["members"])
 
@@ -99,6 +101,7 @@ def edit(proposal_id):
                         form=form, success="已保存。")
         if ok:
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+        proposal = _visible(proposal_id)  # the failed save was rolled back, expiring it
     return render_template("proposals/form.html", form=form, opportunity=proposal.opportunity,
                            proposal=proposal, members=members)
 
@@ -106,11 +109,8 @@ def edit(proposal_id):
 @bp.get("/proposals/<int:proposal_id>")
 @login_required
 def detail(proposal_id):
-    proposal = _visible(proposal_id)
-    return render_template("proposals/detail.html", proposal=proposal,
-                           decision_form=DecisionForm(),
-                           deadline=services.deadline_instant(proposal.opportunity),
-                           is_open=services.is_open(proposal.opportunity))
+    return render_template("proposals/detail.html",
+                           **pages.detail_context(_visible(proposal_id), current_user))
 
 
 def _action(proposal_id, service, success, *args):
@@ -185,9 +185,8 @@ def evaluate(opportunity_id):
     if not (can(current_user, "proposal.evaluate", opportunity)
             or can(current_user, "proposal.view")):
         abort(404)
-    return render_template("proposals/evaluate.html", opportunity=opportunity,
-                           proposals=queries.for_opportunity(opportunity),
-                           decision_form=DecisionForm())
+    return render_template("proposals/evaluate.html",
+                           **pages.evaluation_context(opportunity, current_user))
 
 
 @bp.get("/opportunities/<int:opportunity_id>/proposals.xlsx")

@@ -1,7 +1,7 @@
 """Wiring of blueprints and template helpers (filters, globals) into the app."""
 from datetime import date, datetime, timezone
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from jinja2 import FileSystemBytecodeCache
@@ -53,6 +53,22 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def menu_context() -> dict:
+    """Context processor: which of the header's own links the signed-in user gets,
+    decided before the page renders (the user's organization is loaded here)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return {"menu": {}}
+    organization = current_user.organization
+    return {"menu": {
+        "opportunities.mine": authz.can(current_user, "listing.create", kind="opportunity"),
+        "products.mine": authz.can(current_user, "listing.create", kind="product"),
+        "proposals.mine": authz.can(current_user, "proposal.create", kind="proposal"),
+        "matching.mine": organization is not None and organization.is_verified,
+        "accounts.organization": organization is not None,
+        "admin": authz.can(current_user, "admin.access"),
+    }}
+
+
 def register_page_sections() -> None:
     """Wire the sections that higher features show on lower features' pages (see
     marketplace.sections): listings and proposals cannot import what sits above them."""
@@ -69,7 +85,8 @@ def register_page_sections() -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters and globals. Each view gathers what its page shows."""
+    """Filters and globals that run no queries, and the header's context processors.
+    Each view gathers what its page shows; templates run no queries."""
     # Compiled templates kept between processes (Jinja's per-user cache directory, keyed by
     # each template's source): compiling the search page was a tenth of a new worker's
     # first response.
@@ -77,7 +94,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cn_date"] = _date
     app.jinja_env.filters["wan"] = format_wan
     app.jinja_env.filters["zip"] = zip
-    from marketplace.notifications import queries as notification_queries
+    from marketplace.notifications.pages import header_context
 
     app.jinja_env.globals.update(
         can=lambda permission, obj=None, kind=None: authz.can(
@@ -85,6 +102,7 @@ def register_template_helpers(app: Flask) -> None:
         phone_for_viewer=phone_for_viewer,
         can_see_contact=lambda: can_see_contact(current_user),
         page_url=page_url,
-        unread_count=lambda: notification_queries.unread_count(current_user),
     )
+    app.context_processor(menu_context)
+    app.context_processor(header_context)
     register_page_sections()

@@ -3,9 +3,10 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from marketplace.authz import can, require
+from marketplace.extensions import db
 from marketplace.forms import choices
-from marketplace.opportunities.models import Opportunity
 from marketplace.listings.queries import listing
+from marketplace.opportunities.models import Opportunity
 from marketplace.proposals import pages, queries, services
 from marketplace.proposals.exports import proposals_workbook
 from marketplace.proposals.forms import AnswerForm, DecisionForm, ProposalForm, QuestionForm
@@ -23,11 +24,21 @@ def _published(opportunity_id: int) -> Opportunity:
     return opportunity
 
 
-def _visible(proposal_id: int) -> Proposal:
-    proposal = queries.proposal(proposal_id)
+def _viewable(proposal: Proposal | None) -> Proposal:
     if proposal is None or not services.can_view(current_user, proposal):
         abort(404)  # private: others must not even learn that it exists
     return proposal
+
+
+def _visible(proposal_id: int) -> Proposal:
+    """For actions: the proposal alone. services.submit locks its row, and PostgreSQL
+    locks no row through the outer joins of the page query."""
+    return _viewable(db.session.get(Proposal, proposal_id))
+
+
+def _shown(proposal_id: int) -> Proposal:
+    """For pages: the proposal with what they show of it."""
+    return _viewable(queries.proposal(proposal_id))
 
 
 @bp.post("/opportunities/<int:opportunity_id>/questions")
@@ -86,7 +97,7 @@ def create(opportunity_id):
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(proposal_id):
-    proposal = _visible(proposal_id)
+    proposal = _shown(proposal_id)
     require(current_user, "proposal.edit", proposal)
     form = _proposal_form(proposal.organization_id)
     members = [{"name": m.name, "role": m.role} for m in proposal.members]
@@ -101,7 +112,7 @@ def edit(proposal_id):
                         form=form, success="已保存。")
         if ok:
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
-        proposal = _visible(proposal_id)  # the failed save was rolled back, expiring it
+        proposal = _shown(proposal_id)  # the failed save was rolled back, expiring it
     return render_template("proposals/form.html", form=form, opportunity=proposal.opportunity,
                            proposal=proposal, members=members)
 
@@ -110,7 +121,7 @@ def edit(proposal_id):
 @login_required
 def detail(proposal_id):
     return render_template("proposals/detail.html",
-                           **pages.detail_context(_visible(proposal_id), current_user))
+                           **pages.detail_context(_shown(proposal_id), current_user))
 
 
 def _action(proposal_id, service, success, *args):

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from marketplace import authz
 from marketplace.proposals import queries, services
-from marketplace.proposals.models import EDITABLE, PROPOSAL_TRANSITIONS, Proposal, Question
+from marketplace.proposals.models import PROPOSAL_TRANSITIONS, Proposal, Question
 from marketplace.sections import PageSections
 
 
@@ -46,7 +46,8 @@ def allowed_actions(user, proposal: Proposal) -> set[str]:
                if move.target in moves and (is_open or not move.while_open)
                and authz.can(user, move.permission,
                              proposal.opportunity if move.on_opportunity else proposal)}
-    if proposal.status in EDITABLE and authz.can(user, "proposal.edit", proposal):
+    # A proposal is edited until it is submitted (a draft), deadline or not.
+    if MOVES["submit"].target in moves and authz.can(user, "proposal.edit", proposal):
         actions.add("edit")
     return actions
 

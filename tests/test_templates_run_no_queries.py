@@ -19,9 +19,8 @@ from marketplace.matching import pairings
 from marketplace.notifications.services import notify
 from marketplace.opportunities import services as opportunities
 from marketplace.proposals import services as proposals
-from marketplace.search.index import SearchIndex
-from marketplace.sync import sync_step
 from tests.proposals.test_attachments import make_pdf
+from tests.search.conftest import index, sync  # noqa: F401 - a fresh index, drained
 
 
 @pytest.fixture
@@ -98,11 +97,10 @@ def page(client, render_queries):
 
 
 @pytest.fixture
-def world(app, make, tmp_path, monkeypatch):
+def world(app, make, sync, tmp_path, monkeypatch):
     """A published opportunity with recommendations, answered and open questions and a
     pending revision; a look-alike under review; an enterprise's product and proposal
     (with a consortium member and an attachment) selected into a pairing."""
-    monkeypatch.setitem(app.extensions, "search_index", SearchIndex(tmp_path / "index"))
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
     department, enterprise, other = make.org("department"), make.org(), make.org("department")
     need = make.opportunity(department, status="published")
@@ -126,8 +124,7 @@ def world(app, make, tmp_path, monkeypatch):
     revision = opportunities.update(head, need,
                                     make.opportunity_data(title="城区智慧停车诱导屏建设"))
     db.session.commit()
-    while sync_step().refreshed:
-        pass
+    sync()
     return {"need": need.id, "product": product.id, "twin": twin.id, "proposal": proposal.id,
             "match": match.id, "revision": revision.id, "department": department.id,
             "release": need.release_id, "head": head.get_id(), "supplier": supplier.get_id(),

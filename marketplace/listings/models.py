@@ -27,8 +27,6 @@ TRANSITIONS = {
 OUTCOMES = ("已对接", "已签约", "已落地", "撤回", "过期")
 PUBLIC_STATUSES = ("published", "closed")
 EDITABLE_STATUSES = ("draft", "returned", "approved", "published")
-REVISION_STATUSES = {"pending": "待审核", "approved": "已生效", "returned": "已退回",
-                     "discarded": "已作废"}
 
 
 class ListingMixin:
@@ -126,6 +124,11 @@ class ListingMixin:
 
     def __str__(self):
         return self.title
+
+
+REVISION_STATUSES = {
+    "pending": "待审核", "approved": "已生效", "returned": "已退回", "discarded": "已作废",
+}
 
 
 class Revision(db.Model):

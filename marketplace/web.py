@@ -1,12 +1,13 @@
 """Wiring of blueprints and template helpers (filters, globals) into the app."""
 from datetime import date, datetime, timezone
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from jinja2 import FileSystemBytecodeCache
 
 from marketplace import authz
+from marketplace.authz import Permission
 from marketplace.text import format_wan, mask_phone
 
 
@@ -44,27 +45,46 @@ def phone_for_viewer(phone: str) -> str:
     return phone if authz.can_view_contact(current_user) else mask_phone(phone)
 
 
-def look_alikes_for(item) -> list:
-    """Possible duplicates shown to the owner before publication; an index failure only
-    hides the hint."""
-    from marketplace.matching.queries import look_alikes
-    from marketplace.search.engine import MatchEngine
-    from marketplace.search.runtime import search_index
-
-    try:
-        return look_alikes(MatchEngine(search_index()), item)
-    except Exception:  # noqa: BLE001
-        current_app.logger.exception("look-alike search failed")
-        return []
-
-
 def page_url(page: int) -> str:
     args = request.args.to_dict()
     args["page"] = page
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def menu_context() -> dict:
+    """Context processor: which of the header's own links the signed-in user gets,
+    decided before the page renders (the user's organization is loaded here)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return {"menu": {}}
+    user, organization = current_user, current_user.organization
+    return {"menu": {
+        "opportunities.mine": authz.can(user, Permission.LISTING_CREATE, kind="opportunity"),
+        "products.mine": authz.can(user, Permission.LISTING_CREATE, kind="product"),
+        "proposals.mine": authz.can(user, Permission.PROPOSAL_CREATE, kind="proposal"),
+        "matching.mine": organization is not None and organization.is_verified,
+        "accounts.organization": organization is not None,
+        "admin": authz.can(user, Permission.ADMIN_ACCESS),
+    }}
+
+
+def register_page_sections() -> None:
+    """Wire the sections that higher features show on lower features' pages (see
+    marketplace.sections): listings and proposals cannot import what sits above them."""
+    from marketplace.listings import pages as listing_pages
+    from marketplace.matching import pages as matching_pages
+    from marketplace.proposals import pages as proposal_pages
+
+    listing_pages.detail_sections.provide("proposals", proposal_pages.opportunity_section)
+    listing_pages.detail_sections.provide("look_alikes", matching_pages.look_alikes)
+    listing_pages.detail_sections.provide("recommendations", matching_pages.recommendations)
+    listing_pages.mine_sections.provide("recommendations",
+                                        matching_pages.organization_recommendations)
+    proposal_pages.evaluation_sections.provide("evidence", matching_pages.evidence)
+
+
 def register_template_helpers(app: Flask) -> None:
+    """Filters and globals that run no queries, and the header's context processors.
+    Each view gathers what its page shows; templates run no queries."""
     # Compiled templates kept between processes (Jinja's per-user cache directory, keyed by
     # each template's source): compiling the search page was a tenth of a new worker's
     # first response.
@@ -72,25 +92,15 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cn_date"] = _date
     app.jinja_env.filters["wan"] = format_wan
     app.jinja_env.filters["zip"] = zip
-    from marketplace.matching import queries as matching
-    from marketplace.notifications import queries as notification_queries
-    from marketplace.proposals import queries as proposal_queries
-    from marketplace.proposals import services as proposal_services
+    from marketplace.notifications.pages import header_context
 
     app.jinja_env.globals.update(
-        recommendations_for=matching.for_item,
-        organization_recommendations=matching.for_organization,
-        look_alikes_for=look_alikes_for,
-        recommendation_between=matching.between,
-        questions_for=lambda item: proposal_queries.questions_for(item, current_user),
-        own_proposal=lambda item: proposal_queries.own_proposal(
-            item, getattr(current_user, "organization_id", None)),
-        proposal_count=proposal_queries.count_submitted,
-        proposal_open=proposal_services.is_open,
         can=lambda permission, obj=None, kind=None: authz.can(
             current_user, permission, obj, kind=kind),
         phone_for_viewer=phone_for_viewer,
         can_see_contact=lambda: authz.can_view_contact(current_user),
         page_url=page_url,
-        unread_count=lambda: notification_queries.unread_count(current_user),
     )
+    app.context_processor(menu_context)
+    app.context_processor(header_context)
+    register_page_sections()

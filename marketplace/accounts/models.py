@@ -46,6 +46,14 @@ class Organization(db.Model):
         return self.status == "verified"
 
     @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == "rejected"
+
+    @property
     def kind_label(self) -> str:
         return ORG_KINDS[self.kind]
 

@@ -1,13 +1,23 @@
 """Reads of organizations and users for pages."""
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import Organization, User
 from marketplace.db import utcnow
 from marketplace.extensions import db
+from marketplace.taxonomy.queries import region_path
+
+
+def organization(org_id: int) -> Organization | None:
+    """An organization with what its pages show: region path and accounts."""
+    return db.session.scalar(sa.select(Organization).where(Organization.id == org_id)
+                             .options(region_path(Organization.region),
+                                      selectinload(Organization.users)))
 
 
 def organizations(status: str | None = None, kind: str | None = None):
-    query = sa.select(Organization).order_by(Organization.created_at.desc())
+    query = (sa.select(Organization).order_by(Organization.created_at.desc())
+             .options(region_path(Organization.region), selectinload(Organization.users)))
     if status:
         query = query.where(Organization.status == status)
     if kind:
@@ -17,6 +27,7 @@ def organizations(status: str | None = None, kind: str | None = None):
 
 def locked_users():
     return db.session.scalars(sa.select(User).where(User.locked_until > utcnow())
+                              .options(joinedload(User.organization))
                               .order_by(User.locked_until.desc())).all()
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import services
+from marketplace.accounts import queries, services
 from marketplace.accounts.forms import LoginForm, MemberForm, PasswordForm, RegisterForm
 from marketplace.accounts.models import User
 from marketplace.authz import Permission, require
@@ -75,10 +75,11 @@ def account():
 @bp.route("/organization")
 @login_required
 def organization():
-    org = current_user.organization
-    if org is None:
+    if current_user.organization_id is None:
         return redirect(url_for("admin.index"))
-    return render_template("accounts/organization.html", org=org, form=MemberForm())
+    return render_template("accounts/organization.html",
+                           org=queries.organization(current_user.organization_id),
+                           form=MemberForm())
 
 
 @bp.post("/organization/members")
@@ -94,7 +95,8 @@ def add_member():
                         success="成员账号已创建，请将初始密码告知本人并提醒其修改。")
         if ok:
             return redirect(url_for("accounts.organization"))
-    return render_template("accounts/organization.html", org=org, form=form), 400
+    return render_template("accounts/organization.html",  # reloaded after a rollback
+                           org=queries.organization(org.id), form=form), 400
 
 
 @bp.post("/organization/members/<int:user_id>/active")

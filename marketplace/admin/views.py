@@ -8,19 +8,21 @@ from marketplace.accounts.forms import MemberForm, ReasonForm
 from marketplace.accounts.models import ORG_STATUSES, Organization, User
 from marketplace.admin import queries
 from marketplace.authz import Permission, permission_required
+from marketplace.listings import pages as listing_pages
 from marketplace.listings import queries as listing_queries
-from marketplace.matching import queries as matching_queries
-from marketplace.search.engine import MatchEngine
-from marketplace.search.runtime import search_index
 from marketplace.listings import revisions
 from marketplace.listings import services as workflow
-from marketplace.listings.models import LISTING_MODELS, Revision
+from marketplace.listings.models import LISTING_MODELS, STATUSES
+from marketplace.matching.pages import look_alikes_of
 from marketplace.taxonomy import services as taxonomy_services
 from marketplace.taxonomy.models import TAG_KINDS, Field, Tag
 from marketplace.taxonomy.queries import field_groups, tags
 from marketplace.viewhelpers import get_or_404, perform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The statuses a listing passes on its way to the public, counted on the dashboard.
+PIPELINE = ("submitted", "approved", "published")
 
 
 @bp.before_request
@@ -40,18 +42,19 @@ def index():
                            pending_orgs=account_queries.organizations(status="pending"),
                            locked=account_queries.locked_users(),
                            status_counts={k: listing_queries.count_by_status(m)
-                                          for k, m in LISTING_MODELS.items()})
+                                          for k, m in LISTING_MODELS.items()},
+                           pipeline={status: STATUSES[status] for status in PIPELINE})
 
 
 def _listing(kind: str, item_id: int):
     model = LISTING_MODELS.get(kind) or abort(404)
-    return get_or_404(model, item_id)
+    return listing_queries.listing(model, item_id) or abort(404)
 
 
 def _look_alikes(item) -> list:
     """Possible duplicates for the reviewer; an index failure only hides the hint."""
     try:
-        return matching_queries.look_alikes(MatchEngine(search_index()), item)
+        return look_alikes_of(item)
     except Exception:  # noqa: BLE001
         current_app.logger.exception("look-alike search failed")
         return []
@@ -69,15 +72,20 @@ def review(kind, item_id):
                         else "已退回，提交单位将看到退回原因。")
         if ok:
             return redirect(url_for("admin.index"))
+    item = _listing(kind, item_id)  # again: a failed decision was rolled back
     return render_template("admin/review.html", item=item, form=form,
+                           actions=listing_pages.allowed_actions(current_user, item),
                            look_alikes=_look_alikes(item))
+
+
+def _revision(revision_id: int):
+    return listing_queries.revision(revision_id) or abort(404)
 
 
 @bp.route("/revisions/<int:revision_id>", methods=["GET", "POST"])
 @permission_required(Permission.LISTING_REVIEW)
 def revision(revision_id):
-    rev = get_or_404(Revision, revision_id)
-    item = workflow.revision_item(rev)
+    rev, _ = _revision(revision_id)
     form = ReasonForm()
     if form.validate_on_submit():
         decision = request.form.get("decision", "")
@@ -87,6 +95,7 @@ def revision(revision_id):
                         else "修改已退回。")
         if ok:
             return redirect(url_for("admin.index"))
+    rev, item = _revision(revision_id)  # again: a failed decision was rolled back
     return render_template("admin/revision.html", revision=rev, item=item, form=form,
                            changes=revisions.compare(item, rev.data))
 
@@ -100,10 +109,14 @@ def organizations():
                            organizations=account_queries.organizations(status=status or None))
 
 
+def _organization(org_id: int) -> Organization:
+    return account_queries.organization(org_id) or abort(404)
+
+
 @bp.route("/organizations/<int:org_id>", methods=["GET", "POST"])
 @permission_required(Permission.ORG_REVIEW)
 def organization(org_id):
-    org = get_or_404(Organization, org_id)
+    org = _organization(org_id)
     form = ReasonForm()
     if form.validate_on_submit():
         decision = request.form.get("decision", "")
@@ -112,8 +125,8 @@ def organization(org_id):
                         success="单位已认证。" if decision == "verify" else "已标记为未通过。")
         if ok:
             return redirect(url_for("admin.organization", org_id=org.id))
-    return render_template("admin/organization.html", org=org, form=form,
-                           member_form=MemberForm())
+    return render_template("admin/organization.html", org=_organization(org_id),  # reloaded
+                           form=form, member_form=MemberForm())
 
 
 @bp.post("/users/<int:user_id>/unlock")
@@ -173,12 +186,12 @@ def update_term(kind, term_id):
 
 @bp.post("/organizations/<int:org_id>/members")
 def add_member(org_id):
-    org = get_or_404(Organization, org_id)
+    org = _organization(org_id)
     form = MemberForm()
     if form.validate_on_submit():
         ok, _ = perform(account_services.add_member, current_user, org, form.data, form=form,
                         success="账号已开通，请将初始密码告知本人并提醒其修改。")
         if ok:
             return redirect(url_for("admin.organization", org_id=org.id))
-    return render_template("admin/organization.html", org=org, form=ReasonForm(),
-                           member_form=form), 400
+    return render_template("admin/organization.html", org=_organization(org_id),
+                           form=ReasonForm(), member_form=form), 400

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Organization
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
+from marketplace.listings.queries import listing_loads
 
 
 def public_counts() -> dict[str, int]:
@@ -18,5 +19,6 @@ def public_counts() -> dict[str, int]:
 def latest_listings(kind: str, limit: int = 5) -> list:
     model = LISTING_MODELS[kind]
     return db.session.scalars(sa.select(model).where(model.status == "published")
+                              .options(*listing_loads(model))
                               .order_by(model.published_at.desc(), model.id.desc())
                               .limit(limit)).all()

@@ -92,6 +92,28 @@ class ListingMixin:
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES
 
+    # Display facts for pages, so that templates never compare status strings.
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == "returned"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == "approved"
+
+    @property
+    def awaits_approval(self) -> bool:
+        """Still with its owner or under review: a duplicate can yet be avoided."""
+        return self.status in ("draft", "submitted", "returned")
+
     @property
     def tag_names(self) -> list[str]:
         return [t.name for t in self.tags]
@@ -136,6 +158,22 @@ class Revision(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
 
     audit_type = "revision"
+
+    @property
+    def status_label(self) -> str:
+        return REVISION_STATUSES.get(self.status, self.status)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == "returned"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == "approved"
 
     __table_args__ = (sa.Index("ix_listing_revisions_listing", "listing_kind", "listing_id"),)
 

@@ -9,7 +9,7 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS, PUBLIC_STATUSES, Revision
 from marketplace.taxonomy.models import Field, Tag
-from marketplace.taxonomy.queries import region_code_filter
+from marketplace.taxonomy.queries import region_code_filter, region_path
 
 PUBLIC_STATUS_FILTERS = {"published": "征集中", "closed": "已关闭", "all": "全部"}
 
@@ -36,10 +36,15 @@ class ListFilters:
                    page=max(number("page") or 1, 1))
 
 
+def listing_loads(model) -> list:
+    """Loader options for what listing pages show with a listing: its organization, field
+    and field group, region path, release and tags."""
+    return [joinedload(model.organization), joinedload(model.field).joinedload(Field.parent),
+            region_path(model.region), joinedload(model.release), selectinload(model.tags)]
+
+
 def _with_relations(query, model):
-    return query.options(joinedload(model.organization), joinedload(model.region),
-                         joinedload(model.field), joinedload(model.release),
-                         selectinload(model.tags))
+    return query.options(*listing_loads(model))
 
 
 def public_query(model, filters: ListFilters):
@@ -64,10 +69,16 @@ def public_page(model, filters: ListFilters, per_page: int):
                        error_out=False)
 
 
+def listing(model, item_id: int):
+    """One listing with what its pages show of it (listing_loads), or None."""
+    return db.session.scalar(sa.select(model).where(model.id == item_id)
+                             .options(*listing_loads(model)))
+
+
 def visible_listing(model, item_id: int, user):
     """The listing if ``user`` may see it (``authz.can_view_listing``). Raises NotFound
     otherwise, as for a missing one (no existence leak)."""
-    item = db.session.get(model, item_id)
+    item = listing(model, item_id)
     if item is None or not authz.can_view_listing(user, item):
         raise NotFound()
     return item
@@ -90,11 +101,29 @@ def approved_unassigned(model):
     return db.session.scalars(_with_relations(query, model).order_by(model.id)).unique().all()
 
 
+def _with_listings(revisions) -> list[tuple[Revision, object]]:
+    """[(revision, its listing or None)]: the listings of each kind in one query."""
+    loaded = {}
+    for kind, model in LISTING_MODELS.items():
+        ids = [r.listing_id for r in revisions if r.listing_kind == kind]
+        if ids:
+            query = sa.select(model).where(model.id.in_(ids)).options(*listing_loads(model))
+            loaded.update({(kind, item.id): item for item in db.session.scalars(query)})
+    return [(r, loaded.get((r.listing_kind, r.listing_id))) for r in revisions]
+
+
 def pending_revisions() -> list[tuple[Revision, object]]:
     revisions = db.session.scalars(sa.select(Revision).where(Revision.status == "pending")
+                                   .options(joinedload(Revision.created_by))
                                    .order_by(Revision.created_at)).all()
-    return [(r, db.session.get(LISTING_MODELS[r.listing_kind], r.listing_id))
-            for r in revisions]
+    return _with_listings(revisions)
+
+
+def revision(revision_id: int) -> tuple[Revision, object] | None:
+    """A revision with its listing, as the review page shows them, or None."""
+    found = db.session.scalar(sa.select(Revision).where(Revision.id == revision_id)
+                              .options(joinedload(Revision.created_by)))
+    return _with_listings([found])[0] if found else None
 
 
 def latest_revision(item) -> Revision | None:

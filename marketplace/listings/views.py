@@ -6,10 +6,9 @@ edit, submit, withdraw, close. Each POST is one service call and one commit.
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import Permission, belongs_to, require
-from marketplace.listings import queries
+from marketplace.authz import Permission, require
+from marketplace.listings import pages, queries
 from marketplace.listings import services as workflow
-from marketplace.listings.models import OUTCOMES
 from marketplace.taxonomy.queries import field_groups, get_region, region_choices, tags
 from marketplace.viewhelpers import perform
 
@@ -34,19 +33,15 @@ def build_blueprint(model, services, form_class, import_name: str) -> Blueprint:
 
     @bp.get("/<int:item_id>")
     def detail(item_id):
-        item = load(item_id)
-        own = belongs_to(current_user, item)  # sees its return reasons and revisions
-        return render_template("listings/detail.html", item=item, own=own,
-                               outcomes=OUTCOMES,
-                               revision=queries.latest_revision(item) if own else None,
-                               **context)
+        return render_template("listings/detail.html",
+                               **pages.detail_context(load(item_id), current_user), **context)
 
     @bp.get("/mine")
     @login_required
     def mine():
         require(current_user, Permission.LISTING_CREATE, kind=kind)
-        items = queries.organization_listings(model, current_user.organization_id)
-        return render_template("listings/mine.html", items=items, **context)
+        return render_template("listings/mine.html",
+                               **pages.mine_context(model, current_user), **context)
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required
@@ -78,12 +73,13 @@ def build_blueprint(model, services, form_class, import_name: str) -> Blueprint:
                 name: getattr(item, name) for name in model.content_fields}
             form.load(values)
         if form.validate_on_submit():
-            was_published = item.status == "published"
+            was_published = item.is_published
             ok, _ = perform(services.update, current_user, item, form.data, form=form,
                             success="修改已提交审核，审核通过前公开页面仍显示原内容。"
                             if was_published else "已保存。")
             if ok:
                 return redirect(url_for(f"{model.endpoint}.detail", item_id=item.id))
+            item = load(item_id)  # the failed save was rolled back, expiring the listing
         return render_template("listings/form.html", form=form, item=item, pending=pending,
                                **context)
 

@@ -106,6 +106,15 @@ class Match(db.Model):
     def stage_label(self) -> str:
         return MATCH_STAGES[self.stage]
 
+    # Display facts for pages and e-mails, so that templates never compare stage strings.
+    @property
+    def is_signed(self) -> bool:
+        return self.stage == "signed"
+
+    @property
+    def is_terminated(self) -> bool:
+        return self.stage == "terminated"
+
     @property
     def origin_label(self) -> str:
         return MATCH_ORIGINS[self.origin]

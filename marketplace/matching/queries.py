@@ -1,11 +1,13 @@
-"""Reads of stored recommendations for pages and dashboards, and live look-alikes."""
+"""Reads of stored recommendations and pairings for pages and dashboards, and live
+look-alikes. Pages get listings with what they show of them (listing_loads)."""
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.db import beijing_today
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
-from marketplace.matching.models import Recommendation
+from marketplace.listings.queries import listing_loads
+from marketplace.matching.models import Match, MatchStageChange, Recommendation
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
 from marketplace.search.documents import doc_from_listing
@@ -23,12 +25,14 @@ def for_item(item, limit: int = 10) -> list[Recommendation]:
         query = (sa.select(Recommendation).join(Product)
                  .where(Recommendation.opportunity_id == item.id,
                         Recommendation.in_opportunity_list, Product.status == "published")
-                 .options(joinedload(Recommendation.product)))
+                 .options(joinedload(Recommendation.product).options(
+                     *listing_loads(Product))))
     else:
         query = (sa.select(Recommendation).join(Opportunity)
                  .where(Recommendation.product_id == item.id,
                         Recommendation.in_product_list, _open_opportunity())
-                 .options(joinedload(Recommendation.opportunity)))
+                 .options(joinedload(Recommendation.opportunity).options(
+                     *listing_loads(Opportunity))))
     return db.session.scalars(query.order_by(Recommendation.score.desc()).limit(limit)).all()
 
 
@@ -47,28 +51,46 @@ def look_alikes(engine: MatchEngine, item, limit: int = 5) -> list[tuple[object,
     used on review pages, never on public page views."""
     model = LISTING_MODELS[item.kind]
     doc = doc_from_listing(item)
+    found = engine.recommend(doc, item.kind, limit=limit)
+    ids = [int(match.key.split(":")[1]) for match in found if match.band != "weak"]
+    loaded = _listings(model, ids)
     result = []
-    for match in engine.recommend(doc, item.kind, limit=limit):
-        if match.band == "weak":
-            continue
-        other = db.session.get(model, int(match.key.split(":")[1]))
+    for other in (loaded.get(i) for i in ids):
         if other is not None and other.id != item.id:
             score, level, detail = engine.explain(doc, doc_from_listing(other))
             result.append((other, score, level, detail))
     return result
 
 
-def between(opportunity, product) -> Recommendation | None:
-    """The stored evidence for one pair, if the engine found one (for proposal review)."""
-    return db.session.scalar(sa.select(Recommendation).where(
-        Recommendation.opportunity_id == opportunity.id,
-        Recommendation.product_id == product.id))
+def _listings(model, ids: list[int]) -> dict[int, object]:
+    """id → listing with what pages show of it, in one query."""
+    if not ids:
+        return {}
+    query = sa.select(model).where(model.id.in_(ids)).options(*listing_loads(model))
+    return {item.id: item for item in db.session.scalars(query)}
+
+
+def evidence_for(opportunity) -> dict[int, Recommendation]:
+    """product id → the stored evidence for the pair, where the engine found one (for
+    proposal review)."""
+    return {rec.product_id: rec for rec in db.session.scalars(
+        sa.select(Recommendation).where(Recommendation.opportunity_id == opportunity.id))}
+
+
+def match(match_id: int) -> Match | None:
+    """One pairing with what its page shows: both sides, the product, the proposal and
+    the dated steps with who took them."""
+    return db.session.scalar(sa.select(Match).where(Match.id == match_id).options(
+        joinedload(Match.opportunity).joinedload(Opportunity.organization),
+        joinedload(Match.supplier), joinedload(Match.product), joinedload(Match.proposal),
+        selectinload(Match.changes).joinedload(MatchStageChange.actor)))
 
 
 def matches_for_organization(organization_id: int):
-    from marketplace.matching.models import Match
     return db.session.scalars(
         sa.select(Match).join(Opportunity).where(sa.or_(
             Match.supplier_id == organization_id,
             Opportunity.organization_id == organization_id))
+        .options(joinedload(Match.opportunity).joinedload(Opportunity.organization),
+                 joinedload(Match.supplier))
         .order_by(Match.stage_changed_at.desc())).all()

@@ -10,9 +10,9 @@ from marketplace.accounts.models import Organization
 from marketplace.authz import (
     Permission, can_view_match, can_view_proposal, permission_required)
 from marketplace.extensions import db
-from marketplace.matching import funnel, pairings, queries
+from marketplace.matching import funnel, pages, pairings, queries
 from marketplace.matching.forms import AdvanceForm, FunnelFilterForm, ManualMatchForm
-from marketplace.matching.models import FUNNEL, MATCH_STAGES, MATCH_TRANSITIONS, Match, Recommendation
+from marketplace.matching.models import FUNNEL, MATCH_STAGES, Match, Recommendation
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
 from marketplace.proposals.forms import DecisionForm
@@ -24,8 +24,8 @@ bp = Blueprint("matching", __name__)
 
 
 def _visible(match_id: int) -> Match:
-    match = get_or_404(Match, match_id)
-    if not can_view_match(current_user, match):
+    match = queries.match(match_id)
+    if match is None or not can_view_match(current_user, match):
         abort(404)
     return match
 
@@ -60,10 +60,9 @@ def select(proposal_id):
 @bp.get("/matches/<int:match_id>")
 @login_required
 def detail(match_id):
-    match = _visible(match_id)
-    return render_template("matching/detail.html", match=match, form=AdvanceForm(),
-                           next_stages=[s for s in FUNNEL if s in MATCH_TRANSITIONS[match.stage]],
-                           stages=MATCH_STAGES)
+    return render_template("matching/detail.html",
+                           **pages.pairing_context(_visible(match_id), current_user,
+                                                   AdvanceForm()))
 
 
 @bp.post("/matches/<int:match_id>/advance")
@@ -77,9 +76,9 @@ def advance(match_id):
                         success=f"对接已更新为“{MATCH_STAGES.get(target, '')}”。")
         if ok:
             return redirect(url_for("matching.detail", match_id=match.id))
-    return render_template("matching/detail.html", match=match, form=form,
-                           next_stages=[s for s in FUNNEL if s in MATCH_TRANSITIONS[match.stage]],
-                           stages=MATCH_STAGES, failed_stage=target), 400
+    # Loaded again: a failed change was rolled back, which expired what the page shows.
+    return render_template("matching/detail.html",
+                           **pages.pairing_context(_visible(match_id), current_user, form)), 400
 
 
 @bp.get("/matches/")

@@ -34,7 +34,7 @@ digest                      ``opportunities`` (list), ``subscription`` (``digest
 import re
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 
 from marketplace import audit
 from marketplace.authz import Permission, require
@@ -66,8 +66,12 @@ def _tidy(text: str) -> str:
 
 
 def _render(event: str, context: dict) -> tuple[str, str]:
-    """Subject (first line) and body of ``templates/notifications/<event>.txt``."""
-    text = _tidy(render_template(f"notifications/{event}.txt", public_url=public_url,
+    """Subject (first line) and body of ``templates/notifications/<event>.txt``.
+
+    Rendered by the Jinja environment itself: the context processors of web pages (the
+    header's unread count, its menu) have no place in an e-mail."""
+    template = current_app.jinja_env.get_template(f"notifications/{event}.txt")
+    text = _tidy(template.render(public_url=public_url,
                                  settings_url=public_url("notifications.settings"),
                                  **context))
     subject, _, body = text.partition("\n")

@@ -91,6 +91,20 @@ class Proposal(db.Model):
     def status_label(self) -> str:
         return PROPOSAL_STATUSES[self.status]
 
+    # Display facts for pages and e-mails, so that templates never compare status strings.
+    @property
+    def is_shortlisted(self) -> bool:
+        return self.status == "shortlisted"
+
+    @property
+    def is_selected(self) -> bool:
+        return self.status == "selected"
+
+    @property
+    def is_declined(self) -> bool:
+        """未入选, with the department's reason."""
+        return self.status == "not_selected"
+
 
 class ConsortiumMember(db.Model):
     """A member of a 场景建设联合体 led by the proposal's organization."""

@@ -1,9 +1,10 @@
 """Reads of questions and proposals, respecting who may see what."""
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.authz import UNSUBMITTED_PROPOSAL_STATUSES, can_view_unanswered_questions
 from marketplace.extensions import db
+from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
 from marketplace.proposals.models import Proposal, Question
 
@@ -14,13 +15,23 @@ def questions_for(opportunity, user) -> list[Question]:
     query = sa.select(Question).where(Question.opportunity_id == opportunity.id)
     if not can_view_unanswered_questions(user, opportunity):
         query = query.where(Question.answered_at.is_not(None))
-    return db.session.scalars(query.order_by(Question.created_at)).all()
+    return db.session.scalars(query.options(joinedload(Question.organization))
+                              .order_by(Question.created_at)).all()
+
+
+def proposal(proposal_id: int) -> Proposal | None:
+    """One proposal with what its pages show: the opportunity and its department, the
+    proposer, products, consortium members and attachments."""
+    return db.session.scalar(sa.select(Proposal).where(Proposal.id == proposal_id).options(
+        joinedload(Proposal.opportunity).joinedload(Opportunity.organization),
+        joinedload(Proposal.organization), selectinload(Proposal.products),
+        selectinload(Proposal.members), selectinload(Proposal.attachments)))
 
 
 def for_opportunity(opportunity, include_drafts: bool = False) -> list[Proposal]:
     query = (sa.select(Proposal).where(Proposal.opportunity_id == opportunity.id)
-             .options(selectinload(Proposal.products), selectinload(Proposal.members),
-                      selectinload(Proposal.attachments)))
+             .options(joinedload(Proposal.organization), selectinload(Proposal.products),
+                      selectinload(Proposal.members), selectinload(Proposal.attachments)))
     if not include_drafts:
         query = query.where(Proposal.status.not_in(UNSUBMITTED_PROPOSAL_STATUSES))
     return db.session.scalars(query.order_by(Proposal.submitted_at, Proposal.id)).all()
@@ -36,6 +47,7 @@ def own_proposal(opportunity, organization_id) -> Proposal | None:
 def for_organization(organization_id: int) -> list[Proposal]:
     return db.session.scalars(sa.select(Proposal).where(
         Proposal.organization_id == organization_id)
+        .options(joinedload(Proposal.opportunity).joinedload(Opportunity.organization))
         .order_by(Proposal.updated_at.desc())).all()
 
 

@@ -4,9 +4,11 @@ from flask_login import current_user, login_required
 
 from marketplace.authz import (
     Permission, can_view_attachment, can_view_proposal, can_view_proposals_of, require)
+from marketplace.extensions import db
 from marketplace.forms import choices
+from marketplace.listings.queries import listing
 from marketplace.opportunities.models import Opportunity
-from marketplace.proposals import queries, services
+from marketplace.proposals import pages, queries, services
 from marketplace.proposals.exports import proposals_workbook
 from marketplace.proposals.forms import AnswerForm, DecisionForm, ProposalForm, QuestionForm
 from marketplace.proposals.models import Attachment, Proposal, Question
@@ -17,15 +19,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _published(opportunity_id: int) -> Opportunity:
-    opportunity = get_or_404(Opportunity, opportunity_id)
-    if opportunity.status not in ("published", "closed"):
+    opportunity = listing(Opportunity, opportunity_id)
+    if opportunity is None or not opportunity.is_public:
         abort(404)
     return opportunity
 
 
-def _visible(proposal_id: int) -> Proposal:
-    proposal = get_or_404(Proposal, proposal_id)
-    if not can_view_proposal(current_user, proposal):
+def _viewable(proposal: Proposal | None) -> Proposal:
+    if proposal is None or not can_view_proposal(current_user, proposal):
         abort(404)  # private: others must not even learn that it exists
     return proposal
 
@@ -36,6 +37,17 @@ def _evaluated(opportunity_id: int) -> Opportunity:
     if not can_view_proposals_of(current_user, opportunity):
         abort(404)
     return opportunity
+
+
+def _visible(proposal_id: int) -> Proposal:
+    """For actions: the proposal alone. services.submit locks its row, and PostgreSQL
+    locks no row through the outer joins of the page query."""
+    return _viewable(db.session.get(Proposal, proposal_id))
+
+
+def _shown(proposal_id: int) -> Proposal:
+    """For pages: the proposal with what they show of it."""
+    return _viewable(queries.proposal(proposal_id))
 
 
 @bp.post("/opportunities/<int:opportunity_id>/questions")
@@ -86,6 +98,7 @@ def create(opportunity_id):
                                success="方案已保存为草稿，可继续上传附件，确认后提交。")
         if ok:
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+        opportunity = _published(opportunity_id)  # the failed save was rolled back
     return render_template("proposals/form.html", form=form, opportunity=opportunity,
                            proposal=None, members=_form_data(form)["members"])
 
@@ -93,7 +106,7 @@ def create(opportunity_id):
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(proposal_id):
-    proposal = _visible(proposal_id)
+    proposal = _shown(proposal_id)
     require(current_user, Permission.PROPOSAL_EDIT, proposal)
     form = _proposal_form(proposal.organization_id)
     members = [{"name": m.name, "role": m.role} for m in proposal.members]
@@ -108,6 +121,7 @@ def edit(proposal_id):
                         form=form, success="已保存。")
         if ok:
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+        proposal = _shown(proposal_id)  # the failed save was rolled back, expiring it
     return render_template("proposals/form.html", form=form, opportunity=proposal.opportunity,
                            proposal=proposal, members=members)
 
@@ -115,11 +129,8 @@ def edit(proposal_id):
 @bp.get("/proposals/<int:proposal_id>")
 @login_required
 def detail(proposal_id):
-    proposal = _visible(proposal_id)
-    return render_template("proposals/detail.html", proposal=proposal,
-                           decision_form=DecisionForm(),
-                           deadline=services.deadline_instant(proposal.opportunity),
-                           is_open=services.is_open(proposal.opportunity))
+    return render_template("proposals/detail.html",
+                           **pages.detail_context(_shown(proposal_id), current_user))
 
 
 def _action(proposal_id, service, success, *args):
@@ -192,9 +203,8 @@ def delete_attachment(attachment_id):
 @login_required
 def evaluate(opportunity_id):
     opportunity = _evaluated(opportunity_id)
-    return render_template("proposals/evaluate.html", opportunity=opportunity,
-                           proposals=queries.for_opportunity(opportunity),
-                           decision_form=DecisionForm())
+    return render_template("proposals/evaluate.html",
+                           **pages.evaluation_context(opportunity, current_user))
 
 
 @bp.get("/opportunities/<int:opportunity_id>/proposals.xlsx")

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
+from marketplace.listings.queries import listing_loads
 from marketplace.releases.models import Release
 
 
@@ -20,12 +21,14 @@ def all_releases() -> list[Release]:
 
 
 def items_by_kind(release: Release) -> dict[str, list]:
-    """{'opportunity': [...], 'product': [...]} in public-number order."""
+    """{'opportunity': [...], 'product': [...]} in public-number order, with what the
+    release pages show of each listing."""
     result = {}
     for kind, model in LISTING_MODELS.items():
         order = (model.public_number, model.id)
         result[kind] = db.session.scalars(
-            sa.select(model).where(model.release_id == release.id).order_by(*order)).all()
+            sa.select(model).where(model.release_id == release.id)
+            .options(*listing_loads(model)).order_by(*order)).all()
     return result
 
 

@@ -1,8 +1,15 @@
 """Reads of reference data for forms, filters and imports."""
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.extensions import db
 from marketplace.taxonomy.models import Field, Region, Tag
+
+
+def region_path(attribute):
+    """Loader option: a region with the city and province above it, which ``full_name``
+    walks up (loaded with the page's rows, not by the template)."""
+    return joinedload(attribute).joinedload(Region.parent).joinedload(Region.parent)
 
 
 def get_region(code: str | None) -> Region | None:
@@ -31,7 +38,8 @@ def region_code_filter(column, code: str | None):
 
 
 def field_groups(active_only: bool = True) -> list[Field]:
-    query = sa.select(Field).where(Field.parent_id.is_(None)).order_by(Field.position)
+    query = (sa.select(Field).where(Field.parent_id.is_(None))
+             .options(selectinload(Field.children)).order_by(Field.position))
     groups = db.session.scalars(query).all()
     if active_only:
         groups = [g for g in groups if g.is_active]

@@ -1,0 +1,215 @@
+"""Templates run no queries: each view gathers what its page shows.
+
+Every SQL statement is watched; one that runs while a page renders — between Flask's
+``before_render_template`` and ``template_rendered``, included templates and lazy loads
+of relationships counted — fails the test. Before each request the session forgets every
+object, as a new request's session would, so nothing the test built is already loaded.
+"""
+import io
+
+import pytest
+import sqlalchemy as sa
+from flask import before_render_template, render_template_string, template_rendered
+from flask_login import login_user
+from sqlalchemy import event
+from werkzeug.datastructures import FileStorage
+
+from marketplace.extensions import db
+from marketplace.matching import pairings
+from marketplace.notifications.services import notify
+from marketplace.opportunities import services as opportunities
+from marketplace.proposals import services as proposals
+from tests.proposals.test_attachments import make_pdf
+from tests.search.conftest import index, sync  # noqa: F401 - a fresh index, drained
+
+
+@pytest.fixture
+def render_queries(app):
+    """[(template, SQL)] of the statements that ran while a template rendered."""
+    seen, rendering = [], []
+
+    def started(sender, template, context, **extra):
+        rendering.append(template.name)
+
+    def finished(sender, template, context, **extra):
+        rendering.pop()
+
+    def executed(conn, cursor, statement, parameters, context, executemany):
+        if rendering:
+            seen.append((rendering[-1], statement))
+
+    before_render_template.connect(started, app)
+    template_rendered.connect(finished, app)
+    event.listen(db.engine, "before_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executed)
+        template_rendered.disconnect(finished, app)
+        before_render_template.disconnect(started, app)
+
+
+def test_a_query_in_a_template_is_caught(app, render_queries):
+    with app.test_request_context():
+        # after an included template, the page is still rendering
+        render_template_string("{% include 'macros/search.html' %}{{ count() }}",
+                               count=lambda: db.session.scalar(sa.select(sa.literal(1))))
+    assert any(sql.startswith("SELECT") for _, sql in render_queries)
+
+
+def test_emails_render_without_the_pages_header(app, make):
+    """The header's unread count and menu are for pages: notifying a signed-in user's
+    colleagues counts no unread notifications."""
+    department = make.org(kind="department")
+    item = make.opportunity(department)
+    statements = []
+
+    def executed(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.test_request_context():
+        login_user(department.users[0])
+        event.listen(db.engine, "before_cursor_execute", executed)
+        try:
+            notify("listing_approved", department.users, item=item)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", executed)
+    assert statements and not [sql for sql in statements if "count(notifications.id)" in sql]
+
+
+@pytest.fixture
+def page(client, render_queries):
+    """GET ``url`` (POST ``data`` if given) signed in as ``user`` (a session id from
+    ``world``; None: anonymous) from a cold session; returns the HTML and fails on any
+    query run while rendering."""
+    def get(url, user=None, data=None, status=200):
+        db.session.commit()
+        db.session.expunge_all()
+        with client.session_transaction() as session:
+            session.clear()
+            if user:
+                session["_user_id"], session["_fresh"] = user, True
+        response = client.get(url) if data is None else client.post(url, data=data)
+        assert response.status_code == status, url
+        assert render_queries == [], f"{url} ran queries while rendering"
+        return response.get_data(as_text=True)
+    return get
+
+
+@pytest.fixture
+def world(app, make, sync, tmp_path, monkeypatch):
+    """A published opportunity with recommendations, answered and open questions and a
+    pending revision; a look-alike under review; an enterprise's product and proposal
+    (with a consortium member and an attachment) selected into a pairing."""
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+    department, enterprise, other = make.org("department"), make.org(), make.org("department")
+    need = make.opportunity(department, status="published")
+    product = make.product(enterprise, status="published",
+                           title="路内泊位智慧停车诱导与共享平台",
+                           summary="路内外泊位感知、停车诱导屏、错时共享泊位预约。")
+    twin = make.opportunity(other, status="submitted", region_code="420102")
+    head, supplier = department.users[0], enterprise.users[0]
+    answered = proposals.ask(supplier, need, "是否接受联合体？")
+    proposals.answer(head, answered, "接受。")
+    proposals.ask(supplier, need, "预算是否含运维？")
+    proposal = proposals.create_proposal(supplier, need, {
+        "summary": "地磁加视频桩", "approach": "三个月完成部署。", "timeline": "90 天",
+        "price_wan": "280", "product_ids": [str(product.id)],
+        "members": [{"name": "某软件公司", "role": "软件开发"}]})
+    proposals.add_attachment(supplier, proposal,
+                             FileStorage(io.BytesIO(make_pdf()), "方案.pdf"))
+    proposals.submit(supplier, proposal)
+    match = pairings.select_proposal(head, proposal)
+    pairings.advance(head, match, "negotiating")
+    revision = opportunities.update(head, need,
+                                    make.opportunity_data(title="城区智慧停车诱导屏建设"))
+    db.session.commit()
+    sync()
+    return {"need": need.id, "product": product.id, "twin": twin.id, "proposal": proposal.id,
+            "match": match.id, "revision": revision.id, "department": department.id,
+            "release": need.release_id, "head": head.get_id(), "supplier": supplier.get_id(),
+            "outsider": other.users[0].get_id(), "newcomer": make.org().users[0].get_id(),
+            "admin": make.admin().get_id()}
+
+
+def test_listing_detail_for_owner_other_organization_admin_and_visitor(page, world):
+    url = f"/opportunities/{world['need']}"
+    owner_view = page(url, world["head"])
+    assert "您提交的修改正在审核中" in owner_view and "查看并评审方案" in owner_view
+    assert "推荐产品" in owner_view and "预算是否含运维" in owner_view
+    supplier_view = page(url, world["supplier"])
+    assert "查看本单位方案" in supplier_view and "预算是否含运维" not in supplier_view
+    assert "关闭并记录结果" in page(url, world["admin"])
+    assert "是否接受联合体" in page(url)
+    assert "可对接的机会" in page(f"/products/{world['product']}", world["supplier"])
+
+
+def test_listing_detail_with_look_alikes_for_its_owner(page, world):
+    assert "已有相似的机会清单" in page(f"/opportunities/{world['twin']}", world["outsider"])
+
+
+def test_proposal_pages(page, world):
+    for user in (world["supplier"], world["head"]):
+        assert "方案.pdf" in page(f"/proposals/{world['proposal']}", user)
+    evaluation = page(f"/opportunities/{world['need']}/proposals", world["head"])
+    assert "匹配度" in evaluation and "某软件公司" in evaluation
+    assert "智慧停车诱导与泊位共享系统" in page("/proposals/mine", world["supplier"])
+
+
+def test_pairing_pages(page, world):
+    for user in (world["supplier"], world["head"]):
+        html = page(f"/matches/{world['match']}", user)
+        assert "标记为“已签约”" in html and "终止对接" in html
+    assert "洽谈中" in page("/matches/", world["head"])
+
+
+def test_admin_review(page, world):
+    html = page(f"/admin/review/opportunity/{world['twin']}", world["admin"])
+    assert "相似清单" in html and "审核通过" in html
+
+
+def test_home_and_own_lists_with_the_header_of_a_signed_in_user(page, world):
+    home = page("/", world["head"])
+    assert "通知 (" in home and "我的机会清单" in home and "对接跟踪" in home
+    assert "智慧停车" in page("/")
+    assert "为本单位需求推荐的产品" in page("/opportunities/mine", world["head"])
+
+
+def test_pages_shown_again_after_a_refused_change(page, world):
+    """The refused change was rolled back, which expired everything the page shows."""
+    html = page(f"/matches/{world['match']}/advance", world["head"],
+                {"stage": "signed", "contract_date": "", "contract_amount_wan": ""}, 400)
+    assert "请填写合同金额" in html
+    html = page(f"/admin/review/opportunity/{world['twin']}", world["admin"],
+                {"decision": "return", "reason": ""})
+    assert "请填写退回原因" in html
+    html = page(f"/admin/revisions/{world['revision']}", world["admin"],
+                {"decision": "return", "reason": ""})
+    assert "请填写退回原因" in html
+    html = page(f"/opportunities/{world['need']}/edit", world["head"],
+                {"title": "", "summary": "x"})
+    assert "请填写标题" in html
+
+
+# Every other page, as someone who may see it.
+OTHER_PAGES = [
+    ("/opportunities/", None), ("/products/", None), ("/releases/", None),
+    ("/releases/{release}", None), ("/releases/{release}/print", None),
+    ("/search?q=停车", None),
+    ("/account", "supplier"), ("/organization", "head"), ("/notifications", "head"),
+    ("/settings/notifications", "head"), ("/settings/subscription", "supplier"),
+    ("/opportunities/new", "head"), ("/opportunities/{need}/edit", "head"),
+    ("/opportunities/{need}/propose", "newcomer"),
+    ("/products/mine", "supplier"), ("/proposals/{proposal}/edit", "supplier"),
+    ("/matches/", "supplier"),
+    ("/admin/", "admin"), ("/admin/organizations", "admin"),
+    ("/admin/organizations/{department}", "admin"), ("/admin/revisions/{revision}", "admin"),
+    ("/admin/audit", "admin"), ("/admin/taxonomy", "admin"), ("/admin/releases/", "admin"),
+    ("/admin/releases/{release}", "admin"), ("/admin/funnel", "admin"),
+    ("/admin/matches/new", "admin"), ("/admin/search/language/synonym", "admin"),
+]
+
+
+def test_every_other_page(page, world):
+    for url, who in OTHER_PAGES:
+        page(url.format(**world), world[who] if who else None)

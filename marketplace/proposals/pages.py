@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from marketplace import authz
 from marketplace.authz import Permission
-from marketplace.proposals import queries, services
+from marketplace.proposals import attachments, queries, services
 from marketplace.proposals.models import PROPOSAL_TRANSITIONS, Proposal, Question
 from marketplace.sections import PageSections
 
@@ -82,7 +82,8 @@ def opportunity_section(item, user) -> OpportunitySection | None:
 def detail_context(proposal: Proposal, user) -> dict:
     return {"proposal": proposal, "actions": allowed_actions(user, proposal),
             "is_owner": authz.belongs_to(user, proposal),
-            "is_open": services.is_open(proposal.opportunity)}
+            "is_open": services.is_open(proposal.opportunity),
+            "accept": attachments.ACCEPT}
 
 
 def evaluation_context(opportunity, user) -> dict:

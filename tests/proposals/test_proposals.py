@@ -182,6 +182,8 @@ def test_proposal_pages_through_the_views(client, make, call, login_as):
     assert response.status_code == 302
     proposal = db.session.scalar(sa.select(Proposal))
     assert proposal.members[0].name == "联合体成员单位"
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert 'accept=".pdf,.docx,.xlsx,.png,.jpg,.jpeg"' in page  # what the upload checks allow
     client.post(f"/proposals/{proposal.id}/submit")
     db.session.refresh(proposal)
     assert proposal.status == "submitted"

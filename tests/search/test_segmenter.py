@@ -1,5 +1,6 @@
 """search.segmenter.Tokenizer must cut exactly as jieba does, with our domain dictionary,
-in both modes, on every text we have (demo listings, the labelled set, the policy seeds)."""
+in both modes, on every text we have in the repository (demo listings, the labelled set,
+excerpts of the policy documents in tests/data/segmentation)."""
 import json
 from pathlib import Path
 
@@ -22,7 +23,9 @@ def corpus() -> list[str]:
         for line in (ROOT / "tests/data/matching" / f"{name}.jsonl").read_text("utf-8").splitlines():
             item = json.loads(line)
             texts += [item["title"], item.get("summary", ""), item.get("description", "")]
-    for path in sorted((ROOT.parent / "shared/seeds").glob("*.txt"))[:20]:  # when beside us
+    policies = sorted((ROOT / "tests/data/segmentation").glob("policy-*.txt"))
+    assert len(policies) == 5
+    for path in policies:
         texts += path.read_text("utf-8").splitlines()
     # Unknown characters, runs the HMM must cut, Latin and digits, ties, empty input.
     texts += ["", "啊", "龘龘龘", "鑫瑞祥智联科技有限公司推出BIM+GIS 5.0平台", "NB-IoT水表2025年",

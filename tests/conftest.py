@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 from flask import g, request_started
+from hypothesis import settings
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from marketplace import create_app
@@ -26,6 +27,13 @@ from tests.factories import Factory
 def _database_url(tmp_dir: str) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.db"
 
+
+# Property tests (Hypothesis): each test sets its own modest max_examples. No deadline (the
+# machine is shared and tests never judge time), no example database in the checkout,
+# and in CI (CI=true) the same examples on every run, so that a red build is reproducible.
+settings.register_profile("marketplace", deadline=None, database=None, print_blob=True,
+                          derandomize=os.environ.get("CI") == "true")
+settings.load_profile("marketplace")
 
 # Steps aside from the per-test transaction: these tests' apps have databases of their own.
 OWN_DATABASE_FIXTURES = ("live_server", "own_app")

@@ -1,11 +1,13 @@
 """Property: whatever anyone tries, a listing's status only moves along TRANSITIONS.
 
 Each example takes one listing through the services to a status (see tests/factories.py;
-one test per status, so that every part of the table is explored), sometimes with a draft release ready, then makes random service
-calls on it (submit, withdraw, review approve or return, close; releases created,
-filled, emptied and published) by random actors: the owner organization's admin and
-member, an organization of the same kind, one of the other kind, an unverified one, the
-platform admin (the owner's people and the admin more often than the rest).
+one test per status, so that every part of the table is explored), sometimes with a
+draft release ready, then makes random service calls on it (submit, withdraw, review
+approve or return, close; releases created, filled, emptied and published) by random
+actors: the owner organization's admin and member, an organization of the same kind,
+one of the other kind, an unverified one, the platform admin (the owner's people and the
+admin more often than the rest). The strictly xfailed test at the end is a bug found on
+the way.
 
 Each call is one request: committed when the service accepts it, rolled back when it
 refuses (as viewhelpers.perform does). After each step the status is one of STATUSES,

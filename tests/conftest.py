@@ -3,14 +3,19 @@
 The database is SQLite in a temporary file unless TEST_DATABASE_URL names another
 (PostgreSQL in CI: see .ci/run). Reference data (regions, taxonomy, departments) is
 loaded once; each test runs inside an outer transaction that is rolled back, and the
-app's commits become savepoints.
+app's commits become savepoints. Property tests roll back each example with
+``each_example``; tests that need several real connections (races) take ``own_app``, an
+app on a database of its own that is committed to for real.
 """
 import os
+import secrets
 import tempfile
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 from flask import g, request_started
+from hypothesis import settings
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from marketplace import create_app
@@ -21,6 +26,17 @@ from tests.factories import Factory
 
 def _database_url(tmp_dir: str) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.db"
+
+
+# Property tests (Hypothesis): each test sets its own modest max_examples. No deadline (the
+# machine is shared and tests never judge time), no example database in the checkout,
+# and in CI (CI=true) the same examples on every run, so that a red build is reproducible.
+settings.register_profile("marketplace", deadline=None, database=None, print_blob=True,
+                          derandomize=os.environ.get("CI") == "true")
+settings.load_profile("marketplace")
+
+# Steps aside from the per-test transaction: these tests' apps have databases of their own.
+OWN_DATABASE_FIXTURES = ("live_server", "own_app")
 
 
 def _reset(url: str) -> None:
@@ -60,9 +76,9 @@ def app():
 
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
-    """Run the test in a transaction that is rolled back afterwards."""
-    if "live_server" in request.fixturenames:
-        yield  # the browser tests use their own database file
+    """Run the test in a transaction that is rolled back afterwards; yields its connection."""
+    if any(name in request.fixturenames for name in OWN_DATABASE_FIXTURES):
+        yield None  # the browser and race tests use databases of their own
         return
     with app.app_context():
         connection = db.engine.connect()
@@ -71,7 +87,7 @@ def _transaction(request, app):
         db.session = scoped_session(sessionmaker(
             bind=connection, join_transaction_mode="create_savepoint"))
         try:
-            yield
+            yield connection
         finally:
             db.session.remove()
             db.session = original
@@ -112,3 +128,68 @@ def process_env(tmp_path):
     return dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'process.db'}",
                 SECRET_KEY="test", SEARCH_INDEX_DIR=str(tmp_path / "index"),
                 SEARCH_BACKGROUND_DRAIN="0")
+
+
+@pytest.fixture
+def each_example(_transaction):
+    """For property tests: ``with each_example():`` around one Hypothesis example rolls
+    back what it wrote (the per-test transaction spans every example of the test).
+
+    Objects made before the examples stay usable: they are expired, not detached."""
+    connection = _transaction
+
+    @contextmanager
+    def example():
+        db.session.commit()  # ends the session's savepoint; the next use opens one inside
+        savepoint = connection.begin_nested()
+        try:
+            yield
+        finally:
+            db.session.rollback()
+            if savepoint.is_active:
+                savepoint.rollback()
+            db.session.expire_all()
+    return example
+
+
+def _own_database(tmp_path) -> tuple[str, object]:
+    """(URL, drop) for a new empty database: SQLite in tmp_path, or on PostgreSQL (when
+    TEST_DATABASE_URL names it) a throwaway database on the same server."""
+    shared = os.environ.get("TEST_DATABASE_URL", "")
+    if not shared.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / 'own.db'}", lambda: None
+    server = sa.make_url(shared)
+    name = f"{server.database}_own_{secrets.token_hex(3)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture
+def own_app(tmp_path):
+    """An app on a migrated database of its own (reference data loaded), outside the
+    per-test transaction: commits are real and other connections see them. For tests of
+    concurrent units of work; push ``own_app.app_context()`` (one per thread) to use it."""
+    url, drop = _own_database(tmp_path)
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False,
+                     DEMO_LOGINS_FILE=str(tmp_path / "demo-logins.txt"),
+                     SEARCH_INDEX_DIR=str(tmp_path / "search-index"),
+                     UPLOAD_DIR=str(tmp_path / "uploads"))
+    try:
+        with app.app_context():
+            upgrade_database(app)
+            from marketplace.seeding.reference import load_reference
+            load_reference()
+            db.session.commit()
+            db.session.remove()
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop()

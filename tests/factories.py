@@ -1,4 +1,6 @@
-"""Test data built through the services, so objects are in states the app can reach."""
+"""Test data built through the services, so objects are in states the app can reach:
+organizations and users, listings, questions, proposals and pairings. Only time is
+arranged by hand (``age_pairing``)."""
 import itertools
 from datetime import date, timedelta
 
@@ -7,10 +9,15 @@ from stdnum.cn import uscc
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, User
+from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.listings import services as workflow
+from marketplace.matching import pairings
+from marketplace.matching.models import FUNNEL, Match, MatchStageChange
 from marketplace.opportunities import services as opportunities
 from marketplace.products import services as products
+from marketplace.proposals import services as proposals
+from marketplace.proposals.models import Proposal, Question
 from marketplace.releases import services as releases
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
 
@@ -116,6 +123,94 @@ class Factory:
 
     def product(self, org, status="draft", **overrides):
         return self.listing("product", org, status, **overrides)
+
+    # -- questions, proposals and pairings, through their services -----------------------
+    def question(self, opportunity, organization, text: str = "停车场数据接口采用什么协议？",
+                 answer: str | None = None) -> Question:
+        """A question by ``organization`` on a published opportunity, answered by the
+        owning department when ``answer`` is given. Both steps notify (see clear_messages
+        in tests/notifications/conftest.py)."""
+        question = proposals.ask(organization.users[0], opportunity, text)
+        if answer is not None:
+            proposals.answer(opportunity.organization.users[0], question, answer)
+        db.session.commit()
+        return question
+
+    @staticmethod
+    def proposal_data(**overrides) -> dict:
+        data = {"summary": "基于地磁与视频桩的泊位感知方案", "approach": "地磁+视频桩，三个月完成部署。",
+                "timeline": "签约后 90 天", "price_wan": "280", "product_ids": [], "members": []}
+        data.update(overrides)
+        return data
+
+    def proposal(self, opportunity, organization, status: str = "draft", reason: str = "",
+                 **overrides) -> Proposal:
+        """``organization``'s proposal to an open opportunity, taken to ``status`` by the
+        services: submitted; withdrawn; shortlisted; not_selected (with ``reason``, which
+        the service requires); selected, as the department does it, which also starts a
+        pairing at 已对接 (matching.pairings.select_proposal)."""
+        author, department = organization.users[0], opportunity.organization.users[0]
+        proposal = proposals.create_proposal(author, opportunity, self.proposal_data(**overrides))
+        if status != "draft":
+            proposals.submit(author, proposal)
+        if status == "withdrawn":
+            proposals.withdraw(author, proposal)
+        elif status == "shortlisted":
+            proposals.decide(department, proposal, "shortlist", reason)
+        elif status == "not_selected":
+            proposals.decide(department, proposal, "decline", reason or "报价超出预算")
+        elif status == "selected":
+            pairings.select_proposal(department, proposal, reason)
+        elif status not in ("draft", "submitted"):
+            raise ValueError(f"no way to a {status} proposal here")
+        db.session.commit()
+        return proposal
+
+    STAGE_VALUES = {"signed": ("contract_date", "contract_amount_wan"),
+                    "delivered": ("delivery_note",), "terminated": ("termination_reason",)}
+
+    def pairing(self, opportunity, supplier, stage: str = "contacted", *, product=None,
+                changed_days_ago: int = 0, **values) -> Match:
+        """A pairing recorded by a platform admin (start_manual: 已对接) and advanced one
+        stage at a time to ``stage``; ``terminated`` ends it at 已对接. 已签约 takes
+        ``contract_date`` (default today) and ``contract_amount_wan`` (default 100),
+        已落地 ``delivery_note``, 终止 ``termination_reason``. Every step notifies both
+        sides. ``changed_days_ago`` then ages the stage change (see age_pairing)."""
+        admin = self._system_admin()
+        match = pairings.start_manual(admin, opportunity, supplier, product)
+        data = {"contract_date": beijing_today().isoformat(), "contract_amount_wan": "100",
+                "delivery_note": "系统已上线运行，日均服务 2 万人次。",
+                "termination_reason": "需求已取消"}
+        data.update(values)
+        if stage == "terminated":
+            path = ["terminated"]
+        elif stage in FUNNEL[1:]:
+            path = list(FUNNEL[FUNNEL.index("contacted") + 1:FUNNEL.index(stage) + 1])
+        else:
+            raise ValueError(f"no way to a {stage} pairing here")
+        for target in path:
+            pairings.advance(admin, match, target,
+                             {k: data[k] for k in self.STAGE_VALUES.get(target, ())})
+        db.session.commit()
+        if changed_days_ago:
+            self.age_pairing(match, changed_days_ago)
+        return match
+
+    @staticmethod
+    def age_pairing(match: Match, days: int) -> None:
+        """Move the pairing's history ``days`` into the past (its last stage change and
+        every dated step), as if nothing had happened since."""
+        shift = timedelta(days=days)
+        db.session.execute(sa.update(Match).where(Match.id == match.id)
+                           .values(stage_changed_at=utcnow() - shift))
+        for change_id, created_at in db.session.execute(
+                sa.select(MatchStageChange.id, MatchStageChange.created_at)
+                .where(MatchStageChange.match_id == match.id)).all():
+            db.session.execute(sa.update(MatchStageChange)
+                               .where(MatchStageChange.id == change_id)
+                               .values(created_at=created_at - shift))
+        db.session.commit()
+        db.session.refresh(match)
 
     def _system_admin(self) -> User:
         admin = db.session.scalar(sa.select(User).where(User.is_platform_admin.is_(True))

@@ -9,7 +9,7 @@ from marketplace.extensions import db
 from marketplace.reminders import queries
 from marketplace.reminders.models import ReminderLog
 from marketplace.reminders.services import send_reminders
-from tests.notifications.conftest import add_match, add_proposal, clear_messages, inbox, outbox
+from tests.notifications.conftest import clear_messages, inbox, outbox
 
 TODAY = date.today()
 
@@ -74,13 +74,13 @@ def test_interval_is_configurable(world, app, monkeypatch):
 
 # --- stale pairings ----------------------------------------------------------------------
 def test_stale_match_reminds_both_sides(world, make, days):
-    stale = add_match(world, "negotiating", changed_days_ago=31)
+    stale = make.pairing(world.opportunity, world.enterprise, "negotiating", changed_days_ago=31)
     other = make.org("enterprise")
-    add_match(world, "contacted", changed_days_ago=5, supplier=other)  # moving along
+    make.pairing(world.opportunity, other, "contacted", changed_days_ago=5)  # moving along
     done = make.org("enterprise")
-    add_match(world, "delivered", changed_days_ago=90, supplier=done)
+    make.pairing(world.opportunity, done, "delivered", changed_days_ago=90)
     ended = make.org("enterprise")
-    add_match(world, "terminated", changed_days_ago=90, supplier=ended)
+    make.pairing(world.opportunity, ended, "terminated", changed_days_ago=90)
     clear_messages()
 
     assert queries.stale_matches() == [stale]
@@ -99,9 +99,9 @@ def test_stale_match_reminds_both_sides(world, make, days):
 
 def test_stale_matches_grouped_per_organization(world, make, days):
     second = make.opportunity(world.department, "published", title="第二个机会")
+    make.pairing(world.opportunity, world.enterprise, "contacted", changed_days_ago=40)
+    make.pairing(second, world.enterprise, "signed", changed_days_ago=45)
     clear_messages()
-    add_match(world, "contacted", changed_days_ago=40)
-    add_match(world, "signed", changed_days_ago=45, opportunity=second)
     send_reminders()
     [note] = inbox(world.ent_user, "reminder")
     assert note.title.startswith("2 个对接") and note.link == "/matches/"
@@ -111,12 +111,12 @@ def test_stale_matches_grouped_per_organization(world, make, days):
 def test_deadline_approaching_for_draft_proposals_once(world, make, days):
     world.opportunity.deadline = TODAY + timedelta(days=2)
     drafting = make.org("institute")
-    add_proposal(world, "draft")
-    add_proposal(world, "submitted", organization=drafting)  # already in
+    make.proposal(world.opportunity, world.enterprise, "draft")
+    make.proposal(world.opportunity, drafting, "submitted")  # already in
     later = make.opportunity(world.department, "published", title="下个月截止")
     later.deadline = TODAY + timedelta(days=20)
     third = make.org("enterprise")
-    add_proposal(world, "draft", organization=third, opportunity=later)
+    make.proposal(later, third, "draft")
     clear_messages()
 
     assert send_reminders().deadline == 1
@@ -129,11 +129,11 @@ def test_deadline_approaching_for_draft_proposals_once(world, make, days):
 
 def test_deadline_today_counts_and_past_deadlines_do_not(world, make, days):
     world.opportunity.deadline = TODAY
-    add_proposal(world, "draft")
+    make.proposal(world.opportunity, world.enterprise, "draft")
     expired = make.opportunity(world.department, "published", title="已过截止")
-    expired.deadline = TODAY - timedelta(days=1)
     other = make.org("enterprise")
-    add_proposal(world, "draft", organization=other, opportunity=expired)
+    make.proposal(expired, other, "draft")  # drafted while it was open
+    expired.deadline = TODAY - timedelta(days=1)
     clear_messages()
     assert send_reminders().deadline == 1
     assert "今天截止" in inbox(world.ent_user)[0].title

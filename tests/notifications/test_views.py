@@ -8,7 +8,6 @@ from marketplace.notifications import queries
 from marketplace.notifications.models import EVENTS, Notification
 from marketplace.notifications.services import notify
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
-from tests.notifications.conftest import add_match
 
 
 def _notify(world, user=None, n=1):
@@ -139,7 +138,7 @@ def test_subscription_refused_to_departments_and_admins(world, login_as, make):
 
 def test_admin_reminders_page(world, login_as, make):
     world.opportunity.deadline = date.today() - timedelta(days=40)
-    add_match(world, "negotiating", changed_days_ago=60)
+    make.pairing(world.opportunity, world.enterprise, "negotiating", changed_days_ago=60)
     db.session.commit()
     html = login_as(make.admin()).get("/admin/reminders").get_data(as_text=True)
     assert "未登记结果的机会（1）" in html and world.opportunity.title in html

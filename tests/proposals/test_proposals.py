@@ -1,14 +1,21 @@
 """Questions and proposals: visibility, deadlines, one proposal per organization."""
+import re
+import threading
 from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
+from marketplace.accounts.models import User
+from marketplace.audit import AuditLog
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.notifications.models import EmailMessage, Notification
+from marketplace.opportunities.models import Opportunity
+from marketplace.products.models import Product
 from marketplace.proposals import services
-from marketplace.proposals.models import Proposal
+from marketplace.proposals.models import ConsortiumMember, Proposal, proposal_products
 
 
 @pytest.fixture
@@ -189,20 +196,136 @@ def test_proposal_pages_through_the_views(client, make, call, login_as):
     assert proposal.status == "submitted"
 
 
-def test_a_concurrent_second_create_finds_the_first(ctx, make, call, monkeypatch):
-    """Two requests racing: the second passed its existence check before the first
-    committed. The unique constraint decides; the loser gets a clear message."""
-    _, enterprise, opportunity, product = call
-    services.create_proposal(enterprise.users[0], opportunity, proposal_data(product))
-    real_scalar = db.session.scalar
+class Rendezvous:
+    """Holds each racing unit of work just before it writes its proposal (a real
+    ``before_cursor_execute`` hook on the engine) until the other one has got there too,
+    so both have passed the existence check and neither has written or committed.
 
-    def blind_first_check(statement, *args, **kwargs):
-        if "FROM proposals" in str(statement):
-            return None  # what the racing request saw
-        return real_scalar(statement, *args, **kwargs)
+    Where the database serialises writers (SQLite's BEGIN IMMEDIATE), the other cannot
+    get there: it is waiting in its BEGIN for this transaction to end. Then this one goes
+    on alone and the other, once it begins, finds the first proposal."""
 
-    monkeypatch.setattr(db.session, "scalar", blind_first_check)
-    with pytest.raises(IllegalTransition, match="已对该机会提交过方案"):
-        services.create_proposal(enterprise.users[0], opportunity, proposal_data(product))
-    monkeypatch.undo()
-    assert db.session.scalar(sa.select(sa.func.count(Proposal.id))) == 1
+    INSERT = re.compile(r"\s*INSERT INTO proposals\b", re.IGNORECASE)
+    LOCKING_BEGIN = re.compile(r"\s*BEGIN\s+(IMMEDIATE|EXCLUSIVE)\b", re.IGNORECASE)
+
+    def __init__(self, names):
+        self.names = set(names)
+        self.arrived: set[str] = set()
+        self.waiting_to_begin: set[str] = set()
+        self.passed_alone: set[str] = set()
+        self._condition = threading.Condition()
+
+    def listen(self, engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "handle_error", self._failed)
+
+    def forget(self, engine) -> None:
+        event.remove(engine, "before_cursor_execute", self._before)
+        event.remove(engine, "after_cursor_execute", self._after)
+        event.remove(engine, "handle_error", self._failed)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        name = threading.current_thread().name
+        if name not in self.names:
+            return
+        if self.LOCKING_BEGIN.match(statement):
+            with self._condition:
+                self.waiting_to_begin.add(name)
+                self._condition.notify_all()
+        elif self.INSERT.match(statement):
+            self._meet(name)
+
+    def _after(self, conn, cursor, statement, *args):
+        self._done(threading.current_thread().name, statement)
+
+    def _failed(self, context):
+        self._done(threading.current_thread().name, context.statement or "")
+
+    def _done(self, name, statement):
+        if name in self.names and self.LOCKING_BEGIN.match(statement):
+            with self._condition:
+                self.waiting_to_begin.discard(name)
+
+    def _meet(self, name):
+        with self._condition:
+            self.arrived.add(name)
+            self._condition.notify_all()
+            others = self.names - {name}
+            met = self._condition.wait_for(
+                lambda: others <= self.arrived or others <= self.waiting_to_begin,
+                timeout=60)
+            assert met, "the other unit of work neither arrived nor waited for the lock"
+            if not others <= self.arrived:
+                self.passed_alone.add(name)
+
+
+def test_a_concurrent_second_create_finds_the_first(own_app, make):
+    """Two requests of one organization racing to create its proposal, each in its own
+    thread, session and connection on a real database: both pass the existence check
+    before either writes. The unique constraint decides; the loser gets a clear message
+    and nothing of its attempt is saved."""
+    with own_app.app_context():
+        department, enterprise = make.org(kind="department"), make.org()
+        opportunity = make.opportunity(department, status="published")
+        product = make.product(enterprise, status="published")
+        colleague = make.member(enterprise)
+        users = {"first": enterprise.users[0].id, "second": colleague.id}
+        opportunity_id, product_id = opportunity.id, product.id
+        db.session.remove()
+
+    rendezvous = Rendezvous(users)
+    start = threading.Barrier(len(users))
+    outcomes = {}
+
+    def unit_of_work(name):
+        """What one request does (see viewhelpers.perform): one service call, then
+        commit, or roll back on a refusal."""
+        with own_app.app_context():
+            try:
+                start.wait(timeout=60)
+                actor = db.session.get(User, users[name])
+                proposal = services.create_proposal(
+                    actor, db.session.get(Opportunity, opportunity_id),
+                    proposal_data(db.session.get(Product, product_id)))
+                db.session.commit()
+                outcomes[name] = proposal.id
+            except Exception as error:  # noqa: BLE001 - the test inspects what happened
+                db.session.rollback()
+                outcomes[name] = error
+            finally:
+                db.session.remove()
+
+    with own_app.app_context():
+        engine = db.engine
+    rendezvous.listen(engine)
+    try:
+        threads = [threading.Thread(target=unit_of_work, args=(name,), name=name)
+                   for name in users]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in threads)
+    finally:
+        rendezvous.forget(engine)
+
+    winners = [name for name, outcome in outcomes.items() if isinstance(outcome, int)]
+    losers = [outcome for outcome in outcomes.values() if not isinstance(outcome, int)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert isinstance(losers[0], IllegalTransition), repr(losers[0])
+    assert "已对该机会提交过方案" in losers[0].message
+    # The race took place: both reached the write, or one waited in BEGIN for the other.
+    assert rendezvous.arrived == set(users) or rendezvous.passed_alone == set(winners)
+
+    with own_app.app_context():
+        [proposal] = db.session.scalars(sa.select(Proposal)).all()
+        assert proposal.id == outcomes[winners[0]] and proposal.created_by_id == users[winners[0]]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(
+            ConsortiumMember)) == len(proposal.members) == 1
+        assert db.session.execute(sa.select(proposal_products.c.proposal_id)).all() == [
+            (proposal.id,)]
+        created = db.session.scalars(sa.select(AuditLog.object_id).where(
+            AuditLog.action == "proposal.create")).all()
+        assert created == [proposal.id]
+        db.session.remove()

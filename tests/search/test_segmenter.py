@@ -1,10 +1,14 @@
 """search.segmenter.Tokenizer must cut exactly as jieba does, with our domain dictionary,
-in both modes, on every text we have (demo listings, the labelled set, the policy seeds)."""
+in both modes, on every text we have in the repository (demo listings, the labelled set,
+excerpts of the policy documents in tests/data/segmentation)."""
 import json
+import string
 from pathlib import Path
 
 import jieba
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from marketplace.search import segmenter
 from marketplace.search.segmenter import Tokenizer
@@ -22,7 +26,9 @@ def corpus() -> list[str]:
         for line in (ROOT / "tests/data/matching" / f"{name}.jsonl").read_text("utf-8").splitlines():
             item = json.loads(line)
             texts += [item["title"], item.get("summary", ""), item.get("description", "")]
-    for path in sorted((ROOT.parent / "shared/seeds").glob("*.txt"))[:20]:  # when beside us
+    policies = sorted((ROOT / "tests/data/segmentation").glob("policy-*.txt"))
+    assert len(policies) == 5
+    for path in policies:
         texts += path.read_text("utf-8").splitlines()
     # Unknown characters, runs the HMM must cut, Latin and digits, ties, empty input.
     texts += ["", "啊", "龘龘龘", "鑫瑞祥智联科技有限公司推出BIM+GIS 5.0平台", "NB-IoT水表2025年",
@@ -46,6 +52,52 @@ def test_same_tokens_as_jieba(pair, mode):
     assert len(texts) > 500
     for text in texts:
         assert list(ours.tokenize(text, mode=mode)) == list(reference.tokenize(text, mode=mode)), text
+
+
+def _words(tokenizer) -> list[str]:
+    return sorted(word for word, freq in tokenizer.FREQ.items() if freq)
+
+
+POLICY_LINES = [line for path in sorted((ROOT / "tests/data/segmentation").glob("policy-*.txt"))
+                for line in path.read_text("utf-8").splitlines()]
+
+
+@st.composite
+def policy_fragment(draw):
+    line = draw(st.sampled_from(POLICY_LINES))
+    start = draw(st.integers(0, len(line)))
+    return line[start:start + draw(st.integers(1, 40))]
+
+
+def generated_texts(words):
+    """Strings made of dictionary words (the stock and the domain ones), fragments of
+    real policy text, random CJK, ASCII words and numbers, punctuation and spaces."""
+    return st.lists(st.one_of(
+        st.sampled_from(words), st.sampled_from(words), policy_fragment(),
+        st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=1,
+                max_size=4),
+        st.text(st.sampled_from(string.ascii_letters + string.digits + "+-._%"), min_size=1,
+                max_size=6),
+        st.sampled_from(list("，。、；：？！“”《》（）()【】 \n\t,.;:!?-—·…"))),
+        max_size=30).map("".join)
+
+
+@pytest.fixture(scope="module")
+def words(pair):
+    return _words(pair[0])
+
+
+def test_same_tokens_as_jieba_on_generated_text(pair, words):
+    ours, reference = pair
+    assert "一网统管" in words  # the domain dictionary is among the words drawn
+
+    @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+    @given(generated_texts(words), st.sampled_from(["default", "search"]))
+    def same_tokens(text, mode):
+        assert list(ours.tokenize(text, mode=mode)) == list(reference.tokenize(text, mode=mode))
+        assert ours.lcut(text) == reference.lcut(text)
+
+    same_tokens()
 
 
 def test_the_domain_dictionary_is_used(pair):

@@ -21,6 +21,9 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from marketplace import create_app
 from marketplace.config import TestConfig
 from marketplace.extensions import db, upgrade_database
+from marketplace.search.engine import MatchEngine
+from marketplace.search.index import SearchIndex
+from marketplace.sync.steps import sync_step
 from tests.factories import Factory
 
 
@@ -193,3 +196,28 @@ def own_app(tmp_path):
         with app.app_context():
             db.engine.dispose()
         drop()
+
+
+# --- search: a fresh index per test (the database rolls back; the index must start empty)
+@pytest.fixture
+def index(app, tmp_path, monkeypatch):
+    fresh = SearchIndex(tmp_path / "index")
+    monkeypatch.setitem(app.extensions, "search_index", fresh)
+    return fresh
+
+
+@pytest.fixture
+def engine(index):
+    return MatchEngine(index)
+
+
+@pytest.fixture
+def sync(index):
+    """Drain until nothing is pending, as `flask search sync` would."""
+    def run():
+        result = sync_step()
+        while sync_step().refreshed:
+            pass
+        db.session.expire_all()
+        return result
+    return run

@@ -11,7 +11,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, User
 from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.matching import pairings
 from marketplace.matching.models import FUNNEL, Match, MatchStageChange
 from marketplace.opportunities import services as opportunities
@@ -101,20 +101,20 @@ class Factory:
         else:
             item = products.create(owner, self.product_data(**overrides))
         if status != "draft":
-            workflow.submit(owner, item)
+            listing_services.submit(owner, item)
         admin = None
         if status in ("returned", "approved", "published", "closed"):
             admin = self._system_admin()
             if status == "returned":
-                workflow.review(admin, item, "return", "请补充预算明细")
+                listing_services.review(admin, item, "return", "请补充预算明细")
             else:
-                workflow.review(admin, item, "approve")
+                listing_services.review(admin, item, "approve")
         if status in ("published", "closed"):
             release = releases.create_release(admin, {"year": 2026})
             releases.add_items(admin, release, kind, [item.id])
             releases.publish_release(admin, release, date(2026, 5, 1))
         if status == "closed":
-            workflow.close(owner, item, "已签约")
+            listing_services.close(owner, item, "已签约")
         db.session.commit()
         return item
 

@@ -20,7 +20,6 @@ from marketplace.notifications.services import notify
 from marketplace.opportunities import services as opportunities
 from marketplace.proposals import services as proposals
 from tests.proposals.test_attachments import make_pdf
-from tests.search.conftest import index, sync  # noqa: F401 - a fresh index, drained
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import pytest
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.listings.pages import allowed_actions
 from marketplace.opportunities import services as opportunities
 from marketplace.releases import services as releases
@@ -27,11 +27,11 @@ BY_EDIT_ONLY = {("owner", "approved", "submit")}
 def attempts(make) -> dict:
     return {
         "edit": lambda user, item: opportunities.update(user, item, make.opportunity_data()),
-        "submit": workflow.submit,
-        "withdraw": workflow.withdraw,
-        "approve": lambda user, item: workflow.review(user, item, "approve"),
-        "return": lambda user, item: workflow.review(user, item, "return", "请补充预算"),
-        "close": lambda user, item: workflow.close(user, item, "已签约"),
+        "submit": listing_services.submit,
+        "withdraw": listing_services.withdraw,
+        "approve": lambda user, item: listing_services.review(user, item, "approve"),
+        "return": lambda user, item: listing_services.review(user, item, "return", "请补充预算"),
+        "close": lambda user, item: listing_services.close(user, item, "已签约"),
     }
 
 

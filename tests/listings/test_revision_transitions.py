@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from marketplace.audit import AuditLog
 from marketplace.errors import IllegalTransition
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.listings.models import REVISION_STATUSES, REVISION_TRANSITIONS, Revision
 from marketplace.opportunities import services as opportunities
 from marketplace.workflow import change_state
@@ -30,11 +30,11 @@ def proposed(make, title: str = "修改后的停车系统"):
 def revision_in(make, status: str) -> Revision:
     item, owner, revision = proposed(make)
     if status == "approved":
-        workflow.decide_revision(make.admin(), revision, "approve")
+        listing_services.decide_revision(make.admin(), revision, "approve")
     elif status == "returned":
-        workflow.decide_revision(make.admin(), revision, "return", "标题与内容不符")
+        listing_services.decide_revision(make.admin(), revision, "return", "标题与内容不符")
     elif status == "discarded":
-        workflow.close(owner, item, "撤回")
+        listing_services.close(owner, item, "撤回")
     assert revision.status == status
     return revision
 
@@ -62,7 +62,7 @@ def test_the_table_decides_every_move(ctx, make, current, target):
 def test_approval_is_audited_on_the_revision_and_on_the_listing(ctx, make):
     item, _, revision = proposed(make)
     admin = make.admin()
-    workflow.decide_revision(admin, revision, "approve")
+    listing_services.decide_revision(admin, revision, "approve")
     decision = audit_rows(revision)[-1]
     assert decision.action == "opportunity.revision_approve"
     assert decision.actor_id == admin.id and decision.summary == ORIGINAL_TITLE
@@ -78,7 +78,7 @@ def test_approval_is_audited_on_the_revision_and_on_the_listing(ctx, make):
 def test_return_is_audited_with_its_reason_and_leaves_the_listing(ctx, make):
     item, _, revision = proposed(make)
     listing_rows = len(audit_rows(item))
-    workflow.decide_revision(make.admin(), revision, "return", "标题与内容不符")
+    listing_services.decide_revision(make.admin(), revision, "return", "标题与内容不符")
     decision = audit_rows(revision)[-1]
     assert decision.action == "opportunity.revision_return"
     assert decision.before["status"] == "pending" and decision.before["reason"] == ""
@@ -91,13 +91,13 @@ def test_a_decided_revision_cannot_be_decided_again(ctx, make):
     revision = revision_in(make, "returned")
     rows = len(audit_rows(revision))
     with pytest.raises(IllegalTransition, match="已处理"):
-        workflow.decide_revision(make.admin(), revision, "approve")
+        listing_services.decide_revision(make.admin(), revision, "approve")
     assert revision.status == "returned" and len(audit_rows(revision)) == rows
 
 
 def test_closing_a_listing_discards_its_pending_revision_with_an_audit_record(ctx, make):
     item, owner, revision = proposed(make)
-    workflow.close(owner, item, "已落地")
+    listing_services.close(owner, item, "已落地")
     entry = audit_rows(revision)[-1]
     assert revision.status == "discarded" and item.title == ORIGINAL_TITLE
     assert entry.action == "opportunity.revision_discard" and entry.actor_id == owner.id
@@ -107,8 +107,8 @@ def test_closing_a_listing_discards_its_pending_revision_with_an_audit_record(ct
 
 def test_closing_without_a_pending_revision_discards_nothing(ctx, make):
     revision = revision_in(make, "returned")
-    item = workflow.revision_item(revision)
-    workflow.close(item.organization.users[0], item, "已签约")
+    item = listing_services.revision_item(revision)
+    listing_services.close(item.organization.users[0], item, "已签约")
     assert revision.status == "returned"
     assert not db.session.scalar(sa.select(AuditLog.id).where(
         AuditLog.action == "opportunity.revision_discard", AuditLog.object_id == revision.id))

@@ -28,7 +28,7 @@ from marketplace import audit
 from marketplace.audit import AuditLog
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.listings.models import LISTING_MODELS, OUTCOMES, STATUSES, TRANSITIONS
 from marketplace.opportunities import services as opportunities
 from marketplace.releases import services as releases
@@ -116,28 +116,29 @@ def test_listing_states_never_leave_the_transition_table(make, each_example, sta
 
         @rule(actor=owner)
         def submit(self, actor):
-            self.request("submitted", workflow.submit, self.people[actor], self.item)
+            self.request("submitted", listing_services.submit, self.people[actor], self.item)
 
         @rule(actor=owner)
         def withdraw(self, actor):
-            self.request("draft", workflow.withdraw, self.people[actor], self.item)
+            self.request("draft", listing_services.withdraw, self.people[actor], self.item)
 
         @rule(actor=platform)
         def approve(self, actor):
-            self.request("approved", workflow.review, self.people[actor], self.item, "approve")
+            self.request("approved", listing_services.review, self.people[actor], self.item,
+                         "approve")
 
         @rule(actor=platform, reason=reasons)
         def return_(self, actor, reason):
-            self.request("returned", workflow.review, self.people[actor], self.item, "return",
-                         reason)
+            self.request("returned", listing_services.review, self.people[actor], self.item,
+                         "return", reason)
 
         @rule(actor=platform, decision=st.sampled_from(["", "publish", "reject"]))
         def review_nonsense(self, actor, decision):
-            self.request(REFUSED, workflow.review, self.people[actor], self.item, decision)
+            self.request(REFUSED, listing_services.review, self.people[actor], self.item, decision)
 
         @rule(actor=owner, outcome=outcomes)
         def close(self, actor, outcome):
-            self.request("closed", workflow.close, self.people[actor], self.item, outcome)
+            self.request("closed", listing_services.close, self.people[actor], self.item, outcome)
 
         def composing(self) -> bool:
             return self.release is not None and not self.release.is_published
@@ -207,7 +208,7 @@ def test_a_listing_in_a_draft_release_stays_approved(make, how):
     releases.add_items(admin, release, "opportunity", [item.id])
     try:
         if how == "submit":
-            workflow.submit(owner, item)
+            listing_services.submit(owner, item)
         else:
             opportunities.update(owner, item, make.opportunity_data(title="改过的标题"))
     except DomainError:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from marketplace.audit import AuditLog
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.opportunities import services as opportunities
 from marketplace.opportunities.models import Opportunity
 from marketplace.products import services as products
@@ -91,23 +91,23 @@ def test_illegal_transitions_are_refused(ctx, make, department):
     owner, admin = department.users[0], make.admin()
     item = make.opportunity(department)
     with pytest.raises(IllegalTransition):
-        workflow.review(admin, item, "approve")  # still a draft
+        listing_services.review(admin, item, "approve")  # still a draft
     with pytest.raises(IllegalTransition):
-        workflow.close(owner, item, "撤回")
-    workflow.submit(owner, item)
+        listing_services.close(owner, item, "撤回")
+    listing_services.submit(owner, item)
     with pytest.raises(IllegalTransition, match="请先撤回"):
         opportunities.update(owner, item, make.opportunity_data(title="改标题"))
     with pytest.raises(ValidationError, match="退回原因"):
-        workflow.review(admin, item, "return", "  ")
+        listing_services.review(admin, item, "return", "  ")
     with pytest.raises(PermissionDenied):
-        workflow.review(owner, item, "approve")
+        listing_services.review(owner, item, "approve")
 
 
 def test_returned_item_shows_reason_and_can_be_resubmitted(ctx, make, department):
     item = make.opportunity(department, status="returned")
     assert item.return_reason == "请补充预算明细"
     opportunities.update(department.users[0], item, make.opportunity_data(budget_wan="320"))
-    workflow.submit(department.users[0], item)
+    listing_services.submit(department.users[0], item)
     assert item.status == "submitted" and item.return_reason == ""
 
 
@@ -129,7 +129,7 @@ def test_published_edit_waits_for_review_and_keeps_its_number(ctx, make, departm
     # A second edit replaces the pending revision instead of stacking another.
     again = opportunities.update(owner, item, make.opportunity_data(title="再次修改"))
     assert again.id == revision.id
-    workflow.decide_revision(make.admin(), revision, "approve")
+    listing_services.decide_revision(make.admin(), revision, "approve")
     db.session.commit()
     assert item.title == "再次修改" and item.public_number == number
     assert item.status == "published"
@@ -139,24 +139,24 @@ def test_returned_revision_leaves_the_published_item_alone(ctx, make, department
     item = make.opportunity(department, status="published")
     revision = opportunities.update(department.users[0], item,
                                     make.opportunity_data(title="夸大宣传"))
-    workflow.decide_revision(make.admin(), revision, "return", "标题与内容不符")
+    listing_services.decide_revision(make.admin(), revision, "return", "标题与内容不符")
     assert item.title == "智慧停车诱导与泊位共享系统" and revision.reason == "标题与内容不符"
     with pytest.raises(IllegalTransition):
-        workflow.decide_revision(make.admin(), revision, "approve")
+        listing_services.decide_revision(make.admin(), revision, "approve")
 
 
 def test_closing_needs_a_known_outcome_and_discards_pending_edits(ctx, make, department):
     item = make.opportunity(department, status="published")
     revision = opportunities.update(department.users[0], item, make.opportunity_data())
     with pytest.raises(ValidationError):
-        workflow.close(department.users[0], item, "随便")
-    workflow.close(department.users[0], item, "已落地")
+        listing_services.close(department.users[0], item, "随便")
+    listing_services.close(department.users[0], item, "已落地")
     assert item.outcome == "已落地" and revision.status == "discarded"
 
 
 def test_withdraw_returns_a_submission_to_draft(ctx, make, department):
     item = make.opportunity(department, status="submitted")
-    workflow.withdraw(department.users[0], item)
+    listing_services.withdraw(department.users[0], item)
     assert item.status == "draft"
 
 

@@ -70,8 +70,8 @@ def test_closing_removes_the_item_from_the_index(ctx, make, index, sync):
     item = make.opportunity(department, status="published", title="即将关闭的停车需求")
     sync()
     assert search(index, SearchParams(q="停车")).total == 1
-    from marketplace.listings import services as workflow
-    workflow.close(department.users[0], item, "已签约")
+    from marketplace.listings import services as listing_services
+    listing_services.close(department.users[0], item, "已签约")
     db.session.commit()
     sync()
     assert search(index, SearchParams(q="停车")).total == 0

@@ -60,8 +60,8 @@ def test_detail_pages_show_evidence_or_say_nothing_fits(client, make, index, syn
 def test_closed_opportunities_drop_out_of_product_pages(ctx, make, index, sync):
     need, answer = parking_pair(make)
     sync()
-    from marketplace.listings import services as workflow
-    workflow.close(need.organization.users[0], need, "已对接")
+    from marketplace.listings import services as listing_services
+    listing_services.close(need.organization.users[0], need, "已对接")
     db.session.commit()
     sync()
     assert queries.for_item(answer) == []
@@ -74,8 +74,8 @@ def test_an_approved_edit_refreshes_the_evidence(ctx, make, index, sync):
     sync()
     revision = opportunities.update(need.organization.users[0], need, make.opportunity_data(
         title="城区智慧停车诱导屏建设", summary="建设停车诱导屏。"))
-    from marketplace.listings import services as workflow
-    workflow.decide_revision(make.admin(), revision, "approve")
+    from marketplace.listings import services as listing_services
+    listing_services.decide_revision(make.admin(), revision, "approve")
     db.session.commit()
     sync()
     rec = queries.for_item(need)[0]

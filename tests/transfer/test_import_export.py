@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from marketplace.audit import AuditLog
 from marketplace.errors import PermissionDenied
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.transfer import readers
 from marketplace.transfer.columns import header_key, match_header
 from marketplace.transfer.importer import cell_text
@@ -278,7 +278,7 @@ def test_command_refusals(runner, tmp_path, admin, make, department):
 def test_submit_imported_needs_the_import_permission(ctx, make):
     department = make.org(kind="department")
     with pytest.raises(PermissionDenied):
-        workflow.submit_imported(department.users[0], make.opportunity(department))
+        listing_services.submit_imported(department.users[0], make.opportunity(department))
 
 
 def test_dry_run_writes_nothing(imports, tmp_path, department):

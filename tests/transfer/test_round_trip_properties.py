@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from marketplace.db import beijing_today
 from marketplace.extensions import db
-from marketplace.listings import services as workflow
+from marketplace.listings import services as listing_services
 from marketplace.opportunities import services as opportunities
 from marketplace.opportunities.services import COOPERATION_MODES
 from marketplace.products import services as products
@@ -128,8 +128,8 @@ def test_export_then_import_gives_the_same_listings(make, each_example, tmp_path
             for data, published in rows:
                 item = SERVICES[kind].create(owners[kind].users[0], data)
                 if published:
-                    workflow.submit(owners[kind].users[0], item)
-                    workflow.review(admin, item, "approve")
+                    listing_services.submit(owners[kind].users[0], item)
+                    listing_services.review(admin, item, "approve")
                     release = releases.create_release(admin, {"year": 2026})
                     releases.add_items(admin, release, kind, [item.id])
                     releases.publish_release(admin, release, beijing_today())

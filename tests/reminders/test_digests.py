@@ -6,8 +6,8 @@ import pytest
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.matching.models import Recommendation
-from marketplace.reminders.digests import send_digests
 from marketplace.notifications.models import Subscription
+from marketplace.reminders.digests import send_digests
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
 from tests.notifications.conftest import clear_messages, inbox, outbox
 

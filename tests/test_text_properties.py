@@ -75,12 +75,6 @@ def test_normalise_is_idempotent_on_text_that_needs_no_folding(text):
     assert normalise(once) == once
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "search.text.normalise removes pinyin glosses and phone numbers before NFKC and "
-    "lower-casing, so full-width or upper-case ones survive the first pass: "
-    "'联系电话１３８１２３４５６７８' → '联系电话13812345678' (the phone stays in the index), "
-    "'中（ｚｈōｎｇ）共' → '中(zhōng)共'; and a gloss repeated after a gloss is left: "
-    "'中(zhōng)(zhong)' → '中(zhong)'. A second pass removes each of them."))
 @settings(max_examples=300)
 @given(ANY_TEXT)
 @example("联系电话１３８１２３４５６７８")

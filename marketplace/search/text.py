@@ -1,8 +1,10 @@
 """The one text pipeline used for indexing and for querying.
 
-NFKC (full-width → half-width) → lower-case Latin → Traditional → Simplified (OpenCC t2s)
-→ pasted pinyin glosses like ``中(zhōng)`` removed → phone numbers removed → jieba with the
-domain dictionary → synonyms mapped to one canonical term → stop-words dropped.
+NFKC (full-width → half-width) → lower-case Latin → pasted pinyin glosses like
+``中(zhōng)`` removed → phone numbers removed → Traditional → Simplified (OpenCC t2s) →
+jieba with the domain dictionary → synonyms mapped to one canonical term → stop-words
+dropped. Glosses and phones are found after folding, so a full-width phone number or an
+upper-case gloss goes too, and normalising twice changes nothing.
 
 Every token keeps the character span it came from in the *original* text, so snippets and
 evidence can be highlighted without re-deriving positions.
@@ -17,8 +19,8 @@ import opencc
 
 from marketplace.search.segmenter import Tokenizer, stock_dictionary
 
-# A pinyin gloss pasted after a Han character: 中(zhōng), 國（guó）.
-_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zA-Züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ]{1,8}[)）]")
+# Pinyin glosses pasted after a Han character (in folded text): 中(zhōng), 國(guó)(guo).
+_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ]{1,8}\))+")
 _PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[48]00-?\d{3}-?\d{4})(?!\d)")
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _CONVERTER = opencc.OpenCC("t2s")
@@ -69,9 +71,25 @@ def _fold(char: str) -> str:
     return _FOLD[ord(char)]
 
 
-def _unglossed(text: str) -> str:
-    text = _PINYIN.sub(lambda m: "\0" * len(m.group()), text or "")
-    return _PHONE.sub(lambda m: " " * len(m.group()), text)
+def _unglossed(folded: str) -> str:
+    """Glosses marked for removal (NUL) and phone numbers blanked, length unchanged."""
+    folded = _PINYIN.sub(lambda m: "\0" * len(m.group()), folded)
+    return _PHONE.sub(lambda m: " " * len(m.group()), folded)
+
+
+def _folded_with_map(text: str) -> tuple[str, list[int]]:
+    """NFKC and lower case (NUL dropped), and for each character the index it came from."""
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text):  # each character folds to one (the usual case)
+        return folded, list(range(len(text)))
+    chars, origin = [], []
+    for index, char in enumerate(text):
+        if char == "\0":
+            continue
+        one = _fold(char)
+        chars.append(one)
+        origin.extend([index] * len(one))
+    return "".join(chars), origin
 
 
 def _simplified(joined: str) -> str:
@@ -84,23 +102,17 @@ def _simplified(joined: str) -> str:
 
 def normalise_with_map(text: str) -> tuple[str, list[int]]:
     """Normalised text and, for each of its characters, the index it came from."""
-    text = _unglossed(text)
-    folded = text.translate(_FOLD)
-    if len(folded) == len(text) and "\0" not in text:  # each character folds to one
-        return _simplified(folded), list(range(len(text)))
-    chars, origin = [], []
-    for index, char in enumerate(text):
-        if char == "\0":
-            continue
-        folded = _fold(char)
-        chars.append(folded)
-        origin.extend([index] * len(folded))
-    return _simplified("".join(chars)), origin
+    folded, origin = _folded_with_map(text or "")
+    cleaned = _unglossed(folded)
+    if "\0" in cleaned:
+        kept = [i for i, char in enumerate(cleaned) if char != "\0"]
+        cleaned, origin = "".join(cleaned[i] for i in kept), [origin[i] for i in kept]
+    return _simplified(cleaned), origin
 
 
 def normalise(text: str) -> str:
-    """``normalise_with_map(text)[0]`` without the map (one ``str.translate``)."""
-    return _simplified(_unglossed(text).translate(_FOLD))
+    """``normalise_with_map(text)[0]`` without the map."""
+    return _simplified(_unglossed((text or "").translate(_FOLD)).replace("\0", ""))
 
 
 _BASE: tuple[dict[str, int], int] | None = None

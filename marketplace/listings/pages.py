@@ -38,10 +38,11 @@ def allowed_actions(user, item) -> set[str]:
     actions = {action for action, (permission, target) in MOVES.items()
                if target in moves and (item.status, action) not in NOT_OFFERED
                and authz.can(user, permission, item)}
-    if item.is_approved and item.release_id is not None:
-        actions.discard("return")  # taken out of its release first (services.review)
     if item.status in EDITABLE_STATUSES and authz.can(user, Permission.LISTING_EDIT, item):
         actions.add("edit")
+    if item.is_approved and item.release_id is not None:
+        # Taken out of its draft release first (services.review, services.update_listing).
+        actions -= {"return", "edit"}
     return actions
 
 

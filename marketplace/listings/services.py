@@ -19,9 +19,10 @@ from marketplace.listings.models import (
     STATUSES, TRANSITIONS, Revision)
 from marketplace.listings.validation import clean_common
 from marketplace.taxonomy.models import Tag
-from marketplace.workflow import change_state
+from marketplace.workflow import change_state, check_transition
 
 REASON_MAX = 500
+_SUBMITTABLE = {status: {"submitted"} for status in ("draft", "returned")}
 
 
 def snapshot(item) -> dict:
@@ -78,12 +79,14 @@ def update_listing(actor, item, data: dict, clean_specific):
     """Edit a listing. Drafts and returned items change in place; an approved item changes
     and goes back to review; a published item is not touched — the edit becomes a pending
     Revision (returned) that an admin must approve first. Raises IllegalTransition while
-    the item is under review or closed."""
+    the item is under review or closed, and while an approved item is in a draft release
+    (it must stay approved until the release is published)."""
     require(actor, Permission.LISTING_EDIT, item)
     if item.status not in EDITABLE_STATUSES:
         raise IllegalTransition(
             f"该{item.kind_label}当前状态为“{item.status_label}”，不能修改。"
             + ("请先撤回审核申请。" if item.status == "submitted" else ""))
+    _refuse_if_in_draft_release(item, "修改")
     values = clean(type(item), data, clean_specific)
     if item.status == "published":
         return _propose_revision(actor, item, values)
@@ -116,9 +119,19 @@ def _propose_revision(actor, item, values: dict) -> Revision:
     return revision
 
 
+def _refuse_if_in_draft_release(item, doing: str) -> None:
+    if item.status == "approved" and item.release_id is not None:
+        raise IllegalTransition(f"该{item.kind_label}已编入待发布批次，"
+                                f"请联系管理员从批次中移出后再{doing}。")
+
+
 def submit(actor, item) -> None:
-    """Send a draft or returned listing to review."""
+    """Send a draft or returned listing to review. Raises IllegalTransition from any other
+    status (an approved listing goes back to review only by being edited)."""
     require(actor, Permission.LISTING_SUBMIT, item)
+    # The table's approved → submitted move belongs to update_listing, not to this button.
+    check_transition(item, "submitted", transitions=_SUBMITTABLE, labels=STATUSES,
+                     noun=f"该{item.kind_label}")
     transition(actor, item, "submitted", "submit", submitted_at=utcnow(), return_reason="")
 
 

@@ -193,12 +193,6 @@ def test_listing_states_never_leave_the_transition_table(make, each_example, sta
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A listing in a draft release can leave 'approved': listings.services.submit accepts "
-    "an approved listing (its docstring says draft or returned) and update_listing sends "
-    "an edited approved one back to review, neither looking at release_id. The release "
-    "then holds a listing under review, which can be returned or withdrawn while still "
-    "in it, and publish_release fails on it ('不能变为“已发布”')."))
 @pytest.mark.parametrize("how", ["submit", "edit"])
 def test_a_listing_in_a_draft_release_stays_approved(make, how):
     department = make.org("department")

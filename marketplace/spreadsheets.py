@@ -9,10 +9,23 @@ from string import ascii_uppercase
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _quoted(text: str) -> bool:
+    # Text that already starts with quotes before a trigger is quoted once more, so that
+    # ``restore`` takes back exactly the quote added here and "'=1" survives a round trip.
+    return text.lstrip("'").startswith(FORMULA_TRIGGERS)
+
+
 def neutralise(value):
     """Text that a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and _quoted(value):
         return "'" + value
+    return value
+
+
+def restore(value):
+    """Undo ``neutralise`` on a value read back: ``'=1+1`` → ``=1+1``, ``''=1`` → ``'=1``."""
+    if isinstance(value, str) and value[:1] == "'" and _quoted(value[1:]):
+        return value[1:]
     return value
 
 

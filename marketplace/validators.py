@@ -12,8 +12,10 @@ AMOUNT_MAX_WAN = Decimal("10000000")
 
 
 def text(data: dict, name: str, label: str, max_len: int, required: bool = True) -> str:
+    """Stripped text of at most ``max_len`` characters, line breaks stored as ``\n`` (a
+    browser's textarea sends ``\r\n``, which spreadsheets and e-mails do not keep)."""
     raw = data.get(name)
-    value = raw.strip() if isinstance(raw, str) else ""
+    value = raw.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(raw, str) else ""
     if required and not value:
         raise ValidationError(f"请填写{label}。", field=name)
     if len(value) > max_len:

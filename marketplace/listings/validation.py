@@ -45,7 +45,8 @@ def _tag_ids(raw) -> list[int]:
 
 def _region_code(raw) -> str:
     code = (raw or "").strip()
-    if get_region(code) is None:
+    region = get_region(code)
+    if region is None or region.is_placeholder:
         raise ValidationError("请选择地区。", field="region_code")
     return code
 

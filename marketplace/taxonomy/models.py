@@ -24,10 +24,16 @@ class Region(db.Model):
         return {"province": self.code[:2], "city": self.code[:4]}.get(self.level, self.code)
 
     @property
+    def is_placeholder(self) -> bool:
+        """A grouping in the code list rather than a place (1101 北京市市辖区, 4290 湖北省省直辖
+        县级行政区划): left out of names and pickers, and not a region a listing can have."""
+        return self.name in {"市辖区", "县"} or "直辖" in self.name
+
+    @property
     def full_name(self) -> str:
         names, region = [], self
         while region is not None:
-            if region.name not in {"市辖区", "县"} and "直辖" not in region.name:
+            if not region.is_placeholder:
                 names.append(region.name)
             region = region.parent
         return "".join(reversed(names))

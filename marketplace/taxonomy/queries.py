@@ -25,8 +25,7 @@ def region_choices(root_codes=("360000", "420000")) -> list[tuple[str, str]]:
         .order_by(Region.code)
     ).all()
     indent = {"province": "", "city": "　", "district": "　　"}
-    return [(r.code, f"{indent[r.level]}{r.name}") for r in rows
-            if r.name not in {"市辖区", "县"}]
+    return [(r.code, f"{indent[r.level]}{r.name}") for r in rows if not r.is_placeholder]
 
 
 def region_code_filter(column, code: str | None):

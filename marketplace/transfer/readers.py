@@ -19,7 +19,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from marketplace.transfer.columns import (
     COLUMN_BY_KEY, KIND_LABELS, RowError, file_problem, format_of, match_header)
-from marketplace.spreadsheets import FORMULA_TRIGGERS
+from marketplace.spreadsheets import restore
 
 
 @dataclass
@@ -47,13 +47,6 @@ def read(path: Path, kind: str) -> Table:
         records = _xlsx_records(path, kind) if suffix == ".xlsx" else _csv_records(path)
         _read_tabular(table, records)
     return table
-
-
-def restore(value):
-    """Undo ``releases.exports.neutralise``: ``'=1+1`` → ``=1+1``."""
-    if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(FORMULA_TRIGGERS):
-        return value[1:]
-    return value
 
 
 def _blank(value) -> bool:

@@ -16,13 +16,6 @@ from marketplace.taxonomy.queries import field_by_name, get_region
 
 TAG_SEPARATORS = re.compile(r"[、,，;；|\s]+")
 REGION_CODE = re.compile(r"\d{6}")
-PLACEHOLDER_REGIONS = {"市辖区", "县"}  # as in Region.full_name, which also drops 直辖…
-
-
-def _placeholder(region: Region) -> bool:
-    return region.name in PLACEHOLDER_REGIONS or "直辖" in region.name
-
-
 def _name_keys(region: Region) -> set[str]:
     """Every way to name ``region`` from some level down: 江西省南昌市红谷滩区,
     南昌市红谷滩区, 红谷滩区."""
@@ -99,7 +92,7 @@ class Lookups:
             regions = db.session.scalars(sa.select(Region).order_by(Region.code)).all()
             self._regions = {}
             for region in regions:
-                if _placeholder(region):
+                if region.is_placeholder:
                     continue
                 for key in _name_keys(region):
                     self._regions.setdefault(key, []).append(region)

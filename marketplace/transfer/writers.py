@@ -2,7 +2,7 @@
 and .jsonl, with the Chinese headers of ``columns``.
 
 Text a spreadsheet would run as a formula (= + - @ tab CR) is neutralised in .xlsx and
-.csv with ``releases.exports.neutralise``; the readers undo it. .jsonl keeps values as
+.csv with ``spreadsheets.neutralise``; the readers undo it (``spreadsheets.restore``). .jsonl keeps values as
 they are (no spreadsheet opens it) and writes budgets as numbers.
 """
 import csv

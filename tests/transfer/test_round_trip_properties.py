@@ -5,10 +5,9 @@ exported as ``flask lists export`` does (exporter.export_rows, writers.write) to
 .csv or .jsonl, and imported again as ``flask lists import`` does (importer.import_file):
 each copy has the original's field values and organization.
 
-Three kinds of value do not come back yet; the generated ones avoid them, and the
-strictly xfailed tests at the end pin each one down: line breaks typed in a browser
-(\r\n) in .xlsx, text that itself starts with an apostrophe and a formula character
-in .xlsx and .csv, and placeholder regions (市辖区, 县, 省直辖…).
+Line breaks typed in a browser (\r\n, stored as \n) and text that itself starts with
+an apostrophe and a formula character are generated too (both were lost once; the tests
+after the property pin them down).
 """
 import itertools
 from datetime import timedelta
@@ -20,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketplace.db import beijing_today
+from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
 from marketplace.opportunities import services as opportunities
@@ -27,7 +27,6 @@ from marketplace.opportunities.services import COOPERATION_MODES
 from marketplace.products import services as products
 from marketplace.products.models import MATURITIES
 from marketplace.releases import services as releases
-from marketplace.spreadsheets import FORMULA_TRIGGERS
 from marketplace.taxonomy.models import Field, Region, Tag
 from marketplace.transfer.columns import FORMATS, KIND_LABELS
 from marketplace.transfer.exporter import export_rows
@@ -41,20 +40,12 @@ _files = itertools.count(1)
 # spaces, line breaks, and what spreadsheets treat specially (formula characters first).
 characters = st.characters(categories=("L", "M", "N", "P", "S", "Zs"))
 pieces = st.one_of(st.text(characters, max_size=6),
-                   st.sampled_from(["\n", "\t", "\u2028", "=", "+", "-", "@", "'",
+                   st.sampled_from(["\n", "\r\n", "\r", "\t", "\u2028", "=", "+", "-", "@", "'",
                                     "面议", "、", ",", '"', "0", "1.5"]))
-
-
-def _comes_back(text: str) -> bool:
-    """Not one of the known losses (see the xfailed tests below): a carriage return, or
-    an apostrophe and a formula character at the start of what the service keeps."""
-    kept = text.strip()
-    return "\r" not in text and not (kept[:1] == "'" and kept[1:].startswith(FORMULA_TRIGGERS))
 
 
 def free_text(max_size: int, required: bool = True) -> st.SearchStrategy[str]:
     text = st.lists(pieces, max_size=8).map("".join).map(lambda s: s[:max_size])
-    text = text.filter(_comes_back)
     return text.filter(lambda s: s.strip()) if required else text
 
 
@@ -70,13 +61,8 @@ def reference_choices() -> dict:
         "tag_id": db.session.scalars(sa.select(Tag.id).where(Tag.is_active.is_(True))
                                      .order_by(Tag.id)).all(),
         "region_code": [region.code for region in db.session.scalars(
-            sa.select(Region).order_by(Region.code)) if not placeholder(region)],
+            sa.select(Region).order_by(Region.code)) if not region.is_placeholder],
     }
-
-
-def placeholder(region) -> bool:
-    """Levels that Region.full_name leaves out (the forms do not offer them either)."""
-    return region.name in ("市辖区", "县") or "直辖" in region.name
 
 
 @st.composite
@@ -159,18 +145,11 @@ def _round_trip(make, tmp_path, suffix: str, **overrides):
     return values(original), values(copy)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A carriage return does not survive .xlsx: a description typed in a browser's "
-    "textarea ('第一行\\r\\n第二行', as forms send it) comes back as '第一行\\n第二行'."))
 def test_browser_line_breaks_survive_xlsx(make, tmp_path):
     original, copy = _round_trip(make, tmp_path, ".xlsx", description="第一行\r\n第二行")
     assert copy == original
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Text that itself starts with an apostrophe and a formula character loses the "
-    "apostrophe: spreadsheets.neutralise leaves \"'=1\" as it is, and readers.restore "
-    "takes the apostrophe for the one neutralise adds (\"'=1\" comes back as '=1')."))
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_a_leading_apostrophe_survives_spreadsheets(make, tmp_path, suffix):
     original, copy = _round_trip(make, tmp_path, suffix, title="'=1 是标题的一部分",
@@ -178,12 +157,12 @@ def test_a_leading_apostrophe_survives_spreadsheets(make, tmp_path, suffix):
     assert copy == original
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A listing in a placeholder region (110100 北京市市辖区, 429000 湖北省省直辖县级行政区划: "
-    "the services and an import by code accept them, the forms do not offer them) is "
-    "exported under its full name, which leaves the placeholder out, and comes back "
-    "in the parent region (110000, 420000)."))
 @pytest.mark.parametrize("code", ["110100", "429000"])
-def test_a_placeholder_region_survives(make, tmp_path, code):
-    original, copy = _round_trip(make, tmp_path, ".jsonl", region_code=code)
-    assert copy == original
+def test_a_placeholder_region_is_refused(make, code):
+    """110100 北京市市辖区 and 429000 湖北省省直辖县级行政区划 group regions; they are not
+    places. The forms never offered them; the services (and so imports) refuse them too,
+    where a listing once kept one and came back from an export in the parent region."""
+    department = make.org("department")
+    with pytest.raises(ValidationError) as refused:
+        opportunities.create(department.users[0], make.opportunity_data(region_code=code))
+    assert refused.value.errors == {"region_code": "请选择地区。"}

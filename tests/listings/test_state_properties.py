@@ -6,8 +6,8 @@ draft release ready, then makes random service calls on it (submit, withdraw, re
 approve or return, close; releases created, filled, emptied and published) by random
 actors: the owner organization's admin and member, an organization of the same kind,
 one of the other kind, an unverified one, the platform admin (the owner's people and the
-admin more often than the rest). The strictly xfailed test at the end is a bug found on
-the way.
+admin more often than the rest). The test at the end pins down a bug found on the way
+(a listing in a draft release could leave "approved").
 
 Each call is one request: committed when the service accepts it, rolled back when it
 refuses (as viewhelpers.perform does). After each step the status is one of STATUSES,

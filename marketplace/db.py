@@ -94,6 +94,13 @@ def _refuse_writes_in_read_only_requests(connection, _cursor, statement, *_rest)
             "make the change in a POST view")
 
 
+def state_is(value: str, field: str = "status") -> property:
+    """A read-only flag ``obj.<field> == value`` for pages (``is_published =
+    state_is("published")``), so that templates never compare status strings."""
+    return property(lambda obj: getattr(obj, field) == value,
+                    doc=f"Whether {field} is {value!r}.")
+
+
 BEIJING = timezone(timedelta(hours=8))
 
 

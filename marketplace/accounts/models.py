@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.db import utcnow
+from marketplace.db import state_is, utcnow
 from marketplace.extensions import db
 
 ORG_KINDS = {"department": "政府部门", "enterprise": "企业", "institute": "科研院所/服务机构"}
@@ -41,17 +41,9 @@ class Organization(db.Model):
     audit_fields = ("name", "short_name", "kind", "region_code", "uscc", "status",
                     "reject_reason")
 
-    @property
-    def is_verified(self) -> bool:
-        return self.status == "verified"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == "pending"
-
-    @property
-    def is_rejected(self) -> bool:
-        return self.status == "rejected"
+    is_verified = state_is("verified")
+    is_pending = state_is("pending")
+    is_rejected = state_is("rejected")
 
     @property
     def kind_label(self) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from marketplace.db import utcnow
+from marketplace.db import state_is, utcnow
 from marketplace.extensions import db
 
 STATUSES = {
@@ -93,21 +93,10 @@ class ListingMixin:
         return self.status in PUBLIC_STATUSES
 
     # Display facts for pages, so that templates never compare status strings.
-    @property
-    def is_published(self) -> bool:
-        return self.status == "published"
-
-    @property
-    def is_closed(self) -> bool:
-        return self.status == "closed"
-
-    @property
-    def is_returned(self) -> bool:
-        return self.status == "returned"
-
-    @property
-    def is_approved(self) -> bool:
-        return self.status == "approved"
+    is_published = state_is("published")
+    is_closed = state_is("closed")
+    is_returned = state_is("returned")
+    is_approved = state_is("approved")
 
     @property
     def awaits_approval(self) -> bool:
@@ -163,17 +152,9 @@ class Revision(db.Model):
     def status_label(self) -> str:
         return REVISION_STATUSES.get(self.status, self.status)
 
-    @property
-    def is_pending(self) -> bool:
-        return self.status == "pending"
-
-    @property
-    def is_returned(self) -> bool:
-        return self.status == "returned"
-
-    @property
-    def is_approved(self) -> bool:
-        return self.status == "approved"
+    is_pending = state_is("pending")
+    is_returned = state_is("returned")
+    is_approved = state_is("approved")
 
     __table_args__ = (sa.Index("ix_listing_revisions_listing", "listing_kind", "listing_id"),)
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.db import utcnow
+from marketplace.db import state_is, utcnow
 from marketplace.extensions import db
 
 BANDS = {"strong": "强", "medium": "中", "weak": "弱"}
@@ -107,13 +107,8 @@ class Match(db.Model):
         return MATCH_STAGES[self.stage]
 
     # Display facts for pages and e-mails, so that templates never compare stage strings.
-    @property
-    def is_signed(self) -> bool:
-        return self.stage == "signed"
-
-    @property
-    def is_terminated(self) -> bool:
-        return self.stage == "terminated"
+    is_signed = state_is("signed", field="stage")
+    is_terminated = state_is("terminated", field="stage")
 
     @property
     def origin_label(self) -> str:

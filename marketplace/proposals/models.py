@@ -5,7 +5,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.db import utcnow
+from marketplace.db import state_is, utcnow
 from marketplace.extensions import db
 
 PROPOSAL_STATUSES = {
@@ -92,18 +92,9 @@ class Proposal(db.Model):
         return PROPOSAL_STATUSES[self.status]
 
     # Display facts for pages and e-mails, so that templates never compare status strings.
-    @property
-    def is_shortlisted(self) -> bool:
-        return self.status == "shortlisted"
-
-    @property
-    def is_selected(self) -> bool:
-        return self.status == "selected"
-
-    @property
-    def is_declined(self) -> bool:
-        """未入选, with the department's reason."""
-        return self.status == "not_selected"
+    is_shortlisted = state_is("shortlisted")
+    is_selected = state_is("selected")
+    is_declined = state_is("not_selected")  # 未入选, with the department's reason
 
 
 class ConsortiumMember(db.Model):

@@ -4,7 +4,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.db import utcnow
+from marketplace.db import state_is, utcnow
 from marketplace.extensions import db
 
 RELEASE_STATUSES = {"draft": "编排中", "published": "已发布"}
@@ -29,9 +29,7 @@ class Release(db.Model):
     audit_type = "release"
     audit_fields = ("title", "year", "sequence", "status", "published_on")
 
-    @property
-    def is_published(self) -> bool:
-        return self.status == "published"
+    is_published = state_is("published")
 
     @property
     def status_label(self) -> str:

@@ -57,21 +57,27 @@ def _fresh_request_globals(sender, **extra):
     g.pop("_login_user", None)
 
 
-@pytest.fixture(scope="session")
-def app():
-    tmp_dir = tempfile.mkdtemp(prefix="marketplace-test-")
-    url = _database_url(tmp_dir)
-    _reset(url)
+def _migrated_app(url: str, tmp_dir: str, **overrides):
+    """An app on ``url``, upgraded by the migrations and holding the reference data."""
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False,
                      DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
-                     SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"))
-    request_started.connect(_fresh_request_globals, app)
+                     SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"), **overrides)
     with app.app_context():
         upgrade_database(app)
         from marketplace.seeding.reference import load_reference
         load_reference()
         db.session.commit()
         db.session.remove()
+    return app
+
+
+@pytest.fixture(scope="session")
+def app():
+    tmp_dir = tempfile.mkdtemp(prefix="marketplace-test-")
+    url = _database_url(tmp_dir)
+    _reset(url)
+    app = _migrated_app(url, tmp_dir)
+    request_started.connect(_fresh_request_globals, app)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -180,21 +186,14 @@ def own_app(tmp_path):
     per-test transaction: commits are real and other connections see them. For tests of
     concurrent units of work; push ``own_app.app_context()`` (one per thread) to use it."""
     url, drop = _own_database(tmp_path)
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False,
-                     DEMO_LOGINS_FILE=str(tmp_path / "demo-logins.txt"),
-                     SEARCH_INDEX_DIR=str(tmp_path / "search-index"),
-                     UPLOAD_DIR=str(tmp_path / "uploads"))
     try:
-        with app.app_context():
-            upgrade_database(app)
-            from marketplace.seeding.reference import load_reference
-            load_reference()
-            db.session.commit()
-            db.session.remove()
-        yield app
+        app = _migrated_app(url, str(tmp_path), UPLOAD_DIR=str(tmp_path / "uploads"))
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
     finally:
-        with app.app_context():
-            db.engine.dispose()
         drop()
 
 

@@ -21,7 +21,10 @@ class Permission(StrEnum):
     ADMIN_ACCESS = "admin.access"
     AUDIT_VIEW = "audit.view"
     CONTACT_VIEW = "contact.view"
+    DASHBOARD_VIEW = "dashboard.view"
+    DESIGNATION_MANAGE = "designation.manage"
     FUNNEL_VIEW = "funnel.view"
+    INDICATOR_ENTER = "indicator.enter"
     LISTING_CLOSE = "listing.close"
     LISTING_CREATE = "listing.create"
     LISTING_EDIT = "listing.edit"
@@ -45,6 +48,7 @@ class Permission(StrEnum):
     QUESTION_VIEW = "question.view"
     RELEASE_MANAGE = "release.manage"
     SUBSCRIPTION_MANAGE = "subscription.manage"
+    TARGET_MANAGE = "target.manage"
     TAXONOMY_MANAGE = "taxonomy.manage"
     USER_UNLOCK = "user.unlock"
 
@@ -70,6 +74,8 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
         P.ORG_MANAGE, P.MATCH_ADVANCE, P.MATCH_MANUAL, P.FUNNEL_VIEW,
         # Admins see every proposal and every question, answered or not.
         P.PROPOSAL_VIEW, P.QUESTION_VIEW,
+        # The 十百千 programme: designations, targets, indicator values, dashboards.
+        P.DESIGNATION_MANAGE, P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW,
     },
     ORG_ADMIN: _MEMBER_PERMISSIONS | {P.ORG_MANAGE},
     ORG_MEMBER: set(_MEMBER_PERMISSIONS),

@@ -1,7 +1,8 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 from marketplace.accounts.models import Organization, User  # noqa: F401
 from marketplace.audit import AuditLog  # noqa: F401
-from marketplace.demonstrations.models import DemonstrationTarget, Indicator  # noqa: F401
+from marketplace.demonstrations.models import (  # noqa: F401
+    DemonstrationTarget, Designation, Indicator)
 from marketplace.listings.models import Revision  # noqa: F401
 from marketplace.matching.models import (  # noqa: F401
     Match, MatchStageChange, Recommendation, RefreshTask)

@@ -1,48 +1,189 @@
-"""Loading the 十百千 targets and indicator tables from reference data."""
-import json
-from pathlib import Path
+"""Designations of the 十百千 plan: made, revoked, every change audited.
+
+A designation belongs to a region and a year. Who may designate in a region is authz's
+``DESIGNATION_MANAGE`` on an object of that region (a region administrator only within
+its subtree); a region outside it is refused at the region field, nothing changed. Each
+kind has its own rules:
+
+* 示范区 (zone): a name, its scenario focus and its lead unit;
+* 示范项目 (project): a level (区级 / 市级 / 省级) and either a pairing that reached 已签约
+  or 已落地 (the project takes its opportunity's title, product, proposal and supplier) or,
+  entered by hand, a name and the evidence;
+* 高成长性企业 (enterprise): a verified enterprise or institute and the reason;
+* 推荐目录产品 (catalogue): a published product (its title and organization).
+
+The same pairing, enterprise or product is designated once per kind and year while
+active. Revoking needs a reason; the row stays as history and never counts again.
+"""
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
-from marketplace.demonstrations.models import DemonstrationTarget, Indicator
+from marketplace import audit
+from marketplace.accounts.models import Organization
+from marketplace.authz import Permission, can, require
+from marketplace.db import beijing_today, utcnow
+from marketplace.demonstrations.models import (
+    DESIGNATION_KINDS, DESIGNATION_STATUSES, DESIGNATION_TRANSITIONS, PROJECT_LEVELS,
+    Designation)
+from marketplace.errors import Collector, ValidationError
 from marketplace.extensions import db
+from marketplace.matching.models import Match
+from marketplace.products.models import Product
+from marketplace.taxonomy.queries import get_region
+from marketplace.validators import choice, text
+from marketplace.workflow import change_state
 
-TARGET_KEYS = ("kind", "target", "approximate", "qualifier", "start_year", "end_year",
-               "targets_by_year", "source", "note")
+PLAN_FIRST_YEAR = 2020  # the seeds' plans start in 2022 and count a 2020-22 baseline
+SIGNED_STAGES = ("signed", "delivered")
+REASON_MAX = 500
 
 
-def load_targets(path: Path) -> tuple[int, int]:
-    """Insert targets and indicators from ``targets.json`` unless already loaded.
+def plan_years() -> range:
+    """Years a designation may have: the plan's first year to next year."""
+    return range(PLAN_FIRST_YEAR, beijing_today().year + 2)
 
-    Idempotent: a target with the same region, kind, source and note or a region+number indicator that exists is
-    left as it is. Returns (targets added, indicators added)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    added_targets = added_indicators = 0
-    for row in data.get("demonstration_targets", []):
-        exists = db.session.scalar(sa.select(DemonstrationTarget.id).where(
-            DemonstrationTarget.region_code == row["region"],
-            DemonstrationTarget.kind == row["kind"],
-            DemonstrationTarget.source == (row.get("source") or ""),
-            DemonstrationTarget.note == (row.get("note") or "")))
-        if exists:
-            continue
-        values = {k: row.get(k) for k in TARGET_KEYS}
-        values["approximate"] = bool(values["approximate"])
-        for key in ("qualifier", "source", "note"):
-            values[key] = values[key] or ""
-        db.session.add(DemonstrationTarget(region_code=row["region"], **values))
-        added_targets += 1
-    for row in data.get("indicators", []):
-        exists = db.session.scalar(sa.select(Indicator.id).where(
-            Indicator.region_code == row["region"], Indicator.number == row["number"]))
-        if exists:
-            continue
-        db.session.add(Indicator(
-            region_code=row["region"], number=row["number"], name=row["name"],
-            unit=row.get("unit") or "", baseline_year=row.get("baseline_year"),
-            baseline=row.get("baseline"), targets=row.get("targets"),
-            binding=row.get("binding") or "", responsible_unit=row.get("responsible_unit") or "",
-            source=row.get("source") or ""))
-        added_indicators += 1
+
+def _year(raw) -> int:
+    years = plan_years()
+    try:
+        year = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise ValidationError("请填写认定年份。", field="year") from None
+    if year not in years:
+        raise ValidationError(f"认定年份应在 {years.start}—{years.stop - 1} 年之间。",
+                              field="year")
+    return year
+
+
+def _region(actor, raw) -> str:
+    code = (raw or "").strip()
+    region = get_region(code)
+    if region is None or region.is_placeholder:
+        raise ValidationError("请选择地区。", field="region_code")
+    if not can(actor, Permission.DESIGNATION_MANAGE, SimpleNamespace(region_code=code)):
+        raise ValidationError(f"{region.full_name}不在您管理的地区范围内。", field="region_code")
+    return code
+
+
+def _signed_match(raw) -> Match:
+    match = db.session.get(Match, int(raw)) if str(raw or "").strip().isdigit() else None
+    if match is None:
+        raise ValidationError("请选择对接记录。", field="match_id")
+    if match.stage not in SIGNED_STAGES:
+        raise ValidationError(f"该对接当前为“{match.stage_label}”，签约或落地后才能认定为示范项目。",
+                              field="match_id")
+    return match
+
+
+def _enterprise(raw) -> Organization:
+    org = db.session.get(Organization, int(raw)) if str(raw or "").strip().isdigit() else None
+    if org is None or org.kind == "department" or not org.is_verified:
+        raise ValidationError("请选择已认证的企业或科研院所。", field="organization_id")
+    return org
+
+
+def _published_product(raw) -> Product:
+    product = db.session.get(Product, int(raw)) if str(raw or "").strip().isdigit() else None
+    if product is None or product.status != "published":
+        raise ValidationError("请选择已发布的产品。", field="product_id")
+    return product
+
+
+def _zone(checks: Collector, data: dict) -> None:
+    checks.run("name", text, data, "name", "示范区名称", 200)
+    checks.run("focus", text, data, "focus", "场景方向", 300)
+    checks.run("lead_unit", text, data, "lead_unit", "牵头单位", 200)
+
+
+def _project(checks: Collector, data: dict) -> None:
+    checks.run("level", choice, data, "level", "示范项目级别", PROJECT_LEVELS)
+    if str(data.get("match_id") or "").strip():
+        match = checks.run("match_id", _signed_match, data.get("match_id"))
+        if match is not None:
+            checks.values.update(
+                match_id=match.id, name=match.opportunity.title[:200],
+                opportunity_id=match.opportunity_id, product_id=match.product_id,
+                proposal_id=match.proposal_id, organization_id=match.supplier_id)
+        checks.run("reason", text, data, "reason", "认定说明", 2000, False)
+    else:  # entered by hand: what it is and the evidence
+        checks.run("name", text, data, "name", "项目名称", 200)
+        checks.run("reason", text, data, "reason", "认定依据（证明材料说明）", 2000)
+
+
+def _enterprise_designation(checks: Collector, data: dict) -> None:
+    org = checks.run("organization_id", _enterprise, data.get("organization_id"))
+    if org is not None:
+        checks.values.update(organization_id=org.id, name=org.name)
+    checks.run("reason", text, data, "reason", "认定理由", 2000)
+
+
+def _catalogue(checks: Collector, data: dict) -> None:
+    product = checks.run("product_id", _published_product, data.get("product_id"))
+    if product is not None:
+        checks.values.update(product_id=product.id, name=product.title,
+                             organization_id=product.organization_id)
+    checks.run("reason", text, data, "reason", "入选说明", 2000, False)
+
+
+KIND_CHECKS = {"zone": _zone, "project": _project, "enterprise": _enterprise_designation,
+               "catalogue": _catalogue}
+# What makes two active designations of a kind and year the same one.
+IDENTITY = {"project": "match_id", "enterprise": "organization_id", "catalogue": "product_id"}
+
+
+def clean(actor, data: dict) -> dict:
+    """Every field of ``data`` checked at once; raises one ValidationError listing all."""
+    checks = Collector()
+    kind = checks.run("kind", choice, data, "kind", "认定类别", DESIGNATION_KINDS)
+    checks.run("region_code", _region, actor, data.get("region_code"))
+    checks.run("year", _year, data.get("year"))
+    checks.run("batch", text, data, "batch", "批次", 100, False)
+    if kind in KIND_CHECKS:
+        KIND_CHECKS[kind](checks, data)
+    return checks.result()
+
+
+def _refuse_duplicate(values: dict) -> None:
+    key = IDENTITY.get(values["kind"])
+    if key is None or values.get(key) is None:
+        return
+    exists = db.session.scalar(sa.select(Designation.id).where(
+        Designation.kind == values["kind"], Designation.year == values["year"],
+        getattr(Designation, key) == values[key], Designation.status == "active"))
+    if exists:
+        label = DESIGNATION_KINDS[values["kind"]]
+        raise ValidationError(f"“{values['name']}”已被认定为{values['year']}年的{label}。",
+                              field=key)
+
+
+def designate(actor, data: dict) -> Designation:
+    """Create an active designation from ``data`` (kind, region_code, year, batch and the
+    kind's fields). Raises PermissionDenied without DESIGNATION_MANAGE, ValidationError
+    with every field's problem (a region outside the actor's subtree included)."""
+    require(actor, Permission.DESIGNATION_MANAGE)
+    values = clean(actor, data)
+    _refuse_duplicate(values)
+    designation = Designation(created_by_id=actor.id, status="active", **values)
+    db.session.add(designation)
     db.session.flush()
-    return added_targets, added_indicators
+    audit.record(actor, "designation.create", designation,
+                 after=audit.snapshot(designation, Designation.audit_fields),
+                 summary=f"{designation.kind_label}：{designation.name}")
+    return designation
+
+
+def revoke(actor, designation: Designation, reason: str) -> None:
+    """Revoke an active designation with a reason; it stays as history and no longer
+    counts. Raises PermissionDenied outside the actor's regions, ValidationError without
+    a reason, IllegalTransition when already revoked."""
+    require(actor, Permission.DESIGNATION_MANAGE, designation)
+    reason = (reason or "").strip()
+    if designation.status == "active" and not reason:
+        raise ValidationError("请填写撤销原因。", field="reason")
+    if len(reason) > REASON_MAX:
+        raise ValidationError(f"原因不能超过 {REASON_MAX} 个字。", field="reason")
+    change_state(actor, designation, "revoked", "revoke", transitions=DESIGNATION_TRANSITIONS,
+                 labels=DESIGNATION_STATUSES, noun="该认定",
+                 summary=f"{designation.kind_label}：{designation.name}",
+                 revoke_reason=reason, revoked_at=utcnow())

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization
-from marketplace.demonstrations.services import load_targets
+from marketplace.demonstrations.reference import load_targets
 from marketplace.extensions import db
 from marketplace.search.services import load_default_language
 from marketplace.seeding import SEED_DIR

@@ -1,6 +1,7 @@
 """The 十百千 plan: targets, the designations that count against them, and the indicators
 districts report."""
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,8 +53,44 @@ class Indicator(db.Model):
     binding: Mapped[str] = mapped_column(sa.String(10), default="")
     responsible_unit: Mapped[str] = mapped_column(sa.String(200), default="")
     source: Mapped[str] = mapped_column(sa.String(40), default="")
+    # A fact the platform holds (demonstrations.indicators.METRICS), computed live and
+    # never entered; "" for values the responsible unit enters.
+    metric: Mapped[str] = mapped_column(sa.String(40), default="")
 
     region = relationship("Region")
+
+    audit_type = "indicator"
+
+    @property
+    def is_computed(self) -> bool:
+        return bool(self.metric)
+
+    def target_for(self, year: int):
+        return (self.targets or {}).get(str(year))
+
+
+class IndicatorValue(db.Model):
+    """One entry of an indicator's value for a year (and quarter). A changed value is a
+    new row: the latest row of a period is its value, the earlier ones its history."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (sa.Index("ix_indicator_values_period", "indicator_id", "year",
+                               "quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("indicators.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    quarter: Mapped[int | None]
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(18, 4))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    indicator = relationship("Indicator")
+    entered_by = relationship("User")
+
+    audit_type = "indicator_value"
 
 
 DESIGNATION_KINDS = {**DEMONSTRATION_KINDS, "catalogue": "推荐目录产品"}

@@ -33,16 +33,19 @@ def load_targets(path: Path) -> tuple[int, int]:
         db.session.add(DemonstrationTarget(region_code=row["region"], **values))
         added_targets += 1
     for row in data.get("indicators", []):
-        exists = db.session.scalar(sa.select(Indicator.id).where(
+        exists = db.session.scalar(sa.select(Indicator).where(
             Indicator.region_code == row["region"], Indicator.number == row["number"]))
         if exists:
+            # Which indicators the platform computes is reference data too: a database
+            # loaded before that was known learns it here (`make run` loads every time).
+            exists.metric = exists.metric or row.get("metric") or ""
             continue
         db.session.add(Indicator(
             region_code=row["region"], number=row["number"], name=row["name"],
             unit=row.get("unit") or "", baseline_year=row.get("baseline_year"),
             baseline=row.get("baseline"), targets=row.get("targets"),
             binding=row.get("binding") or "", responsible_unit=row.get("responsible_unit") or "",
-            source=row.get("source") or ""))
+            source=row.get("source") or "", metric=row.get("metric") or ""))
         added_indicators += 1
     db.session.flush()
     return added_targets, added_indicators

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from marketplace import audit
 from marketplace.authz import Permission, require
 from marketplace.demonstrations.models import Designation, Indicator, IndicatorValue
-from marketplace.demonstrations.services import plan_years
+from marketplace.demonstrations.services import plan_year
 from marketplace.errors import Collector, ValidationError
 from marketplace.extensions import db
 from marketplace.matching.models import Match
@@ -140,17 +140,6 @@ def _value(raw) -> Decimal:
     return value.quantize(Decimal("0.0001"))
 
 
-def _period_year(raw) -> int:
-    years = plan_years()
-    try:
-        year = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise ValidationError("请填写年份。", field="year") from None
-    if year not in years:
-        raise ValidationError(f"年份应在 {years.start}—{years.stop - 1} 年之间。", field="year")
-    return year
-
-
 def _quarter(raw) -> int | None:
     raw = str(raw or "").strip()
     if not raw:
@@ -169,7 +158,7 @@ def enter_value(actor, indicator: Indicator, data: dict) -> IndicatorValue:
     if indicator.is_computed:
         raise ValidationError("该指标由平台根据已发布的数据自动统计，不需要填报。", field="value")
     checks = Collector()
-    checks.run("year", _period_year, data.get("year"))
+    checks.run("year", plan_year, data.get("year"), "年份")
     checks.run("quarter", _quarter, data.get("quarter"))
     checks.run("value", _value, data.get("value"))
     checks.run("note", text, data, "note", "说明", 300, False)

@@ -31,6 +31,8 @@ class DemonstrationTarget(db.Model):
 
     region = relationship("Region")
 
+    audit_type = "target"
+
     @property
     def kind_label(self) -> str:
         return DEMONSTRATION_KINDS[self.kind]

@@ -1,4 +1,5 @@
-"""Designations of the 十百千 plan: made, revoked, every change audited.
+"""Designations of the 十百千 plan (made, revoked) and its targets (changed); every change
+audited.
 
 A designation belongs to a region and a year. Who may designate in a region is authz's
 ``DESIGNATION_MANAGE`` on an object of that region (a region administrator only within
@@ -44,15 +45,16 @@ def plan_years() -> range:
     return range(PLAN_FIRST_YEAR, beijing_today().year + 2)
 
 
-def _year(raw) -> int:
+def plan_year(raw, label: str = "认定年份", field: str = "year") -> int:
+    """A year of the plan (``plan_years``), or ValidationError at ``field``."""
     years = plan_years()
     try:
         year = int(str(raw).strip())
     except (TypeError, ValueError):
-        raise ValidationError("请填写认定年份。", field="year") from None
+        raise ValidationError(f"请填写{label}。", field=field) from None
     if year not in years:
-        raise ValidationError(f"认定年份应在 {years.start}—{years.stop - 1} 年之间。",
-                              field="year")
+        raise ValidationError(f"{label}应在 {years.start}—{years.stop - 1} 年之间。",
+                              field=field)
     return year
 
 
@@ -137,7 +139,7 @@ def clean(actor, data: dict) -> dict:
     checks = Collector()
     kind = checks.run("kind", choice, data, "kind", "认定类别", DESIGNATION_KINDS)
     checks.run("region_code", _region, actor, data.get("region_code"))
-    checks.run("year", _year, data.get("year"))
+    checks.run("year", plan_year, data.get("year"))
     checks.run("batch", text, data, "batch", "批次", 100, False)
     if kind in KIND_CHECKS:
         KIND_CHECKS[kind](checks, data)
@@ -187,3 +189,59 @@ def revoke(actor, designation: Designation, reason: str) -> None:
                  labels=DESIGNATION_STATUSES, noun="该认定",
                  summary=f"{designation.kind_label}：{designation.name}",
                  revoke_reason=reason, revoked_at=utcnow())
+
+
+# --- targets --------------------------------------------------------------------------
+TARGET_QUALIFIERS = ("", "左右", "以上")
+TARGET_FIELDS = ("target", "qualifier", "start_year", "end_year", "note")
+
+
+def _goal(raw) -> int | None:
+    raw = str(raw if raw is not None else "").strip()
+    if not raw:
+        return None
+    if not raw.lstrip("-").isdigit():
+        raise ValidationError("目标数量请填写整数。", field="target")
+    value = int(raw)
+    if value < 0:
+        raise ValidationError("目标数量不能小于 0。", field="target")
+    return value
+
+
+def _qualifier(raw) -> str:
+    """左右 / 以上, or a range as the plan says it ("2—3个")."""
+    value = (raw or "").strip()
+    if value in TARGET_QUALIFIERS or (len(value) <= 10 and "—" in value):
+        return value
+    raise ValidationError("请选择“左右”“以上”，或按原文填写区间（如“2—3个”）。", field="qualifier")
+
+
+def _target_years(data: dict) -> tuple[int, int]:
+    checks = Collector()
+    checks.run("start_year", plan_year, data.get("start_year"), "起始年份", "start_year")
+    checks.run("end_year", plan_year, data.get("end_year"), "结束年份", "end_year")
+    years = checks.result()
+    if years["start_year"] > years["end_year"]:
+        raise ValidationError("结束年份不能早于起始年份。", field="end_year")
+    return years["start_year"], years["end_year"]
+
+
+def update_target(actor, target, data: dict) -> None:
+    """Change a target's number, wording and period (``TARGET_FIELDS``); the audit record
+    (``target.update``, before and after) is its history. Raises PermissionDenied outside
+    the actor's regions, ValidationError with every field's problem."""
+    require(actor, Permission.TARGET_MANAGE, target)
+    checks = Collector()
+    checks.run("target", _goal, data.get("target"))
+    checks.run("qualifier", _qualifier, data.get("qualifier"))
+    years = checks.run("end_year", _target_years, data)
+    checks.run("note", text, data, "note", "说明", 500, False)
+    values = checks.result()
+    values["start_year"], values["end_year"] = years
+    before = audit.snapshot(target, TARGET_FIELDS)
+    for key, value in values.items():
+        setattr(target, key, value)
+    db.session.flush()
+    audit.record(actor, "target.update", target, before=before,
+                 after=audit.snapshot(target, TARGET_FIELDS),
+                 summary=f"{target.region.full_name}{target.kind_label}目标")

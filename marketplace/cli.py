@@ -11,6 +11,7 @@ from marketplace.transfer.cli import lists
 
 
 def register_cli(app: Flask) -> None:
+    from marketplace.demonstrations.cli import demonstrations_cli
     from marketplace.matching.cli import match_cli
     from marketplace.notifications.cli import notify_cli
     from marketplace.reminders import cli as reminders_cli
@@ -26,6 +27,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(match_cli)
     app.cli.add_command(lists)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(demonstrations_cli)
 
 
 class DatabaseCommands(click.Command):

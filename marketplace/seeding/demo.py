@@ -23,6 +23,7 @@ from marketplace.products import services as products
 from marketplace.releases import services as releases
 from marketplace.seeding import SEED_DIR
 from marketplace.seeding.demo_answers import load_answers
+from marketplace.seeding.demo_programme import load_programme
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
 
 DEMO_DEPARTMENT = "红谷滩区科学技术和经济信息化局"
@@ -121,6 +122,7 @@ def load_demo() -> dict:
     _org_user(admin, db.session.scalar(sa.select(Organization).where(
         Organization.name == DEMO_DEPARTMENT)), user_password)
     load_answers(DEMO_DEPARTMENT)
+    load_programme(admin)
     _settle_demo_emails()
 
     department = db.session.scalar(sa.select(Organization)

@@ -65,3 +65,22 @@ def test_demo_data_goes_through_the_services(ctx):
     assert count(sa.select(sa.func.count(Question.id)).where(Question.answered_at.is_not(None))) >= 1
     assert count(sa.select(sa.func.count(Proposal.id))) >= 2
     assert set(db.session.scalars(sa.select(Match.stage))) >= {"signed", "contacted"}
+
+
+def test_demo_programme_has_designations_in_three_districts_over_two_years(ctx):
+    from marketplace.demonstrations.models import Designation, IndicatorValue
+    from marketplace.demonstrations.queries import Tally
+
+    load_demo()
+    active = db.session.scalars(sa.select(Designation).where(
+        Designation.status == "active")).all()
+    assert {d.region_code for d in active} >= {"360113", "360103", "420102"}
+    assert {d.year for d in active} == {2025, 2026}
+    from_pairing = [d for d in active if d.match_id is not None]
+    assert len(from_pairing) == 1 and from_pairing[0].match.stage == "signed"
+    assert count(sa.select(sa.func.count(Designation.id)).where(
+        Designation.status == "revoked")) == 1
+    assert count(sa.select(sa.func.count(IndicatorValue.id))) >= 5
+    province = db.session.get(Region, "360000")
+    assert Tally().count(province, "project") == len(
+        [d for d in active if d.kind == "project" and d.region_code.startswith("36")])

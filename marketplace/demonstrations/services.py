@@ -86,7 +86,11 @@ def _enterprise(raw) -> Organization:
 
 
 def _published_product(raw) -> Product:
-    product = db.session.get(Product, int(raw)) if str(raw or "").strip().isdigit() else None
+    """By id, or by public number as people write it (CP-2026-01-012)."""
+    raw = str(raw or "").strip()
+    product = (db.session.get(Product, int(raw)) if raw.isdigit() else
+               db.session.scalar(sa.select(Product).where(Product.public_number == raw.upper()))
+               if raw else None)
     if product is None or product.status != "published":
         raise ValidationError("请选择已发布的产品。", field="product_id")
     return product

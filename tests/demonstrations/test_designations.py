@@ -148,3 +148,11 @@ def test_revoking_needs_a_reason_keeps_the_row_and_is_final(ctx, make):
     assert entry.before["status"] == "active" and entry.after["status"] == "revoked"
     with pytest.raises(IllegalTransition, match="已撤销"):
         services.revoke(admin, designation, "再次撤销")
+
+
+def test_a_catalogue_product_is_named_by_its_public_number(ctx, make):
+    product = make.product(make.org(), "published")
+    entry = services.designate(make.admin(), {
+        "kind": "catalogue", "region_code": "360000", "year": str(YEAR),
+        "product_id": product.public_number.lower()})
+    assert entry.product_id == product.id

@@ -13,7 +13,6 @@ the targets, the regions, and grouped counts for listings and pairings.
 The period of a page is a year and a span: ``year`` alone, or ``all`` — every year up to
 it (cumulative, like the plans' targets).
 """
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
@@ -81,6 +80,7 @@ class Summary:
     kinds: dict[str, str]
     progress: list                # TargetProgress of the region's targets
     total: Row
+    itself: Row                   # the region's own designations, listings, pairings
     children: list[Row] = field(default_factory=list)
 
     @property
@@ -113,30 +113,30 @@ def default_region_code(user) -> str:
     return getattr(user, "region_code", None) or DEFAULT_REGION
 
 
-def _sum_under(counter: Counter, prefix: str) -> int:
-    return sum(n for code, n in counter.items() if code.startswith(prefix))
-
-
 def _summary(region: Region, period: Period, kinds: dict[str, str]) -> Summary:
     tally = queries.Tally(region.prefix, kinds=list(kinds))
     listings = queries.published_listings_by_region(region.prefix, period.first_year,
                                                     period.year)
     pairings = queries.signed_pairings_by_region(region.prefix, period.first_year, period.year)
 
-    def row(place: Region) -> Row:
-        signed = [value for code, value in pairings.items() if code.startswith(place.prefix)]
+    def row(place: Region, own: bool = False) -> Row:
+        """``place``'s numbers over its subtree (``own``: listings and pairings of the
+        place itself, for the "本级" row)."""
+        def under(code: str) -> bool:
+            return code == place.code if own else code.startswith(place.prefix)
+        signed = [value for code, value in pairings.items() if under(code)]
         return Row(
             region=place,
             counts={k: tally.count(place, k, period.first_year, period.year) for k in kinds},
             own={k: tally.count(place, k, period.first_year, period.year, own=True)
                  for k in kinds},
-            listings={kind: _sum_under(counter, place.prefix)
+            listings={kind: sum(n for code, n in counter.items() if under(code))
                       for kind, counter in listings.items()},
             signed=sum(n for n, _ in signed), amount=sum((a for _, a in signed), Decimal(0)))
 
     return Summary(region=region, period=period, kinds=kinds,
                    progress=queries.progress(region, tally, period.year),
-                   total=row(region),
+                   total=row(region), itself=row(region, own=True),
                    children=[row(child) for child in queries.child_regions(region)])
 
 

@@ -14,6 +14,7 @@ from marketplace.text import format_wan, mask_phone
 def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts
     from marketplace.admin.views import bp as admin
+    from marketplace.demonstrations.views import bp as demonstrations
     from marketplace.home.views import bp as home
     from marketplace.notifications.views import bp as notifications
     from marketplace.opportunities.views import bp as opportunities
@@ -25,7 +26,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.search.views import bp as search
 
     for blueprint in (home, accounts, opportunities, products, releases, search, proposals,
-                      matching, notifications, reminders, admin):
+                      matching, notifications, reminders, demonstrations, admin):
         app.register_blueprint(blueprint)
 
 
@@ -64,6 +65,7 @@ def menu_context() -> dict:
         "matching.mine": organization is not None and organization.is_verified,
         "accounts.organization": organization is not None,
         "admin": authz.can(user, Permission.ADMIN_ACCESS),
+        "demonstrations.dashboard": authz.can(user, Permission.DASHBOARD_VIEW),
     }}
 
 

@@ -146,6 +146,16 @@ def _attachment_page(status: str = "submitted"):
                       .attachments[0].id}
 
 
+def _designation(w):
+    """A zone designated by the province (through the service)."""
+    from marketplace.demonstrations import services as demonstrations
+    designation = demonstrations.designate(w.admin, {
+        "kind": "zone", "region_code": "360000", "year": str(date.today().year),
+        "name": "授权矩阵示范区", "focus": "城市治理", "lead_unit": "省发改委"})
+    db.session.commit()
+    return designation
+
+
 def _pairing_page(w):
     return {"match_id": selected_pairing(w).id}
 
@@ -206,6 +216,8 @@ PAGES = [
     Page("releases.export", frozenset(), release(published=False), _is_workbook, public=True,
          variant="draft"),
     Page("search.index", EVERYONE, no_values, titled("搜索"), public=True),
+    Page("demonstrations.progress", EVERYONE, no_values, titled("十百千计划进展：江西省"),
+         public=True),
     Page("accounts.login", frozenset({"anonymous"}), no_values, titled("登录"), public=True,
          redirected=SIGNED_IN),
     Page("accounts.register", EVERYONE, no_values, titled("单位注册"), public=True),
@@ -265,6 +277,13 @@ PAGES = [
     admin_page("releases.compose", title_has("编排："),
                lambda w: {"release_id": draft_release(w, with_item=True)[0].id}),
     admin_page("search.language", titled("停用词"), lambda w: {"kind": "stopword"}),
+    # The 十百千 programme: DASHBOARD_VIEW (platform admins; region administrators within
+    # their subtree, 403 outside it).
+    admin_page("demonstrations.dashboard", titled("十百千计划进展：江西省")),
+    admin_page("demonstrations.designations", has("授权矩阵示范区"),
+               lambda w: {"region": _designation(w).region_code}),
+    admin_page("demonstrations.designation", titled("示范区：授权矩阵示范区"),
+               lambda w: {"designation_id": _designation(w).id}),
 ]
 
 

@@ -212,3 +212,28 @@ OTHER_PAGES = [
 def test_every_other_page(page, world):
     for url, who in OTHER_PAGES:
         page(url.format(**world), world[who] if who else None)
+
+
+def test_programme_pages(page, world, make):
+    """The 十百千 dashboard, its designations (with region paths and organizations), one
+    designation from the signed pairing it came from, and the public progress page."""
+    from marketplace.db import beijing_today
+    from marketplace.demonstrations import services as demonstrations
+    from marketplace.accounts.models import User
+    from marketplace.matching.models import Match
+
+    admin = db.session.get(User, int(world["admin"].split(":")[0]))
+    match = db.session.get(Match, world["match"])
+    pairings.advance(admin, match, "signed", {"contract_date": beijing_today().isoformat(),
+                                              "contract_amount_wan": "120"})
+    designation = demonstrations.designate(admin, {
+        "kind": "project", "region_code": "360113", "year": str(beijing_today().year),
+        "level": "district", "match_id": str(match.id)}).id
+    db.session.commit()
+    assert "120 万元" in page("/programme/", world["admin"])
+    page("/programme/?region=360113", world["admin"])
+    assert "智慧停车" in page("/programme/designations?region=360100&kind=project",
+                              world["admin"])
+    assert "查看方案" in page(f"/programme/designations/{designation}", world["admin"])
+    page("/progress")
+    page("/progress?region=360100")

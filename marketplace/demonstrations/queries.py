@@ -8,15 +8,24 @@ province dashboard costs the same few queries whatever the number of designation
 """
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
+from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
-from marketplace.db import beijing_today
+from marketplace.db import BEIJING, beijing_today
 from marketplace.demonstrations.models import (
     DEMONSTRATION_KINDS, DemonstrationTarget, Designation)
 from marketplace.extensions import db
+from marketplace.listings.models import LISTING_MODELS, PUBLIC_STATUSES
+from marketplace.matching.models import Match
+from marketplace.opportunities.models import Opportunity
+from marketplace.releases.models import Release
 from marketplace.taxonomy.models import Region
+from marketplace.taxonomy.queries import region_path
+
+SIGNED_STAGES = ("signed", "delivered")
 
 
 class Tally:
@@ -121,3 +130,107 @@ def progress(region: Region, tally: Tally, year: int | None = None,
             own=tally.count(region, target.kind, first, last, own=True),
             elapsed=_elapsed(first, last, today)))
     return rows
+
+
+# --- dashboards and the public progress page --------------------------------------------
+def period_bounds(first_year: int | None, last_year: int) -> tuple[datetime | None, datetime]:
+    """[start, end) in stored (naive UTC) time of Beijing years first_year..last_year
+    (start None: from the beginning)."""
+    def utc(year: int) -> datetime:
+        return (datetime(year, 1, 1, tzinfo=BEIJING).astimezone(timezone.utc)
+                .replace(tzinfo=None))
+    return (utc(first_year) if first_year else None), utc(last_year + 1)
+
+
+def region_with_parents(code: str | None) -> Region | None:
+    """The region with the city and province above it (``full_name`` walks up)."""
+    if not code:
+        return None
+    return db.session.scalar(sa.select(Region).where(Region.code == code)
+                             .options(joinedload(Region.parent).joinedload(Region.parent)))
+
+
+def child_regions(region: Region) -> list[Region]:
+    """The places one level below ``region``: its children, a grouping in the code list
+    (湖北省省直辖县级行政区划) replaced by what it groups. One query."""
+    below = db.session.scalars(
+        sa.select(Region).where(Region.code.startswith(region.prefix), Region.code != region.code)
+        .order_by(Region.code)).all()
+    placeholders = {r.code for r in below if r.parent_code == region.code and r.is_placeholder}
+    return [r for r in below
+            if (r.parent_code == region.code and not r.is_placeholder)
+            or r.parent_code in placeholders]
+
+
+def published_listings_by_region(prefix: str, first_year: int | None,
+                                 last_year: int) -> dict[str, Counter]:
+    """{listing kind: Counter(region code → listings published in the period)}: one
+    grouped query per kind. Closed listings count too: they were published."""
+    start, end = period_bounds(first_year, last_year)
+    counts = {}
+    for kind, model in LISTING_MODELS.items():
+        query = (sa.select(model.region_code, sa.func.count(model.id))
+                 .where(model.status.in_(PUBLIC_STATUSES), model.published_at.is_not(None),
+                        model.region_code.startswith(prefix), model.published_at < end)
+                 .group_by(model.region_code))
+        if start is not None:
+            query = query.where(model.published_at >= start)
+        counts[kind] = Counter(dict(db.session.execute(query).all()))
+    return counts
+
+
+def signed_pairings_by_region(prefix: str, first_year: int | None,
+                              last_year: int) -> dict[str, tuple[int, Decimal]]:
+    """{opportunity region code: (pairings signed, amount in 万元)} of pairings that reached
+    已签约 (or 已落地) with a contract date in the period: one grouped query."""
+    query = (sa.select(Opportunity.region_code, sa.func.count(Match.id),
+                       sa.func.coalesce(sa.func.sum(Match.contract_amount_wan), 0))
+             .join(Opportunity, Match.opportunity_id == Opportunity.id)
+             .where(Match.stage.in_(SIGNED_STAGES), Match.contract_date.is_not(None),
+                    Opportunity.region_code.startswith(prefix),
+                    Match.contract_date <= date(last_year, 12, 31))
+             .group_by(Opportunity.region_code))
+    if first_year:
+        query = query.where(Match.contract_date >= date(first_year, 1, 1))
+    return {code: (n, Decimal(amount)) for code, n, amount in db.session.execute(query)}
+
+
+def releases_published(first_year: int | None, last_year: int) -> int:
+    """Releases (batches of lists) published on the whole platform in the period."""
+    query = sa.select(sa.func.count(Release.id)).where(
+        Release.status == "published", Release.published_on <= date(last_year, 12, 31))
+    if first_year:
+        query = query.where(Release.published_on >= date(first_year, 1, 1))
+    return db.session.scalar(query)
+
+
+def designations(region: Region, kind: str | None, first_year: int | None,
+                 last_year: int | None, own: bool = False, status: str | None = "active",
+                 page: int = 1, per_page: int = 50):
+    """A page of the designations behind a dashboard number, newest year first, with what
+    the list shows of each (its region path and organization)."""
+    query = (sa.select(Designation)
+             .options(region_path(Designation.region), joinedload(Designation.organization))
+             .order_by(Designation.year.desc(), Designation.id.desc()))
+    query = query.where(Designation.region_code == region.code if own
+                        else Designation.region_code.startswith(region.prefix))
+    if kind:
+        query = query.where(Designation.kind == kind)
+    if first_year:
+        query = query.where(Designation.year >= first_year)
+    if last_year:
+        query = query.where(Designation.year <= last_year)
+    if status:
+        query = query.where(Designation.status == status)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def designation(designation_id: int) -> Designation | None:
+    """One designation with what its page shows: region path, organization, the pairing,
+    opportunity, product and proposal it came from, and who recorded it."""
+    return db.session.scalar(
+        sa.select(Designation).where(Designation.id == designation_id)
+        .options(region_path(Designation.region), joinedload(Designation.organization),
+                 joinedload(Designation.match).joinedload(Match.supplier),
+                 joinedload(Designation.opportunity).joinedload(Opportunity.organization),
+                 joinedload(Designation.product), joinedload(Designation.proposal)))

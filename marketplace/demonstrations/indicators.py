@@ -17,7 +17,7 @@ from marketplace.demonstrations.models import Designation, Indicator, IndicatorV
 from marketplace.demonstrations.services import plan_year
 from marketplace.errors import Collector, ValidationError
 from marketplace.extensions import db
-from marketplace.matching.models import Match
+from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
 from marketplace.releases.models import Release
@@ -56,7 +56,7 @@ def _signed(column):
         value = db.session.scalar(
             sa.select(column).select_from(Match)
             .join(Opportunity, Opportunity.id == Match.opportunity_id)
-            .where(Match.stage.in_(("signed", "delivered")),
+            .where(Match.stage.in_(SIGNED_STAGES),
                    _in_year(Match.contract_date, year),
                    Opportunity.region_code.startswith(region.prefix)))
         return Decimal(value or 0)

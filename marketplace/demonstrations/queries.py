@@ -19,13 +19,12 @@ from marketplace.demonstrations.models import (
     DEMONSTRATION_KINDS, DemonstrationTarget, Designation)
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS, PUBLIC_STATUSES
-from marketplace.matching.models import Match
+from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.releases.models import Release
 from marketplace.taxonomy.models import Region
 from marketplace.taxonomy.queries import region_path
 
-SIGNED_STAGES = ("signed", "delivered")
 
 
 class Tally:

@@ -29,14 +29,13 @@ from marketplace.demonstrations.models import (
     Designation)
 from marketplace.errors import Collector, ValidationError
 from marketplace.extensions import db
-from marketplace.matching.models import Match
+from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.products.models import Product
 from marketplace.taxonomy.queries import get_region
 from marketplace.validators import choice, text
 from marketplace.workflow import change_state
 
 PLAN_FIRST_YEAR = 2020  # the seeds' plans start in 2022 and count a 2020-22 baseline
-SIGNED_STAGES = ("signed", "delivered")
 REASON_MAX = 500
 
 

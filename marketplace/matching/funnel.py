@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.db import utcnow
 from marketplace.extensions import db
-from marketplace.matching.models import FUNNEL, MATCH_STAGES, Match
+from marketplace.matching.models import FUNNEL, MATCH_STAGES, SIGNED_STAGES, Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.taxonomy.queries import get_region
 
@@ -68,5 +68,5 @@ def report(region_code: str | None = None, start: date | None = None,
     result.stale = [m for m in matches if m.stage not in ("delivered", "terminated")
                     and m.stage_changed_at < cutoff]
     result.signed_amount_wan = float(sum(m.contract_amount_wan or 0 for m in matches
-                                         if m.stage in ("signed", "delivered")))
+                                         if m.stage in SIGNED_STAGES))
     return result

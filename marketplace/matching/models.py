@@ -56,6 +56,8 @@ MATCH_TRANSITIONS = {
     "terminated": set(),
 }
 FUNNEL = ("recommended", "contacted", "negotiating", "signed", "delivered")
+# A pairing that reached a contract (已签约, or delivered after it).
+SIGNED_STAGES = ("signed", "delivered")
 MATCH_ORIGINS = {"suggestion": "系统推荐", "proposal": "揭榜方案", "event": "对接活动",
                  "manual": "管理员录入"}
 

@@ -21,7 +21,7 @@ The roles (``World.users``):
 """
 import io
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -210,6 +210,47 @@ def unlock(w):
     user = w.make.member(w.owner)
     user.locked_until, user.failed_logins = utcnow() + timedelta(hours=1), 5
     return Target({"user_id": user.id}, {}, _attr_is(user, "locked_until", None))
+
+
+def _zone_form(name: str) -> dict:
+    return {"kind": "zone", "region_code": "360113", "year": str(date.today().year),
+            "name": name, "focus": "城市治理", "lead_unit": "区科技局"}
+
+
+def _designation_named(name: str):
+    from marketplace.demonstrations.models import Designation
+    return db.session.scalar(sa.select(Designation).where(Designation.name == name))
+
+
+def designate_zone(w):
+    return Target({"kind": "zone"}, _zone_form("授权矩阵认定"),
+                  lambda actor: _designation_named("授权矩阵认定"))
+
+
+def revoke_designation(w):
+    from marketplace.demonstrations import services as demonstrations
+    made = demonstrations.designate(w.admin, _zone_form("授权矩阵待撤销"))
+    db.session.commit()
+    return Target({"designation_id": made.id}, {"reason": "复核未通过"},
+                  _status_is(made, "revoked"))
+
+
+def change_target(w):
+    from marketplace.demonstrations.models import DemonstrationTarget
+    target = db.session.scalar(sa.select(DemonstrationTarget).where(
+        DemonstrationTarget.region_code == "360113", DemonstrationTarget.kind == "zone"))
+    return Target({"target_id": target.id}, {"target": "11", "qualifier": "以上",
+                                             "start_year": "2022", "end_year": "2025"},
+                  _attr_is(target, "target", 11))
+
+
+def enter_indicator_value(w):
+    from marketplace.demonstrations.models import Indicator, IndicatorValue
+    indicator = db.session.scalar(sa.select(Indicator).where(
+        Indicator.region_code == "360103", Indicator.number == 1))
+    return Target({"indicator_id": indicator.id}, {"year": "2025", "value": "123.4"},
+                  lambda actor: db.session.scalar(sa.select(IndicatorValue).where(
+                      IndicatorValue.indicator_id == indicator.id)))
 
 
 def create_field(w):
@@ -506,6 +547,10 @@ CASES = [
     # The owner organization is pending: its own admin must not be able to verify it.
     Case("admin.organization", PLATFORM, organization_review, owner_status="pending"),
     Case("admin.unlock", PLATFORM, unlock),
+    Case("demonstrations.new_designation", PLATFORM, designate_zone),
+    Case("demonstrations.revoke", PLATFORM, revoke_designation),
+    Case("demonstrations.edit_target", PLATFORM, change_target),
+    Case("demonstrations.enter_value", PLATFORM, enter_indicator_value),
     Case("admin.create_field", PLATFORM, create_field),
     Case("admin.create_tag", PLATFORM, create_tag),
     Case("admin.update_term", PLATFORM, update_term("field", "交通出行"), variant="field"),

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
+import sqlalchemy as sa
+
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.proposals import services as proposals
@@ -284,7 +286,21 @@ PAGES = [
                lambda w: {"region": _designation(w).region_code}),
     admin_page("demonstrations.designation", titled("示范区：授权矩阵示范区"),
                lambda w: {"designation_id": _designation(w).id}),
+    admin_page("demonstrations.new_designation", titled("认定示范区"),
+               lambda w: {"kind": "zone"}),
+    admin_page("demonstrations.edit_target", title_has("修改目标："),
+               lambda w: {"target_id": _province_target().id}),
+    admin_page("demonstrations.indicator_table", titled("指标：江西省南昌市西湖区"),
+               lambda w: {"region": "360103"}),
+    admin_page("demonstrations.report", title_has("调度报告"), lambda w: {"region": "360103"}),
+    admin_page("demonstrations.report_xlsx", _is_workbook, lambda w: {"region": "360103"}),
 ]
+
+
+def _province_target():
+    from marketplace.demonstrations.models import DemonstrationTarget
+    return db.session.scalar(sa.select(DemonstrationTarget).where(
+        DemonstrationTarget.region_code == "360000").order_by(DemonstrationTarget.id))
 
 
 # --- read rules inside a public page -------------------------------------------------

@@ -220,6 +220,8 @@ def test_programme_pages(page, world, make):
     from marketplace.db import beijing_today
     from marketplace.demonstrations import services as demonstrations
     from marketplace.accounts.models import User
+    from marketplace.demonstrations import indicators as demonstrations_indicators
+    from marketplace.demonstrations.models import DemonstrationTarget, Indicator
     from marketplace.matching.models import Match
 
     admin = db.session.get(User, int(world["admin"].split(":")[0]))
@@ -237,3 +239,17 @@ def test_programme_pages(page, world, make):
     assert "查看方案" in page(f"/programme/designations/{designation}", world["admin"])
     page("/progress")
     page("/progress?region=360100")
+    assert "撤销认定" in page(f"/programme/designations/{designation}", world["admin"])
+    assert "来自对接" in page(f"/programme/designations/new/project?match={world['match']}",
+                              world["admin"])
+    page("/programme/designations/new/enterprise", world["admin"])
+    revenue = db.session.scalar(sa.select(Indicator).where(Indicator.region_code == "360103",
+                                                           Indicator.number == 1))
+    admin = db.session.get(User, int(world["admin"].split(":")[0]))  # pages close sessions
+    demonstrations_indicators.enter_value(admin, revenue, {"year": "2025", "value": "140"})
+    db.session.commit()
+    assert "140" in page("/programme/indicators?region=360103&year=2025", world["admin"])
+    assert "调度报告" in page("/programme/report?region=360100&year=2026", world["admin"])
+    target = db.session.scalar(sa.select(DemonstrationTarget.id).where(
+        DemonstrationTarget.region_code == "360113"))
+    page(f"/programme/targets/{target}", world["admin"])

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from marketplace import audit
 from marketplace.authz import Permission, require
@@ -119,7 +120,8 @@ def _latest_entries(ids: list[int], year: int, quarter: int | None) -> dict:
                      else IndicatorValue.quarter == quarter)
               .group_by(IndicatorValue.indicator_id))
     return {entry.indicator_id: entry for entry in db.session.scalars(
-        sa.select(IndicatorValue).where(IndicatorValue.id.in_(newest)))}
+        sa.select(IndicatorValue).where(IndicatorValue.id.in_(newest))
+        .options(joinedload(IndicatorValue.entered_by)))}
 
 
 def history(indicator: Indicator) -> list[IndicatorValue]:

@@ -1,10 +1,17 @@
 """The 十百千 pages: the admins' dashboard and the designations behind its numbers, one
-designation, and the public progress page."""
-from flask import Blueprint, render_template, request
+designation (revocable), designating, targets, the indicator table, the 调度 report, and
+the public progress page."""
+from types import SimpleNamespace
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import Permission, permission_required
-from marketplace.demonstrations import pages
+from marketplace.authz import Permission, can, permission_required
+from marketplace.demonstrations import indicators, manage_pages, pages, reports, services
+from marketplace.demonstrations.forms import (
+    DesignationForm, IndicatorValueForm, RevokeForm, TargetForm)
+from marketplace.demonstrations.models import DESIGNATION_KINDS, Designation, Indicator
+from marketplace.viewhelpers import get_or_404, perform
 
 bp = Blueprint("demonstrations", __name__)
 
@@ -13,8 +20,12 @@ bp = Blueprint("demonstrations", __name__)
 @login_required
 @permission_required(Permission.DASHBOARD_VIEW)
 def dashboard():
-    return render_template("demonstrations/dashboard.html",
-                           **pages.dashboard_context(current_user, request.args))
+    context = pages.dashboard_context(current_user, request.args)
+    region = SimpleNamespace(region_code=context["summary"].region.code)
+    return render_template("demonstrations/dashboard.html", **context,
+                           designation_kinds=DESIGNATION_KINDS,
+                           may_designate=can(current_user, Permission.DESIGNATION_MANAGE, region),
+                           may_edit_targets=can(current_user, Permission.TARGET_MANAGE, region))
 
 
 @bp.get("/programme/designations")
@@ -29,8 +40,99 @@ def designations():
 @login_required
 @permission_required(Permission.DASHBOARD_VIEW)
 def designation(designation_id):
-    return render_template("demonstrations/designation.html",
-                           **pages.designation_context(current_user, designation_id))
+    context = pages.designation_context(current_user, designation_id)
+    return render_template("demonstrations/designation.html", **context,
+                           revoke_form=RevokeForm(),
+                           may_revoke=context["designation"].is_active and can(
+                               current_user, Permission.DESIGNATION_MANAGE,
+                               context["designation"]))
+
+
+@bp.route("/programme/designations/new/<kind>", methods=["GET", "POST"])
+@login_required
+@permission_required(Permission.DESIGNATION_MANAGE)
+def new_designation(kind):
+    form = DesignationForm()
+    context = manage_pages.designation_form(current_user, form, kind, request.args)
+    if form.validate_on_submit():
+        ok, made = perform(services.designate, current_user, form.data, form=form,
+                           success="已认定。")
+        if ok:
+            return redirect(url_for("demonstrations.designation", designation_id=made.id))
+        return render_template("demonstrations/designation_form.html", **context), 400
+    return render_template("demonstrations/designation_form.html", **context)
+
+
+@bp.post("/programme/designations/<int:designation_id>/revoke")
+@login_required
+@permission_required(Permission.DESIGNATION_MANAGE)
+def revoke(designation_id):
+    designation = get_or_404(Designation, designation_id)
+    form = RevokeForm()
+    perform(services.revoke, current_user, designation, form.reason.data or "",
+            success="已撤销该认定。")
+    return redirect(url_for("demonstrations.designation", designation_id=designation_id))
+
+
+@bp.route("/programme/targets/<int:target_id>", methods=["GET", "POST"])
+@login_required
+@permission_required(Permission.TARGET_MANAGE)
+def edit_target(target_id):
+    target = manage_pages.target_of(target_id)
+    form = TargetForm(obj=target if request.method == "GET" else None)
+    if form.validate_on_submit():
+        ok, _ = perform(services.update_target, current_user, target, form.data, form=form,
+                        success="目标已保存。")
+        if ok:
+            return redirect(url_for("demonstrations.dashboard", region=target.region_code))
+        return render_template("demonstrations/target_form.html", form=form, target=target,
+                               region_name=target.region.full_name), 400
+    return render_template("demonstrations/target_form.html", form=form, target=target,
+                           region_name=target.region.full_name)
+
+
+@bp.get("/programme/indicators")
+@login_required
+@permission_required(Permission.DASHBOARD_VIEW)
+def indicator_table():
+    return render_template("demonstrations/indicators.html",
+                           **manage_pages.indicators_context(current_user, request.args))
+
+
+@bp.post("/programme/indicators/<int:indicator_id>/values")
+@login_required
+@permission_required(Permission.INDICATOR_ENTER)
+def enter_value(indicator_id):
+    indicator = get_or_404(Indicator, indicator_id)
+    form = IndicatorValueForm()
+    ok, _ = perform(indicators.enter_value, current_user, indicator, form.data, form=form,
+                    success=f"已填报“{indicator.name}”。")
+    args = {"region": indicator.region_code, "year": form.year.data,
+            "quarter": form.quarter.data}
+    if ok:
+        return redirect(url_for("demonstrations.indicator_table", **args))
+    return render_template("demonstrations/indicators.html", failed=indicator.id,
+                           **manage_pages.indicators_context(current_user, args, form)), 400
+
+
+@bp.get("/programme/report")
+@login_required
+@permission_required(Permission.DASHBOARD_VIEW)
+def report():
+    return render_template("demonstrations/report.html",
+                           **manage_pages.report_context(current_user, request.args))
+
+
+@bp.get("/programme/report.xlsx")
+@login_required
+@permission_required(Permission.DASHBOARD_VIEW)
+def report_xlsx():
+    report = manage_pages.report_context(current_user, request.args)["report"]
+    name = f"report-{report.region.code}-{report.period.year}" + (
+        f"-Q{report.period.quarter}" if report.period.quarter else "") + ".xlsx"
+    return Response(reports.workbook(report), headers={
+        "Content-Disposition": f"attachment; filename={name}"},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/progress")

@@ -1,0 +1,110 @@
+"""What the programme's management pages show: the designation form with the choices in
+the administrator's regions, the indicator table with its entry forms, the target form,
+and the 调度 report. Gathered before the templates render."""
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from marketplace.accounts.models import Organization
+from marketplace.authz import Permission, can
+from marketplace.db import beijing_today
+from marketplace.demonstrations import indicators, reports
+from marketplace.demonstrations.forms import DesignationForm, IndicatorValueForm
+from marketplace.demonstrations.models import DESIGNATION_KINDS, DemonstrationTarget
+from marketplace.demonstrations.pages import default_region_code
+from marketplace.errors import NotFound, PermissionDenied
+from marketplace.extensions import db
+from marketplace.matching.models import SIGNED_STAGES, Match
+from marketplace.opportunities.models import Opportunity
+from marketplace.taxonomy.models import Region
+from marketplace.taxonomy.queries import region_choices
+
+
+def _in(user, permission: Permission, code: str) -> bool:
+    return can(user, permission, SimpleNamespace(region_code=code))
+
+
+def regions_for(user, permission: Permission) -> list[tuple[str, str]]:
+    """Region choices the user may act in (a region administrator: its subtree)."""
+    return [(code, label) for code, label in region_choices() if _in(user, permission, code)]
+
+
+def _signed_pairings(user) -> list[tuple[int, str]]:
+    matches = db.session.scalars(
+        sa.select(Match).join(Opportunity, Opportunity.id == Match.opportunity_id)
+        .where(Match.stage.in_(SIGNED_STAGES)).order_by(Match.id.desc()).limit(500)).all()
+    return [(m.id, f"{m.opportunity.public_number or ''} {m.opportunity.title} ↔ "
+                   f"{m.supplier.name}（{m.stage_label}）")
+            for m in matches
+            if _in(user, Permission.DESIGNATION_MANAGE, m.opportunity.region_code)]
+
+
+def _enterprises() -> list[tuple[int, str]]:
+    return [(org.id, org.name) for org in db.session.scalars(
+        sa.select(Organization).where(Organization.kind != "department",
+                                      Organization.status == "verified")
+        .order_by(Organization.name))]
+
+
+def designation_form(user, form: DesignationForm, kind: str, args) -> dict:
+    """The form of ``kind`` with its choices; prefilled from ``args`` (region, match) on
+    first view. Raises NotFound for an unknown kind."""
+    if kind not in DESIGNATION_KINDS:
+        raise NotFound()
+    form.kind.data = kind
+    form.fill_choices(regions_for(user, Permission.DESIGNATION_MANAGE),
+                      _signed_pairings(user) if kind == "project" else [],
+                      _enterprises() if kind == "enterprise" else [])
+    if not form.is_submitted():
+        form.region_code.data = args.get("region") or default_region_code(user)
+        form.year.data = str(beijing_today().year)
+        form.match_id.data = args.get("match", "")
+    return {"form": form, "kind": kind, "kind_label": DESIGNATION_KINDS[kind]}
+
+
+def region_of(code: str | None) -> Region:
+    region = db.session.get(Region, code) if code else None
+    if region is None or region.is_placeholder:
+        raise NotFound()
+    return region
+
+
+def indicators_context(user, args, form: IndicatorValueForm | None = None) -> dict:
+    """The region's indicator table for a year (and quarter), with entry forms for those
+    who may enter values there."""
+    region = region_of(args.get("region") or default_region_code(user))
+    if not _in(user, Permission.DASHBOARD_VIEW, region.code):
+        raise PermissionDenied(f"{region.full_name}不在您管理的地区范围内。")
+    period = _period(args)
+    rows = indicators.table(region, period.year, period.quarter)
+    form = form or IndicatorValueForm(formdata=None, year=str(period.year),
+                                      quarter=str(period.quarter or ""))
+    return {"region": region, "region_name": region.full_name, "period": period,
+            "rows": rows, "form": form,
+            "may_enter": _in(user, Permission.INDICATOR_ENTER, region.code),
+            "regions": regions_for(user, Permission.DASHBOARD_VIEW)}
+
+
+def _period(args) -> reports.Period:
+    year, quarter = (args.get("year") or "").strip(), (args.get("quarter") or "").strip()
+    return reports.Period(int(year) if year.isdigit() and 2000 < int(year) < 2100
+                          else beijing_today().year,
+                          int(quarter) if quarter in ("1", "2", "3", "4") else None)
+
+
+def report_context(user, args) -> dict:
+    region = region_of(args.get("region") or default_region_code(user))
+    if not _in(user, Permission.DASHBOARD_VIEW, region.code):
+        raise PermissionDenied(f"{region.full_name}不在您管理的地区范围内。")
+    period = _period(args)
+    report = reports.build(region, period.year, period.quarter)
+    # Names read here, before rendering (a region's full name walks up its parents).
+    return {"report": report, "region_name": region.full_name,
+            "new_designations": [(d, d.region.full_name) for d in report.new_designations]}
+
+
+def target_of(target_id: int) -> DemonstrationTarget:
+    target = db.session.get(DemonstrationTarget, target_id)
+    if target is None:
+        raise NotFound()
+    return target

@@ -7,7 +7,6 @@ queries; ``text.normalise_phone`` runs on every contact phone a form or an impor
 import string
 import unicodedata
 
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 

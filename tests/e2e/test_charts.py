@@ -7,7 +7,6 @@ No route is added to the app: the test page is rendered by the app's Jinja envir
 from base.html and macros/charts.html, passed through the app's after_request handlers
 (so it carries the real CSP header) and served at a path of the live server by
 Playwright's routing. Its scripts load from the live server's /static/."""
-import json
 
 import pytest
 from flask import render_template_string

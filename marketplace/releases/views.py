@@ -20,9 +20,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _published_or_404(release_id: int) -> Release:
-    release = queries.release(release_id)
-    if release is None or not release.is_published:
+    release = get_or_404(Release, release_id)
+    if not release.is_published:
         abort(404)
+    release.region  # noqa: B018 — loaded for the page, not while it renders
     return release
 
 

@@ -153,7 +153,7 @@ def publish_release(actor, release: Release, published_on: date | None) -> None:
     (``release.publish``: status, published_on, published_at). Raises PermissionDenied,
     ValidationError without a date, IllegalTransition when the release is empty or already
     published."""
-    require(actor, Permission.RELEASE_MANAGE)
+    require(actor, Permission.RELEASE_MANAGE, release)
     _require_draft(release)
     if published_on is None:
         raise ValidationError("请选择发布日期。", field="published_on")

@@ -46,6 +46,7 @@ class Permission(StrEnum):
     QUESTION_ANSWER = "question.answer"
     QUESTION_ASK = "question.ask"
     QUESTION_VIEW = "question.view"
+    REGION_ADMIN_MANAGE = "region_admin.manage"
     RELEASE_MANAGE = "release.manage"
     SUBSCRIPTION_MANAGE = "subscription.manage"
     TARGET_MANAGE = "target.manage"
@@ -56,6 +57,7 @@ class Permission(StrEnum):
 P = Permission
 
 PLATFORM_ADMIN = "platform_admin"
+REGION_ADMIN = "region_admin"
 ORG_ADMIN = "org_admin"
 ORG_MEMBER = "org_member"
 
@@ -74,7 +76,17 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
         P.ORG_MANAGE, P.MATCH_ADVANCE, P.MATCH_MANUAL, P.FUNNEL_VIEW,
         # Admins see every proposal and every question, answered or not.
         P.PROPOSAL_VIEW, P.QUESTION_VIEW,
-        # The 十百千 programme: designations, targets, indicator values, dashboards.
+        # Region administrators are opened by platform admins only.
+        P.REGION_ADMIN_MANAGE,
+        # 十百千 designations, targets, indicators and dashboards, province-wide.
+        P.DESIGNATION_MANAGE, P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW,
+    },
+    # A city's or district's administrator: the regional work of the back office, within
+    # its own subtree (REGIONAL_PERMISSIONS). Organizations (USCC verification), accounts,
+    # the audit log, taxonomy and language data, proposals and the funnel stay with the
+    # platform.
+    REGION_ADMIN: {
+        P.ADMIN_ACCESS, P.CONTACT_VIEW, P.LISTING_REVIEW, P.RELEASE_MANAGE,
         P.DESIGNATION_MANAGE, P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW,
     },
     ORG_ADMIN: _MEMBER_PERMISSIONS | {P.ORG_MANAGE},
@@ -88,6 +100,12 @@ OWNED_PERMISSIONS = {P.ORG_MANAGE, P.LISTING_EDIT, P.LISTING_SUBMIT, P.LISTING_W
                      P.LISTING_CLOSE, P.QUESTION_ANSWER, P.PROPOSAL_EDIT, P.PROPOSAL_SUBMIT,
                      P.PROPOSAL_WITHDRAW, P.PROPOSAL_EVALUATE, P.MATCH_CREATE,
                      P.MATCH_ADVANCE}
+
+# Permissions on an object that lies in a region (its ``region_code``: listings, releases,
+# designations, targets, indicators): a region administrator holds them only inside its
+# subtree. Without an object (a page) they are granted and the services check each object.
+REGIONAL_PERMISSIONS = {P.LISTING_REVIEW, P.RELEASE_MANAGE, P.DESIGNATION_MANAGE,
+                        P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW}
 
 # Which organization kinds may create which kind of thing (listings, proposals, digest
 # subscriptions to new opportunities).
@@ -107,6 +125,8 @@ def roles_of(user) -> set[str]:
         return set()
     if user.is_platform_admin:
         return {PLATFORM_ADMIN}
+    if user.admin_region_code is not None:
+        return {REGION_ADMIN}
     if user.organization is None:
         return set()
     return {ORG_ADMIN if user.org_role == "admin" else ORG_MEMBER}
@@ -122,6 +142,44 @@ def _owner_org_ids(obj) -> set[int]:
         return set(obj.owner_organization_ids)
     owner = getattr(obj, "organization_id", None)
     return {owner} if owner is not None else set()
+
+
+# --- region scope ----------------------------------------------------------------------
+def region_prefix(code: str) -> str:
+    """The code prefix shared by a region and everything under it (GB/T 2260: 36 for a
+    province ``360000``, 3601 for a city ``360100``, the whole code for a district) — the
+    same as ``taxonomy.Region.prefix``, read from the code alone so that no query runs."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+def region_scope(user) -> str | None:
+    """The code of the region a region administrator is confined to; None for everyone
+    else (platform admins act province-wide; organization users hold no regional
+    permission)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "is_platform_admin", False):
+        return None
+    return getattr(user, "admin_region_code", None)
+
+
+def in_scope(user, region_code: str | None) -> bool:
+    """True when ``region_code`` lies in ``user``'s subtree (always for an unconfined
+    user). An object with no region (a release of the platform) lies in no region's
+    subtree."""
+    scope = region_scope(user)
+    if scope is None:
+        return True
+    return region_code is not None and region_code.startswith(region_prefix(scope))
+
+
+def _region_of(obj) -> str | None:
+    # By attribute, like _owner_org_ids: an object with no region_code is in no subtree.
+    return getattr(obj, "region_code", None)
 
 
 def belongs_to(user, obj) -> bool:
@@ -143,6 +201,9 @@ def can(user, permission: str, obj=None, *, kind: str | None = None) -> bool:
         return False  # e.g. managing a platform admin, who belongs to no organization
     if PLATFORM_ADMIN in roles:
         return True
+    if REGION_ADMIN in roles:
+        return (permission not in REGIONAL_PERMISSIONS or obj is None
+                or in_scope(user, _region_of(obj)))
     org = user.organization
     if permission != P.ORG_MANAGE and not org.is_verified:
         return False
@@ -178,8 +239,8 @@ def permission_required(permission: str):
 # --- who may see what ----------------------------------------------------------------
 def can_view_listing(user, listing) -> bool:
     """Anyone once public (published or closed); before that only its organization and
-    the reviewers."""
-    return (listing.is_public or can(user, P.LISTING_REVIEW)
+    the reviewers (a region administrator: within its subtree)."""
+    return (listing.is_public or can(user, P.LISTING_REVIEW, listing)
             or belongs_to(user, listing))
 
 

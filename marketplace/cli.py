@@ -1,4 +1,4 @@
-"""Command-line entry points: `flask create-admin`, `flask seed reference|demo`;
+"""Command-line entry points: `flask create-admin [--region CODE]`, `flask seed reference|demo`;
 `flask lists import|export` is defined in ``listings/cli.py``."""
 import click
 import sqlalchemy as sa
@@ -45,17 +45,28 @@ class DatabaseCommands(click.Command):
 @click.option("--email", prompt="电子邮箱")
 @click.option("--name", prompt="姓名")
 @click.password_option("--password", prompt="密码")
-def create_admin(email, name, password):
-    """Create a platform administrator."""
-    from marketplace.accounts.services import create_platform_admin
+@click.option("--region", default=None, metavar="CODE",
+              help="A city's or district's code (GB/T 2260): a region administrator.")
+def create_admin(email, name, password, region):
+    """Create a platform administrator, or with --region a region administrator."""
+    from marketplace.accounts import services
 
     try:
-        user = create_platform_admin(email, name, password)
+        if region is None:
+            user = services.create_platform_admin(email, name, password)
+        else:
+            user = services.create_region_admin_from_command_line(
+                {"region_code": region, "user_name": name, "email": email,
+                 "password": password})
     except ValidationError as error:
         db.session.rollback()
-        raise click.ClickException(error.message) from None
+        messages = getattr(error, "errors", None) or {error.field: error.message}
+        raise click.ClickException("；".join(messages.values())) from None
     db.session.commit()
-    click.echo(f"已创建平台管理员：{user.email}")
+    if region is None:
+        click.echo(f"已创建平台管理员：{user.email}")
+    else:
+        click.echo(f"已创建{user.role_label}：{user.email}")
 
 
 @click.group()

@@ -54,10 +54,13 @@ def page_url(page: int) -> str:
 
 def menu_context() -> dict:
     """Context processor: which of the header's own links the signed-in user gets,
-    decided before the page renders (the user's organization is loaded here)."""
+    decided before the page renders (the user's organization, or a region
+    administrator's region, is loaded here)."""
     if not has_request_context() or not current_user.is_authenticated:
         return {"menu": {}}
     user, organization = current_user, current_user.organization
+    if user.admin_region_code is not None:
+        user.admin_region  # noqa: B018 — loaded here for the header's "红谷滩区管理员"
     return {"menu": {
         "opportunities.mine": authz.can(user, Permission.LISTING_CREATE, kind="opportunity"),
         "products.mine": authz.can(user, Permission.LISTING_CREATE, kind="product"),

@@ -17,7 +17,12 @@ The roles (``World.users``):
   can be seen from either side (``parties``): a ``department`` variant makes the
   department the owner, so that the third party is another department. Everywhere else
   the counterpart is one more outsider.
-* ``platform_admin``.
+* ``platform_admin``;
+* ``region_admin``: the administrator of 红谷滩区 (360113), the region of everything the
+  world arranges (REGION), so in scope; ``other_region_admin``: 西湖区's (360103), a
+  neighbouring district's, out of scope for all of it. Neither belongs to an
+  organization; both are refused the platform's objects (its own release batches, a
+  listing of the province).
 """
 import io
 from dataclasses import dataclass
@@ -31,6 +36,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import check_password_hash
 
 from marketplace.accounts.models import User
+from marketplace.authz import region_scope
 from marketplace.audit import AuditLog
 from marketplace.db import utcnow
 from marketplace.extensions import db
@@ -52,7 +58,7 @@ from tests.factories import PASSWORD
 from tests.proposals.test_attachments import make_pdf
 
 ROLES = ("anonymous", "other_member", "other_admin", "counterpart", "member", "org_admin",
-         "platform_admin")
+         "platform_admin", "region_admin", "other_region_admin")
 SIGNED_IN = frozenset(ROLES[1:])
 OWNERS = frozenset({"member", "org_admin"})
 OTHERS = frozenset({"other_member", "other_admin"})
@@ -60,6 +66,10 @@ COUNTERPART = frozenset({"counterpart"})
 BOTH_SIDES = OWNERS | COUNTERPART
 ORG_USERS = OWNERS | OTHERS  # users of organizations of the owner's kind
 PLATFORM = frozenset({"platform_admin"})
+REGION_ADMIN = frozenset({"region_admin"})  # in scope: 红谷滩区, where the world's things are
+REGION_ADMINS = frozenset({"region_admin", "other_region_admin"})
+ADMINS = PLATFORM | REGION_ADMINS
+REGION, OTHER_REGION, PROVINCE = "360113", "360103", "360000"
 # Self-service routes for anonymous visitors, with no target object.
 PUBLIC_SELF_SERVICE = {"accounts.login", "accounts.register"}
 OWNER_KIND = {"opportunity": "department", "product": "enterprise"}
@@ -85,6 +95,8 @@ class World:
             "member": make.member(self.owner),
             "org_admin": make.org_admin(self.owner),
             "platform_admin": self.admin,
+            "region_admin": make.region_admin(REGION),
+            "other_region_admin": make.region_admin(OTHER_REGION),
         }
 
 
@@ -184,9 +196,9 @@ def listing_cases(kind: str) -> list[Case]:
 
 
 # --- admin ---------------------------------------------------------------------------
-def review(kind):
+def review(kind, region: str = REGION):
     def arrange(w):
-        item = w.make.listing(kind, w.owner, "submitted")
+        item = w.make.listing(kind, w.owner, "submitted", region_code=region)
         return Target({"kind": kind, "item_id": item.id},
                       {"decision": "approve", "reason": ""}, _status_is(item, "approved"))
     return arrange
@@ -286,36 +298,67 @@ def admin_add_member(w):
 
 
 # --- releases ------------------------------------------------------------------------
-def create_release(w):
-    return Target({}, {"year": "2031"}, lambda actor: db.session.scalar(
-        sa.select(Release.id).where(Release.year == 2031)))
+def create_release(region_code: str = ""):
+    """A new batch: of the region posted, or (none posted) of the actor's own region —
+    the platform's for a platform admin."""
+    def arrange(w):
+        def check(actor):
+            expected = region_code or region_scope(actor)
+            return db.session.scalar(sa.select(Release.id).where(
+                Release.year == 2031, Release.region_code.is_(None) if expected is None
+                else Release.region_code == expected))
+        return Target({}, {"year": "2031", "region_code": region_code}, check)
+    return arrange
 
 
-def draft_release(w, with_item: bool, title: str = ""):
-    item = w.make.product(w.owner, "approved")
-    release = releases.create_release(w.admin, {"year": 2031, "title": title})
+def draft_release(w, with_item: bool, title: str = "", region: str | None = None):
+    """A draft batch of ``region`` (None: the platform's) holding, or ready to take, an
+    approved product of the owner in REGION."""
+    item = w.make.product(w.owner, "approved", region_code=REGION)
+    release = releases.create_release(w.admin, {"year": 2031, "title": title,
+                                                "region_code": region or ""})
     if with_item:
         releases.add_items(w.admin, release, "product", [item.id])
     db.session.commit()
     return release, item
 
 
-def add_items(w):
-    release, item = draft_release(w, with_item=False)
-    return Target({"release_id": release.id}, {"kind": "product", "ids": [str(item.id)]},
-                  _attr_is(item, "release_id", release.id))
+def add_items(region: str | None):
+    def arrange(w):
+        release, item = draft_release(w, with_item=False, region=region)
+        return Target({"release_id": release.id}, {"kind": "product", "ids": [str(item.id)]},
+                      _attr_is(item, "release_id", release.id))
+    return arrange
 
 
-def remove_item(w):
-    release, item = draft_release(w, with_item=True)
-    return Target({"release_id": release.id, "kind": "product", "item_id": item.id}, {},
-                  _attr_is(item, "release_id", None))
+def remove_item(region: str | None):
+    def arrange(w):
+        release, item = draft_release(w, with_item=True, region=region)
+        return Target({"release_id": release.id, "kind": "product", "item_id": item.id}, {},
+                      _attr_is(item, "release_id", None))
+    return arrange
 
 
-def publish(w):
-    release, _ = draft_release(w, with_item=True)
-    return Target({"release_id": release.id}, {"published_on": "2031-05-01"},
-                  _status_is(release, "published"))
+def publish(region: str | None):
+    def arrange(w):
+        release, _ = draft_release(w, with_item=True, region=region)
+        return Target({"release_id": release.id}, {"published_on": "2031-05-01"},
+                      _status_is(release, "published"))
+    return arrange
+
+
+# --- region administrators (platform admins open them) --------------------------------
+def create_region_admin(w):
+    return Target({}, {"region_code": REGION, "user_name": "授权矩阵区域管理员",
+                       "email": "matrix-region@test.cn", "password": NEW_PASSWORD},
+                  lambda actor: db.session.scalar(sa.select(User.id).where(
+                      User.email == "matrix-region@test.cn", User.admin_region_code == REGION,
+                      User.organization_id.is_(None))))
+
+
+def set_region_admin_active(w):
+    user = w.make.region_admin(REGION)
+    return Target({"user_id": user.id}, {"active": "0"}, _attr_is(user, "active", False))
 
 
 # --- accounts ------------------------------------------------------------------------
@@ -541,9 +584,15 @@ def subscription(w):
 CASES = [
     *listing_cases("opportunity"),
     *listing_cases("product"),
-    Case("admin.review", PLATFORM, review("opportunity"), "department", variant="opportunity"),
-    Case("admin.review", PLATFORM, review("product"), "enterprise", variant="product"),
-    Case("admin.revision", PLATFORM, revision, "department"),
+    # Reviews: platform admins, and the region administrator of the listing's region.
+    Case("admin.review", PLATFORM | REGION_ADMIN, review("opportunity"), "department",
+         variant="opportunity"),
+    Case("admin.review", PLATFORM | REGION_ADMIN, review("product"), "enterprise",
+         variant="product"),
+    # A listing of the province is above every district.
+    Case("admin.review", PLATFORM, review("product", PROVINCE), "enterprise",
+         variant="province"),
+    Case("admin.revision", PLATFORM | REGION_ADMIN, revision, "department"),
     # The owner organization is pending: its own admin must not be able to verify it.
     Case("admin.organization", PLATFORM, organization_review, owner_status="pending"),
     Case("admin.unlock", PLATFORM, unlock),
@@ -558,10 +607,20 @@ CASES = [
     Case("admin.add_member", PLATFORM, admin_add_member, "department"),
     Case("search.language", PLATFORM, edit_language),
     Case("search.reindex", PLATFORM, request_reindex),
-    Case("releases.manage", PLATFORM, create_release),
-    Case("releases.add_items", PLATFORM, add_items),
-    Case("releases.remove_item", PLATFORM, remove_item),
-    Case("releases.publish", PLATFORM, publish),
+    # A batch of one's own region (each region administrator its own); of 红谷滩区 named
+    # in the form: not by 西湖区's administrator.
+    Case("releases.manage", ADMINS, create_release()),
+    Case("releases.manage", PLATFORM | REGION_ADMIN, create_release(REGION), variant="region"),
+    # The platform's batches are the platform admins'; 红谷滩区's also its administrator's.
+    Case("releases.add_items", PLATFORM, add_items(None)),
+    Case("releases.add_items", PLATFORM | REGION_ADMIN, add_items(REGION), variant="region"),
+    Case("releases.remove_item", PLATFORM, remove_item(None)),
+    Case("releases.remove_item", PLATFORM | REGION_ADMIN, remove_item(REGION),
+         variant="region"),
+    Case("releases.publish", PLATFORM, publish(None)),
+    Case("releases.publish", PLATFORM | REGION_ADMIN, publish(REGION), variant="region"),
+    Case("admin.region_admins", PLATFORM, create_region_admin),
+    Case("admin.set_region_admin_active", PLATFORM, set_region_admin_active),
     Case("accounts.add_member", frozenset({"org_admin", "other_admin"}), account_add_member),
     # org.manage is in the platform admin's permissions and admins skip the ownership rule.
     Case("accounts.set_member_active", frozenset({"org_admin", "platform_admin"}),

@@ -27,11 +27,13 @@ from marketplace.listings.models import LISTING_MODELS
 from marketplace.proposals import services as proposals
 from marketplace.releases import services as releases
 from tests.authz_cases import (
-    BOTH_SIDES, COUNTERPART, ORG_USERS, OWNER_KIND, OWNERS, PLATFORM, ROLES, SIGNED_IN, World,
-    draft_release, open_proposal, parties, revision, selected_pairing, unanswered_question)
+    ADMINS, BOTH_SIDES, COUNTERPART, ORG_USERS, OWNER_KIND, OWNERS, PLATFORM, REGION,
+    REGION_ADMIN, REGION_ADMINS, ROLES, SIGNED_IN, World, draft_release, open_proposal,
+    parties, revision, selected_pairing, unanswered_question)
 
 EVERYONE = frozenset(ROLES)
-ORGANIZATIONS = SIGNED_IN - PLATFORM  # every signed-in user of an organization
+ORGANIZATIONS = SIGNED_IN - ADMINS  # every signed-in user of an organization
+REVIEWERS = PLATFORM | REGION_ADMIN  # of the world's things, all in REGION
 TITLE = "授权矩阵条目"  # of every arranged listing
 RELEASE = "授权矩阵批次"
 
@@ -105,9 +107,11 @@ def no_values(w) -> dict:
 
 # --- arrangements --------------------------------------------------------------------
 def listing(kind: str, status: str):
-    """A ``kind`` listing of the owner organization, titled TITLE, taken to ``status``."""
+    """A ``kind`` listing of the owner organization in REGION, titled TITLE, taken to
+    ``status``."""
     def arrange(w):
-        return {"item_id": w.make.listing(kind, w.owner, status, title=TITLE).id}
+        return {"item_id": w.make.listing(kind, w.owner, status, title=TITLE,
+                                          region_code=REGION).id}
     return arrange
 
 
@@ -169,14 +173,14 @@ def listing_pages(kind: str) -> list[Page]:
     model = LISTING_MODELS[kind]
     endpoint, owner_kind = model.endpoint, OWNER_KIND[kind]
     # Organizations of the other kind and admins may not create this kind of listing.
-    not_creators = COUNTERPART | PLATFORM
+    not_creators = COUNTERPART | ADMINS
     return [
         Page(f"{endpoint}.index", EVERYONE, listing(kind, "published"), has(TITLE),
              owner_kind, public=True),
         Page(f"{endpoint}.detail", EVERYONE, listing(kind, "published"), titled(TITLE),
              owner_kind, public=True, variant="published"),
         # Before publication: its organization and the reviewers only.
-        Page(f"{endpoint}.detail", OWNERS | PLATFORM, listing(kind, "draft"), titled(TITLE),
+        Page(f"{endpoint}.detail", OWNERS | REVIEWERS, listing(kind, "draft"), titled(TITLE),
              owner_kind, public=True, variant="draft"),
         Page(f"{endpoint}.mine", ORG_USERS, no_values, titled(f"我的{model.list_label}"),
              owner_kind, forbidden=not_creators),
@@ -184,15 +188,20 @@ def listing_pages(kind: str) -> list[Page]:
              owner_kind, forbidden=not_creators),
         # A draft: admins see it but may not edit; a published one: everyone sees it.
         Page(f"{endpoint}.edit", OWNERS, listing(kind, "draft"), has(TITLE), owner_kind,
-             forbidden=PLATFORM, variant="draft"),
+             forbidden=REVIEWERS, variant="draft"),
         Page(f"{endpoint}.edit", OWNERS, listing(kind, "published"), has(TITLE), owner_kind,
              forbidden=SIGNED_IN - OWNERS, variant="published"),
     ]
 
 
-def admin_page(endpoint: str, shows, arrange=no_values, kind="enterprise") -> Page:
-    """A back-office page: platform admins only; a fixed URL, so others may get a 403."""
-    return Page(endpoint, PLATFORM, arrange, shows, kind, forbidden=ORGANIZATIONS)
+def admin_page(endpoint: str, shows, arrange=no_values, kind="enterprise",
+               allowed=PLATFORM, variant="") -> Page:
+    """A back-office page: platform admins (and region administrators where ``allowed``
+    says); a fixed URL, so organizations' users may get a 403, and region administrators
+    too on a page of the platform's. A region administrator refused an object of the page
+    (outside its subtree) must not learn that it exists (404)."""
+    forbidden = ORGANIZATIONS | (REGION_ADMINS if not allowed & REGION_ADMINS else frozenset())
+    return Page(endpoint, allowed, arrange, shows, kind, forbidden=forbidden, variant=variant)
 
 
 PAGES = [
@@ -203,8 +212,8 @@ PAGES = [
     *listing_pages("product"),
     Page("opportunities.detail", EVERYONE, listing("opportunity", "closed"), titled(TITLE),
          "department", public=True, variant="closed"),
-    Page("products.detail", OWNERS | PLATFORM, listing("product", "submitted"), titled(TITLE),
-         public=True, variant="submitted"),
+    Page("products.detail", OWNERS | REVIEWERS, listing("product", "submitted"),
+         titled(TITLE), public=True, variant="submitted"),
     Page("releases.index", EVERYONE, release(published=True), has(RELEASE), public=True),
     Page("releases.detail", EVERYONE, release(published=True), titled(RELEASE), public=True,
          variant="published"),
@@ -226,16 +235,16 @@ PAGES = [
     # The signed-in user's own pages.
     Page("accounts.account", SIGNED_IN, no_values, titled("我的账号")),
     Page("accounts.organization", ORGANIZATIONS, no_values, has('<th scope="col">电子邮箱</th>'),
-         redirected=PLATFORM),
+         redirected=ADMINS),
     Page("notifications.index", SIGNED_IN, no_values, titled("通知")),
     Page("notifications.settings", SIGNED_IN, no_values, titled("邮件提醒设置")),
     Page("notifications.subscription", ORG_USERS, no_values, titled("订阅新机会"),
-         forbidden=COUNTERPART | PLATFORM),
-    Page("matching.mine", ORGANIZATIONS, no_values, titled("对接跟踪"), redirected=PLATFORM),
+         forbidden=COUNTERPART | ADMINS),
+    Page("matching.mine", ORGANIZATIONS, no_values, titled("对接跟踪"), redirected=ADMINS),
     Page("proposals.mine", ORG_USERS, no_values, titled("我的揭榜"),
-         forbidden=COUNTERPART | PLATFORM),
+         forbidden=COUNTERPART | ADMINS),
     Page("proposals.create", ORG_USERS, _open_call, titled("提交揭榜方案"),
-         forbidden=COUNTERPART | PLATFORM),
+         forbidden=COUNTERPART | ADMINS),
     # Proposals, their files and pairings: from the supplier's side (the default) and the
     # department's, so that the third party is an enterprise, then a department.
     Page("proposals.detail", BOTH_SIDES | PLATFORM, _proposal_page(), _shows_proposal),
@@ -264,20 +273,26 @@ PAGES = [
     Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, has("对接："),
          "department", variant="department"),
     # The back office.
-    admin_page("admin.index", titled("管理后台")),
+    admin_page("admin.index", titled("管理后台"), allowed=ADMINS),
     admin_page("admin.audit", titled("审计日志")),
     admin_page("admin.organizations", titled("单位管理")),
     admin_page("admin.organization", title_has(" - 单位管理"), lambda w: {"org_id": w.owner.id}),
-    admin_page("admin.review", titled(f"审核：{TITLE}"), _submitted_for_review, "department"),
+    admin_page("admin.review", titled(f"审核：{TITLE}"), _submitted_for_review, "department",
+               allowed=REVIEWERS),
     admin_page("admin.revision", title_has("修改审核："), lambda w: revision(w).values,
-               "department"),
+               "department", allowed=REVIEWERS),
+    admin_page("admin.region_admins", titled("区域管理员")),
     admin_page("admin.taxonomy", titled("领域与标签")),
     admin_page("matching.funnel_report", titled("对接漏斗")),
     admin_page("matching.manual", titled("录入对接")),
     admin_page("reminders.index", titled("待跟进提醒")),
-    admin_page("releases.manage", titled("批次编排")),
+    admin_page("releases.manage", titled("批次编排"), allowed=ADMINS),
+    # The platform's batch is not found by region administrators; 红谷滩区's is its own.
     admin_page("releases.compose", title_has("编排："),
                lambda w: {"release_id": draft_release(w, with_item=True)[0].id}),
+    admin_page("releases.compose", title_has("编排："),
+               lambda w: {"release_id": draft_release(w, with_item=True, region=REGION)[0].id},
+               allowed=REVIEWERS, variant="region"),
     admin_page("search.language", titled("停用词"), lambda w: {"kind": "stopword"}),
     # The 十百千 programme: DASHBOARD_VIEW (platform admins; region administrators within
     # their subtree, 403 outside it).

@@ -39,6 +39,16 @@ class Factory:
         db.session.commit()
         return user
 
+    def region_admin(self, region: str = "360113") -> User:
+        """A region administrator of ``region`` (a city or district), opened by a platform
+        admin through the service."""
+        n = next(_counter)
+        user = accounts.create_region_admin(self._system_admin(), {
+            "region_code": region, "user_name": f"区域管理员{n}",
+            "email": f"region{n}@test.cn", "password": PASSWORD})
+        db.session.commit()
+        return user
+
     def org(self, kind: str = "enterprise", status: str = "verified",
             region: str = "360113", name: str | None = None) -> Organization:
         n = next(_counter)

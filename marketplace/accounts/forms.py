@@ -42,3 +42,13 @@ class ReasonForm(FlaskForm):
     """A decision with an optional reason (review of organizations and listings)."""
 
     reason = TextAreaField("原因", render_kw={"rows": 3, "maxlength": 500})
+
+
+class RegionAdminForm(FlaskForm):
+    """A platform admin opens a region administrator's account (choices set by the view)."""
+
+    region_code = SelectField("管理地区（市或区县）", choices=[], validate_choice=False)
+    user_name = StringField("姓名", render_kw={"maxlength": 50})
+    email = StringField("电子邮箱（登录账号）")
+    phone = StringField("手机号码")
+    password = PasswordField("初始密码", render_kw={"autocomplete": "new-password"})

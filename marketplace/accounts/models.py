@@ -73,6 +73,10 @@ class User(UserMixin, db.Model):
         sa.ForeignKey("organizations.id"), index=True)
     org_role: Mapped[str] = mapped_column(sa.String(20), default="member")
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    # A region administrator (区域管理员): no organization, confined to this city's or
+    # district's subtree (authz.region_scope).
+    admin_region_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("regions.code"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
@@ -81,8 +85,13 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization = relationship("Organization", back_populates="users")
+    admin_region = relationship("Region")
 
     audit_type = "user"
+
+    @property
+    def is_region_admin(self) -> bool:
+        return not self.is_platform_admin and self.admin_region_code is not None
 
     @property
     def is_active(self) -> bool:
@@ -101,6 +110,8 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         if self.is_platform_admin:
             return "平台管理员"
+        if self.admin_region_code is not None:
+            return f"{self.admin_region.name}管理员"
         return ORG_ROLES.get(self.org_role, "")
 
     def __str__(self):

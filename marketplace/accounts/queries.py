@@ -27,9 +27,19 @@ def organizations(status: str | None = None, kind: str | None = None):
 
 def locked_users():
     return db.session.scalars(sa.select(User).where(User.locked_until > utcnow())
-                              .options(joinedload(User.organization))
+                              .options(joinedload(User.organization),
+                                       joinedload(User.admin_region))
                               .order_by(User.locked_until.desc())).all()
 
 
 def user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def region_admins() -> list[User]:
+    """Every region administrator with the region their row shows, by region."""
+    return db.session.scalars(
+        sa.select(User).where(User.admin_region_code.is_not(None),
+                              User.is_platform_admin.is_(False))
+        .options(region_path(User.admin_region))
+        .order_by(User.admin_region_code, User.id)).all()

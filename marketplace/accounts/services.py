@@ -306,6 +306,62 @@ def unlock_user(actor, user: User) -> None:
     audit.record(actor, "auth.unlocked", user, summary=user.email)
 
 
+ADMIN_REGION_LEVELS = ("city", "district")
+
+
+def _admin_region(code: str) -> str:
+    region = get_region((code or "").strip())
+    if region is None or region.is_placeholder:
+        raise ValidationError("请选择有效的地区（市或区县）。", field="region_code")
+    if region.level not in ADMIN_REGION_LEVELS:
+        raise ValidationError("区域管理员只能设在市或区县；全省由平台管理员负责。",
+                              field="region_code")
+    return region.code
+
+
+def _open_region_admin(actor, data: dict) -> User:
+    checks = Collector()
+    checks.run("region_code", _admin_region, data.get("region_code"))
+    _check_user(checks, data)
+    values = checks.result()
+    user = _new_user(values, data, admin_region_code=values["region_code"])
+    db.session.flush()
+    audit.record(actor, "account.region_admin_create", user,
+                 after={"email": user.email, "admin_region_code": user.admin_region_code},
+                 summary=user.email)
+    return user
+
+
+def create_region_admin(actor, data: dict) -> User:
+    """Open a region administrator's account (``region_code`` of a city or district,
+    ``user_name``, ``email``, ``password``, ``phone``): no organization, confined to the
+    region's subtree. Platform admins only. Raises PermissionDenied or ValidationError
+    listing every bad field; nothing is added then."""
+    require(actor, Permission.REGION_ADMIN_MANAGE)
+    return _open_region_admin(actor, data)
+
+
+def create_region_admin_from_command_line(data: dict) -> User:
+    """As ``create_region_admin``, for `flask create-admin --region` (no actor to check;
+    audited as done by the system)."""
+    return _open_region_admin(None, data)
+
+
+def set_region_admin_active(actor, user: User, active: bool) -> None:
+    """Enable or disable a region administrator; disabling ends their sessions. Audited
+    as ``account.region_admin_enable|disable``. Raises PermissionDenied, or ValidationError
+    for a user who is not a region administrator."""
+    require(actor, Permission.REGION_ADMIN_MANAGE)
+    if not user.is_region_admin:
+        raise ValidationError("该账号不是区域管理员。")
+    user.active = bool(active)
+    if not active:
+        user.session_token = new_session_token()
+    db.session.flush()
+    audit.record(actor, "account.region_admin_" + ("enable" if active else "disable"), user,
+                 summary=user.email)
+
+
 def create_platform_admin(email: str, name: str, password: str) -> User:
     """Create a platform administrator (command line only). Raises ValidationError."""
     data = {"user_name": name, "email": email, "password": password}

@@ -4,10 +4,10 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts import queries as account_queries
 from marketplace.accounts import services as account_services
-from marketplace.accounts.forms import MemberForm, ReasonForm
+from marketplace.accounts.forms import MemberForm, ReasonForm, RegionAdminForm
 from marketplace.accounts.models import ORG_STATUSES, Organization, User
 from marketplace.admin import queries
-from marketplace.authz import Permission, permission_required
+from marketplace.authz import Permission, can, permission_required, region_scope
 from marketplace.listings import pages as listing_pages
 from marketplace.listings import queries as listing_queries
 from marketplace.listings import revisions
@@ -16,7 +16,7 @@ from marketplace.listings.models import LISTING_MODELS, STATUSES
 from marketplace.matching.pages import look_alikes_of
 from marketplace.taxonomy import services as taxonomy_services
 from marketplace.taxonomy.models import TAG_KINDS, Field, Tag
-from marketplace.taxonomy.queries import field_groups, tags
+from marketplace.taxonomy.queries import field_groups, region_choices, tags
 from marketplace.viewhelpers import get_or_404, perform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -36,19 +36,33 @@ def _admins_only():
 
 @bp.get("/")
 def index():
-    queue = {kind: listing_queries.review_queue(model) for kind, model in LISTING_MODELS.items()}
+    """The back office's start page: what the admin may do, of its subtree for a region
+    administrator (whose region_scope narrows every list and count)."""
+    scope = region_scope(current_user)
+    queue = {kind: listing_queries.review_queue(model, scope)
+             for kind, model in LISTING_MODELS.items()}
+    platform = {
+        "pending_orgs": account_queries.organizations(status="pending")
+        if can(current_user, Permission.ORG_REVIEW) else [],
+        "locked": account_queries.locked_users()
+        if can(current_user, Permission.USER_UNLOCK) else [],
+    }
     return render_template("admin/index.html", queue=queue,
-                           revisions=listing_queries.pending_revisions(),
-                           pending_orgs=account_queries.organizations(status="pending"),
-                           locked=account_queries.locked_users(),
-                           status_counts={k: listing_queries.count_by_status(m)
+                           revisions=listing_queries.pending_revisions(scope),
+                           status_counts={k: listing_queries.count_by_status(m, scope)
                                           for k, m in LISTING_MODELS.items()},
-                           pipeline={status: STATUSES[status] for status in PIPELINE})
+                           pipeline={status: STATUSES[status] for status in PIPELINE},
+                           scope_label=current_user.role_label, **platform)
 
 
 def _listing(kind: str, item_id: int):
+    """A listing the admin may review; outside a region administrator's subtree it is
+    not found."""
     model = LISTING_MODELS.get(kind) or abort(404)
-    return listing_queries.listing(model, item_id) or abort(404)
+    item = listing_queries.listing(model, item_id)
+    if item is None or not can(current_user, Permission.LISTING_REVIEW, item):
+        abort(404)
+    return item
 
 
 def _look_alikes(item) -> list:
@@ -79,7 +93,10 @@ def review(kind, item_id):
 
 
 def _revision(revision_id: int):
-    return listing_queries.revision(revision_id) or abort(404)
+    found = listing_queries.revision(revision_id) or abort(404)
+    if not can(current_user, Permission.LISTING_REVIEW, found[1]):
+        abort(404)
+    return found
 
 
 @bp.route("/revisions/<int:revision_id>", methods=["GET", "POST"])
@@ -195,3 +212,35 @@ def add_member(org_id):
             return redirect(url_for("admin.organization", org_id=org.id))
     return render_template("admin/organization.html", org=_organization(org_id),
                            form=ReasonForm(), member_form=form), 400
+
+
+# --- region administrators (platform admins open and disable them) --------------------
+def _admin_region_choices() -> list[tuple[str, str]]:
+    """Cities and districts (a region administrator is never province-wide)."""
+    return [("", "请选择")] + [(code, name) for code, name in region_choices()
+                               if not code.endswith("0000")]
+
+
+@bp.route("/region-admins", methods=["GET", "POST"])
+@permission_required(Permission.REGION_ADMIN_MANAGE)
+def region_admins():
+    form = RegionAdminForm()
+    form.region_code.choices = _admin_region_choices()
+    status = 200
+    if form.validate_on_submit():
+        ok, _ = perform(account_services.create_region_admin, current_user, form.data,
+                        form=form, success="区域管理员账号已开通，请将初始密码告知本人并提醒其修改。")
+        if ok:
+            return redirect(url_for("admin.region_admins"))
+        status = 400
+    return render_template("admin/region_admins.html", form=form,
+                           admins=account_queries.region_admins()), status
+
+
+@bp.post("/region-admins/<int:user_id>/active")
+@permission_required(Permission.REGION_ADMIN_MANAGE)
+def set_region_admin_active(user_id):
+    active = request.form.get("active") == "1"
+    perform(account_services.set_region_admin_active, current_user, get_or_404(User, user_id),
+            active, success="账号已启用。" if active else "账号已停用，其登录已失效。")
+    return redirect(url_for("admin.region_admins"))

@@ -90,14 +90,25 @@ def organization_listings(model, organization_id: int):
                               .order_by(model.updated_at.desc())).unique().all()
 
 
-def review_queue(model):
-    query = sa.select(model).where(model.status == "submitted")
+def in_region(query, model, region_code: str | None):
+    """``query`` narrowed to listings in ``region_code``'s subtree (None: everywhere) — a
+    region administrator's pages pass ``authz.region_scope(user)``."""
+    if region_code is None:
+        return query
+    return query.where(model.region_code.startswith(authz.region_prefix(region_code)))
+
+
+def review_queue(model, region_code: str | None = None):
+    query = in_region(sa.select(model).where(model.status == "submitted"), model, region_code)
     return db.session.scalars(_with_relations(query, model)
                               .order_by(model.submitted_at)).unique().all()
 
 
-def approved_unassigned(model):
+def approved_unassigned(model, region_code: str | None = None):
+    """Approved listings in no release yet (in ``region_code``'s subtree): what a release
+    of that region may take."""
     query = sa.select(model).where(model.status == "approved", model.release_id.is_(None))
+    query = in_region(query, model, region_code)
     return db.session.scalars(_with_relations(query, model).order_by(model.id)).unique().all()
 
 
@@ -112,11 +123,17 @@ def _with_listings(revisions) -> list[tuple[Revision, object]]:
     return [(r, loaded.get((r.listing_kind, r.listing_id))) for r in revisions]
 
 
-def pending_revisions() -> list[tuple[Revision, object]]:
+def pending_revisions(region_code: str | None = None) -> list[tuple[Revision, object]]:
+    """Pending revisions with their listings (of ``region_code``'s subtree only)."""
     revisions = db.session.scalars(sa.select(Revision).where(Revision.status == "pending")
                                    .options(joinedload(Revision.created_by))
                                    .order_by(Revision.created_at)).all()
-    return _with_listings(revisions)
+    pairs = _with_listings(revisions)
+    if region_code is None:
+        return pairs
+    prefix = authz.region_prefix(region_code)
+    return [(r, item) for r, item in pairs
+            if item is not None and item.region_code.startswith(prefix)]
 
 
 def revision(revision_id: int) -> tuple[Revision, object] | None:
@@ -132,9 +149,9 @@ def latest_revision(item) -> Revision | None:
         .order_by(Revision.created_at.desc()).limit(1))
 
 
-def count_by_status(model) -> dict[str, int]:
-    rows = db.session.execute(sa.select(model.status, sa.func.count(model.id))
-                              .group_by(model.status)).all()
+def count_by_status(model, region_code: str | None = None) -> dict[str, int]:
+    query = in_region(sa.select(model.status, sa.func.count(model.id)), model, region_code)
+    rows = db.session.execute(query.group_by(model.status)).all()
     return dict(rows)
 
 

@@ -163,8 +163,9 @@ def _reason(reason: str, required: bool) -> str:
 
 
 def review(actor, item, decision: str, reason: str = "") -> None:
-    """Approve a submitted listing or return it (submitted or approved) with a reason."""
-    require(actor, Permission.LISTING_REVIEW)
+    """Approve a submitted listing or return it (submitted or approved) with a reason.
+    A region administrator reviews listings of its subtree only."""
+    require(actor, Permission.LISTING_REVIEW, item)
     if decision == "approve":
         if item.status != "submitted":
             raise IllegalTransition(f"只有待审核的{item.kind_label}可以审核通过。")
@@ -222,10 +223,10 @@ def decide_revision(actor, revision: Revision, decision: str, reason: str = "") 
     reason), and an approval on the listing as ``<kind>.revision_apply`` (content before
     and after). Raises PermissionDenied, ValidationError, or IllegalTransition when the
     revision is no longer pending."""
-    require(actor, Permission.LISTING_REVIEW)
+    item = revision_item(revision)
+    require(actor, Permission.LISTING_REVIEW, item)
     if revision.status != "pending":
         raise IllegalTransition("该修改申请已处理。")
-    item = revision_item(revision)
     decided = {"decided_by_id": actor.id, "decided_at": utcnow()}
     if decision == "approve":
         _revision_transition(actor, revision, item, "approved", "revision_approve", **decided)
@@ -251,7 +252,7 @@ def revision_item(revision: Revision):
 
 def publish(actor, item, public_number: str, release) -> None:
     """Publish an approved listing in ``release`` (called only by the releases service)."""
-    require(actor, Permission.RELEASE_MANAGE)
+    require(actor, Permission.RELEASE_MANAGE, item)
     transition(actor, item, "published", "publish", public_number=public_number,
                published_at=utcnow(), release_id=release.id)
     signals.listing_published.send(item, actor=actor)

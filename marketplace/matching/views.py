@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Organization
 from marketplace.authz import (
-    Permission, can_view_match, can_view_proposal, permission_required)
+    Permission, can, can_view_match, can_view_proposal, permission_required)
 from marketplace.extensions import db
 from marketplace.matching import funnel, pages, pairings, queries
 from marketplace.matching.forms import AdvanceForm, FunnelFilterForm, ManualMatchForm
@@ -84,8 +84,9 @@ def advance(match_id):
 @bp.get("/matches/")
 @login_required
 def mine():
-    if current_user.organization_id is None:
-        return redirect(url_for("matching.funnel_report"))
+    if current_user.organization_id is None:  # admins: the funnel, or the back office
+        return redirect(url_for("matching.funnel_report"
+                                if can(current_user, Permission.FUNNEL_VIEW) else "admin.index"))
     return render_template("matching/mine.html",
                            matches=queries.matches_for_organization(current_user.organization_id))
 

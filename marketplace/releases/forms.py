@@ -1,10 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 
 from marketplace.db import beijing_today
 
 
 class ReleaseForm(FlaskForm):
+    # Choices are the actor's own regions, set by the view; the service checks the scope.
+    region_code = SelectField("发布地区", choices=[], validate_choice=False)
     year = StringField("年份", default=lambda: str(beijing_today().year),
                        render_kw={"inputmode": "numeric", "maxlength": 4})
     title = StringField("批次名称", render_kw={"maxlength": 100,

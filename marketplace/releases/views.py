@@ -4,13 +4,14 @@ from datetime import date
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import Permission, permission_required
+from marketplace.authz import Permission, can, permission_required, region_prefix, region_scope
 from marketplace.listings import queries as listing_queries
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.releases import queries, services
 from marketplace.releases.exports import release_workbook
 from marketplace.releases.forms import PublishForm, ReleaseForm
-from marketplace.releases.models import Release
+from marketplace.releases.models import PLATFORM_PUBLISHER, Release
+from marketplace.taxonomy.queries import region_choices
 from marketplace.viewhelpers import get_or_404, perform
 
 bp = Blueprint("releases", __name__)
@@ -22,7 +23,28 @@ def _published_or_404(release_id: int) -> Release:
     release = get_or_404(Release, release_id)
     if not release.is_published:
         abort(404)
+    release.region  # noqa: B018 — loaded for the page, not while it renders
     return release
+
+
+def _managed_or_404(release_id: int) -> Release:
+    """A release the admin may compose: outside a region administrator's subtree (the
+    platform's own batches included) it is not found."""
+    release = queries.release(release_id)
+    if release is None or not can(current_user, Permission.RELEASE_MANAGE, release):
+        abort(404)
+    return release
+
+
+def _region_choices() -> list[tuple[str, str]]:
+    """The regions the admin may publish for: a region administrator's subtree (its own
+    first, the default); for a platform admin its own batches first, then any region."""
+    scope = region_scope(current_user)
+    if scope is None:
+        return [("", f"{PLATFORM_PUBLISHER}（不限地区）"), *region_choices()]
+    prefix = region_prefix(scope)
+    return [(code, name.strip("　")) for code, name in region_choices()
+            if code.startswith(prefix)]
 
 
 @bp.get("/releases/")
@@ -59,18 +81,19 @@ def export(release_id):
 @permission_required(Permission.RELEASE_MANAGE)
 def manage():
     form = ReleaseForm()
+    form.region_code.choices = _region_choices()
     if form.validate_on_submit():
         ok, release = perform(services.create_release, current_user, form.data, form=form,
                               success="批次已创建，请加入条目。")
         if ok:
             return redirect(url_for("releases.compose", release_id=release.id))
-    releases = queries.all_releases()
+    releases = queries.all_releases(region_scope(current_user))
     return render_template("releases/manage.html", form=form, releases=releases,
                            counts={r.id: queries.item_counts(r) for r in releases})
 
 
 def _compose_page(release: Release, publish_form: PublishForm):
-    candidates = {kind: listing_queries.approved_unassigned(model)
+    candidates = {kind: listing_queries.approved_unassigned(model, release.region_code)
                   for kind, model in LISTING_MODELS.items()}
     return render_template("releases/compose.html", release=release,
                            items=queries.items_by_kind(release), candidates=candidates,
@@ -81,14 +104,14 @@ def _compose_page(release: Release, publish_form: PublishForm):
 @login_required
 @permission_required(Permission.RELEASE_MANAGE)
 def compose(release_id):
-    return _compose_page(get_or_404(Release, release_id), PublishForm())
+    return _compose_page(_managed_or_404(release_id), PublishForm())
 
 
 @bp.post("/admin/releases/<int:release_id>/items")
 @login_required
 @permission_required(Permission.RELEASE_MANAGE)
 def add_items(release_id):
-    release = get_or_404(Release, release_id)
+    release = _managed_or_404(release_id)
     perform(services.add_items, current_user, release, request.form.get("kind", ""),
             request.form.getlist("ids"), success="已加入批次。")
     return redirect(url_for("releases.compose", release_id=release.id))
@@ -98,7 +121,7 @@ def add_items(release_id):
 @login_required
 @permission_required(Permission.RELEASE_MANAGE)
 def remove_item(release_id, kind, item_id):
-    release = get_or_404(Release, release_id)
+    release = _managed_or_404(release_id)
     model = LISTING_MODELS.get(kind) or abort(404)
     perform(services.remove_item, current_user, release, get_or_404(model, item_id),
             success="已移出批次。")
@@ -109,7 +132,7 @@ def remove_item(release_id, kind, item_id):
 @login_required
 @permission_required(Permission.RELEASE_MANAGE)
 def publish(release_id):
-    release = get_or_404(Release, release_id)
+    release = _managed_or_404(release_id)
     form = PublishForm()
     try:
         published_on = date.fromisoformat(form.published_on.data or "")

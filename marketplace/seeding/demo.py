@@ -1,4 +1,5 @@
-"""`flask seed demo`: demo accounts, enterprises and listings, two published releases.
+"""`flask seed demo`: demo accounts (a platform admin, a region administrator per seeded
+district), enterprises and listings, two published releases.
 
 Everything goes through the services the UI uses, so the demo data is validated and
 audited like real data. Demo passwords are generated per database and written to
@@ -28,6 +29,9 @@ from marketplace.taxonomy.queries import field_by_name, tag_by_name
 
 DEMO_DEPARTMENT = "红谷滩区科学技术和经济信息化局"
 DEMO_ENTERPRISE = "中国移动通信集团江西有限公司南昌分公司"
+# One region administrator per district the demo organizations are in.
+DEMO_REGION_ADMINS = {"360113": ("hgt", "红谷滩区管理员"), "360103": ("xh", "西湖区管理员"),
+                      "420102": ("ja", "江岸区管理员")}
 RELEASES = [
     {"year": 2026, "title": "2026年第一批机会清单和产品清单", "published_on": date(2026, 4, 20)},
     {"year": 2026, "title": "2026年第二批机会清单和产品清单", "published_on": date(2026, 9, 16)},
@@ -129,7 +133,13 @@ def load_demo() -> dict:
                                    .where(Organization.name == DEMO_DEPARTMENT))
     enterprise = db.session.scalar(sa.select(Organization)
                                    .where(Organization.name == DEMO_ENTERPRISE))
+    region_admin_password = _password()
+    region_admins = [accounts.create_region_admin(admin, {
+        "region_code": code, "user_name": name, "email": f"region-{slug}@demo.example.cn",
+        "password": region_admin_password})
+        for code, (slug, name) in DEMO_REGION_ADMINS.items()]
     logins = [("平台管理员", admin.email, admin_password),
+              *[(user.role_label, user.email, region_admin_password) for user in region_admins],
               (f"部门用户（{department.name}）", _org_user(admin, department, user_password).email,
                user_password),
               (f"企业用户（{enterprise.name}）", enterprise.users[0].email, user_password)]

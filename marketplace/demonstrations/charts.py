@@ -1,0 +1,33 @@
+"""Chart specs of the dashboard (drawn by static/js/charts.js, see templates/macros/
+charts.html): every bar links to the designations behind it."""
+from flask import url_for
+
+
+def _designations_url(region_code: str, kind: str, **period) -> str:
+    return url_for("demonstrations.designations", region=region_code, kind=kind, **period)
+
+
+def progress_spec(summary) -> dict:
+    """Each target of the region: value against goal."""
+    items = []
+    for p in summary.progress:
+        period = {"to": p.last_year, **({"from": p.first_year} if p.first_year else {})}
+        items.append({"name": f"{p.target.kind_label}（{p.wording}）", "value": p.value,
+                      "target": p.goal,
+                      "url": _designations_url(summary.region.code, p.target.kind, **period)})
+    return {"type": "progress", "unit": "个", "items": items}
+
+
+def by_year_spec(summary) -> dict:
+    """Designations by year, stacked by kind, up to the page's year."""
+    years = sorted({year for counts in summary.by_year.values() for year in counts
+                    if year <= summary.period.year})
+    series = []
+    for kind, label in summary.kinds.items():
+        counts = summary.by_year.get(kind, {})
+        series.append({"name": label, "data": [
+            {"value": counts.get(year, 0),
+             "url": _designations_url(summary.region.code, kind, **{"from": year, "to": year})}
+            for year in years]})
+    return {"type": "bar", "stack": True, "categories": [f"{y}年" for y in years],
+            "series": series, "unit": "个"}

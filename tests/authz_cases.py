@@ -596,10 +596,13 @@ CASES = [
     # The owner organization is pending: its own admin must not be able to verify it.
     Case("admin.organization", PLATFORM, organization_review, owner_status="pending"),
     Case("admin.unlock", PLATFORM, unlock),
-    Case("demonstrations.new_designation", PLATFORM, designate_zone),
-    Case("demonstrations.revoke", PLATFORM, revoke_designation),
-    Case("demonstrations.edit_target", PLATFORM, change_target),
-    Case("demonstrations.enter_value", PLATFORM, enter_indicator_value),
+    # 十百千: the world's region (红谷滩区) for designations and targets; the seeded
+    # indicator table is 西湖区's, the other region administrator's.
+    Case("demonstrations.new_designation", PLATFORM | REGION_ADMIN, designate_zone),
+    Case("demonstrations.revoke", PLATFORM | REGION_ADMIN, revoke_designation),
+    Case("demonstrations.edit_target", PLATFORM | REGION_ADMIN, change_target),
+    Case("demonstrations.enter_value", PLATFORM | {"other_region_admin"},
+         enter_indicator_value),
     Case("admin.create_field", PLATFORM, create_field),
     Case("admin.create_tag", PLATFORM, create_tag),
     Case("admin.update_term", PLATFORM, update_term("field", "交通出行"), variant="field"),

@@ -156,7 +156,7 @@ def _designation(w):
     """A zone designated by the province (through the service)."""
     from marketplace.demonstrations import services as demonstrations
     designation = demonstrations.designate(w.admin, {
-        "kind": "zone", "region_code": "360000", "year": str(date.today().year),
+        "kind": "zone", "region_code": REGION, "year": str(date.today().year),
         "name": "授权矩阵示范区", "focus": "城市治理", "lead_unit": "省发改委"})
     db.session.commit()
     return designation
@@ -202,6 +202,12 @@ def admin_page(endpoint: str, shows, arrange=no_values, kind="enterprise",
     (outside its subtree) must not learn that it exists (404)."""
     forbidden = ORGANIZATIONS | (REGION_ADMINS if not allowed & REGION_ADMINS else frozenset())
     return Page(endpoint, allowed, arrange, shows, kind, forbidden=forbidden, variant=variant)
+
+
+def programme_page(endpoint: str, allowed: frozenset, shows, arrange) -> Page:
+    """A 十百千 page: ``allowed`` see it; organization users and region administrators
+    outside its region are refused with a 403."""
+    return Page(endpoint, allowed, arrange, shows, forbidden=ORGANIZATIONS | REGION_ADMINS)
 
 
 PAGES = [
@@ -296,19 +302,25 @@ PAGES = [
     admin_page("search.language", titled("停用词"), lambda w: {"kind": "stopword"}),
     # The 十百千 programme: DASHBOARD_VIEW (platform admins; region administrators within
     # their subtree, 403 outside it).
-    admin_page("demonstrations.dashboard", titled("十百千计划进展：江西省")),
-    admin_page("demonstrations.designations", has("授权矩阵示范区"),
-               lambda w: {"region": _designation(w).region_code}),
-    admin_page("demonstrations.designation", titled("示范区：授权矩阵示范区"),
-               lambda w: {"designation_id": _designation(w).id}),
-    admin_page("demonstrations.new_designation", titled("认定示范区"),
-               lambda w: {"kind": "zone"}),
-    admin_page("demonstrations.edit_target", title_has("修改目标："),
-               lambda w: {"target_id": _province_target().id}),
-    admin_page("demonstrations.indicator_table", titled("指标：江西省南昌市西湖区"),
-               lambda w: {"region": "360103"}),
-    admin_page("demonstrations.report", title_has("调度报告"), lambda w: {"region": "360103"}),
-    admin_page("demonstrations.report_xlsx", _is_workbook, lambda w: {"region": "360103"}),
+    # The 十百千 programme: platform admins; a region administrator within its subtree
+    # (红谷滩区's for the world's things), refused with a 403 naming the region elsewhere.
+    programme_page("demonstrations.dashboard", REVIEWERS,
+                   titled("十百千计划进展：江西省南昌市红谷滩区"), lambda w: {"region": REGION}),
+    programme_page("demonstrations.designations", REVIEWERS, has("授权矩阵示范区"),
+                   lambda w: {"region": _designation(w).region_code}),
+    programme_page("demonstrations.designation", REVIEWERS, titled("示范区：授权矩阵示范区"),
+                   lambda w: {"designation_id": _designation(w).id}),
+    programme_page("demonstrations.new_designation", ADMINS, titled("认定示范区"),
+                   lambda w: {"kind": "zone"}),
+    programme_page("demonstrations.edit_target", PLATFORM, title_has("修改目标：江西省"),
+                   lambda w: {"target_id": _province_target().id}),
+    # 西湖区 (the other region administrator's) is where the seeded indicator table is.
+    programme_page("demonstrations.indicator_table", PLATFORM | {"other_region_admin"},
+                   titled("指标：江西省南昌市西湖区"), lambda w: {"region": "360103"}),
+    programme_page("demonstrations.report", PLATFORM | {"other_region_admin"},
+                   title_has("调度报告"), lambda w: {"region": "360103"}),
+    programme_page("demonstrations.report_xlsx", PLATFORM | {"other_region_admin"},
+                   _is_workbook, lambda w: {"region": "360103"}),
 ]
 
 

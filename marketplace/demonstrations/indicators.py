@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from marketplace import audit
 from marketplace.authz import Permission, require
 from marketplace.demonstrations.models import Designation, Indicator, IndicatorValue
+from marketplace.demonstrations.queries import published_by
 from marketplace.demonstrations.services import plan_year
 from marketplace.errors import Collector, ValidationError
 from marketplace.extensions import db
@@ -65,9 +66,10 @@ def _signed(column):
 
 
 def _lists_published(region: Region, year: int) -> Decimal:
-    """Published releases in the year (清单发布: each release publishes the two lists)."""
+    """Releases the region's subtree published in the year (清单发布: each release
+    publishes the two lists)."""
     return Decimal(db.session.scalar(sa.select(sa.func.count(Release.id)).where(
-        Release.status == "published", _in_year(Release.published_at, year))))
+        published_by(region), _in_year(Release.published_at, year))))
 
 
 METRICS = {

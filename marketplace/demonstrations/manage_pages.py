@@ -103,8 +103,12 @@ def report_context(user, args) -> dict:
             "new_designations": [(d, d.region.full_name) for d in report.new_designations]}
 
 
-def target_of(target_id: int) -> DemonstrationTarget:
+def target_of(user, target_id: int) -> DemonstrationTarget:
+    """The target if ``user`` may change it; NotFound, or PermissionDenied naming the
+    region when it lies outside the user's regions."""
     target = db.session.get(DemonstrationTarget, target_id)
     if target is None:
         raise NotFound()
+    if not can(user, Permission.TARGET_MANAGE, target):
+        raise PermissionDenied(f"{target.region.full_name}不在您管理的地区范围内。")
     return target

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
 
-from marketplace.authz import Permission, can
+from marketplace.authz import Permission, can, region_scope
 from marketplace.db import beijing_today
-from marketplace.demonstrations import queries
+from marketplace.demonstrations import charts, queries
 from marketplace.demonstrations.models import (
     DEMONSTRATION_KINDS, DESIGNATION_KINDS, DESIGNATION_STATUSES, Designation)
 from marketplace.demonstrations.services import plan_years
@@ -82,6 +82,7 @@ class Summary:
     total: Row
     itself: Row                   # the region's own designations, listings, pairings
     children: list[Row] = field(default_factory=list)
+    by_year: dict[str, dict[int, int]] = field(default_factory=dict)  # kind → year → count
 
     @property
     def above(self) -> list[Region]:
@@ -110,7 +111,7 @@ def _region(code: str | None) -> Region:
 def default_region_code(user) -> str:
     """The region a user's dashboard opens on: their own scope (a region administrator),
     the province for platform administrators."""
-    return getattr(user, "region_code", None) or DEFAULT_REGION
+    return region_scope(user) or DEFAULT_REGION
 
 
 def _summary(region: Region, period: Period, kinds: dict[str, str]) -> Summary:
@@ -137,7 +138,8 @@ def _summary(region: Region, period: Period, kinds: dict[str, str]) -> Summary:
     return Summary(region=region, period=period, kinds=kinds,
                    progress=queries.progress(region, tally, period.year),
                    total=row(region), itself=row(region, own=True),
-                   children=[row(child) for child in queries.child_regions(region)])
+                   children=[row(child) for child in queries.child_regions(region)],
+                   by_year={kind: tally.by_year(region, kind) for kind in kinds})
 
 
 def dashboard_context(user, args) -> dict:
@@ -150,8 +152,10 @@ def dashboard_context(user, args) -> dict:
                if can(user, Permission.DASHBOARD_VIEW, SimpleNamespace(region_code=code))]
     return {"summary": summary, "period": period, "spans": SPANS,
             "years": list(reversed(plan_years())), "regions": choices,
-            "releases": queries.releases_published(period.first_year, period.year),
-            "can_see_funnel": can(user, Permission.FUNNEL_VIEW)}
+            "releases": queries.releases_published(region, period.first_year, period.year),
+            "can_see_funnel": can(user, Permission.FUNNEL_VIEW),
+            "charts": {"progress": charts.progress_spec(summary),
+                       "by_year": charts.by_year_spec(summary)}}
 
 
 def progress_context(args) -> dict:

@@ -52,6 +52,14 @@ class Tally:
         return sum(n for (code, k, year), n in self._counts.items()
                    if k == kind and wanted(code, year))
 
+    def by_year(self, region: Region, kind: str) -> dict[int, int]:
+        """Designations of ``kind`` in ``region``'s subtree, by year."""
+        years = Counter()
+        for (code, k, year), n in self._counts.items():
+            if k == kind and code.startswith(region.prefix):
+                years[year] += n
+        return dict(sorted(years.items()))
+
 
 @dataclass
 class TargetProgress:
@@ -194,10 +202,19 @@ def signed_pairings_by_region(prefix: str, first_year: int | None,
     return {code: (n, Decimal(amount)) for code, n, amount in db.session.execute(query)}
 
 
-def releases_published(first_year: int | None, last_year: int) -> int:
-    """Releases (batches of lists) published on the whole platform in the period."""
+def published_by(region: Region):
+    """A WHERE clause: releases published by ``region``'s subtree. The platform's own
+    batches (no region) count for the province."""
+    clause = Release.region_code.startswith(region.prefix)
+    if region.level == "province":
+        clause = sa.or_(clause, Release.region_code.is_(None))
+    return sa.and_(Release.status == "published", clause)
+
+
+def releases_published(region: Region, first_year: int | None, last_year: int) -> int:
+    """Releases (batches of lists) the region's subtree published in the period."""
     query = sa.select(sa.func.count(Release.id)).where(
-        Release.status == "published", Release.published_on <= date(last_year, 12, 31))
+        published_by(region), Release.published_on <= date(last_year, 12, 31))
     if first_year:
         query = query.where(Release.published_on >= date(first_year, 1, 1))
     return db.session.scalar(query)

@@ -3,8 +3,8 @@ audited.
 
 A designation belongs to a region and a year. Who may designate in a region is authz's
 ``DESIGNATION_MANAGE`` on an object of that region (a region administrator only within
-its subtree); a region outside it is refused at the region field, nothing changed. Each
-kind has its own rules:
+its subtree); a region outside it is refused (PermissionDenied, naming the region),
+nothing changed. Each kind has its own rules:
 
 * 示范区 (zone): a name, its scenario focus and its lead unit;
 * 示范项目 (project): a level (区级 / 市级 / 省级) and either a pairing that reached 已签约
@@ -27,7 +27,7 @@ from marketplace.db import beijing_today, utcnow
 from marketplace.demonstrations.models import (
     DESIGNATION_KINDS, DESIGNATION_STATUSES, DESIGNATION_TRANSITIONS, PROJECT_LEVELS,
     Designation)
-from marketplace.errors import Collector, ValidationError
+from marketplace.errors import Collector, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.products.models import Product
@@ -63,7 +63,8 @@ def _region(actor, raw) -> str:
     if region is None or region.is_placeholder:
         raise ValidationError("请选择地区。", field="region_code")
     if not can(actor, Permission.DESIGNATION_MANAGE, SimpleNamespace(region_code=code)):
-        raise ValidationError(f"{region.full_name}不在您管理的地区范围内。", field="region_code")
+        # The form offers only the actor's regions: another one is a forged request.
+        raise PermissionDenied(f"{region.full_name}不在您管理的地区范围内。")
     return code
 
 

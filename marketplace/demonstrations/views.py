@@ -78,7 +78,7 @@ def revoke(designation_id):
 @login_required
 @permission_required(Permission.TARGET_MANAGE)
 def edit_target(target_id):
-    target = manage_pages.target_of(target_id)
+    target = manage_pages.target_of(current_user, target_id)
     form = TargetForm(obj=target if request.method == "GET" else None)
     if form.validate_on_submit():
         ok, _ = perform(services.update_target, current_user, target, form.data, form=form,

@@ -9,7 +9,7 @@ from flask import url_for
 from sqlalchemy import event
 
 from marketplace.db import beijing_today
-from marketplace.demonstrations import pages, services
+from marketplace.demonstrations import services
 from marketplace.demonstrations.models import Designation
 from marketplace.extensions import db
 
@@ -131,17 +131,18 @@ def test_period_totals_count_published_listings_and_signed_pairings(app, client,
     assert link(app, "products.index", region="360100", status="all") + '">1</a>' in html
     assert link(app, "matching.funnel_report", region="360100") + '">1</a>' in html
     assert "250 万元" in html
-    assert "发布批次（全平台）" in html
+    assert "发布清单批次" in html
 
 
-def test_a_region_outside_the_scope_is_refused_with_a_reason(client, admin, monkeypatch):
-    real = pages.can
-    monkeypatch.setattr(pages, "can", lambda user, permission, obj=None: real(
-        user, permission, obj) and not getattr(obj, "region_code", "").startswith("3604"))
-    assert "江西省九江市不在您管理的地区范围内" in get(client, "/programme/?region=360400", 403)
-    assert get(client, "/programme/designations?region=360402", 403)
+def test_a_region_administrator_sees_its_subtree_only(client, make, login_as):
+    login_as(make.region_admin("360100"))  # 南昌市's administrator
     html = get(client, "/programme/")
-    assert 'value="360100"' in html and 'value="360400"' not in html
+    assert "十百千计划进展：江西省南昌市" in html  # opens on its own region
+    assert 'value="360113"' in html and 'value="360400"' not in html
+    assert "江西省九江市不在您管理的地区范围内" in get(client, "/programme/?region=360400", 403)
+    get(client, "/programme/designations?region=360402", 403)
+    get(client, "/programme/?region=360000", 403)  # not the province either
+    get(client, "/programme/?region=360113")       # a district below it
 
 
 def test_unknown_region_is_not_found_and_a_bad_year_falls_back(client, admin):

@@ -156,3 +156,17 @@ def test_a_catalogue_product_is_named_by_its_public_number(ctx, make):
         "kind": "catalogue", "region_code": "360000", "year": str(YEAR),
         "product_id": product.public_number.lower()})
     assert entry.product_id == product.id
+
+
+def test_a_region_administrator_designates_only_within_its_subtree(ctx, make):
+    honggutan = make.region_admin("360113")
+    for code, name in (("360103", "江西省南昌市西湖区"), ("360000", "江西省")):
+        with pytest.raises(PermissionDenied, match=f"{name}不在您管理的地区范围内"):
+            services.designate(honggutan, zone(region_code=code))
+    assert count() == 0
+    mine = services.designate(honggutan, zone())
+    assert mine.region_code == "360113"
+    elsewhere = services.designate(make.admin(), zone(region_code="360103", name="西湖"))
+    with pytest.raises(PermissionDenied):
+        services.revoke(honggutan, elsewhere, "越权撤销")
+    assert elsewhere.is_active

@@ -85,3 +85,13 @@ def test_computed_values_follow_the_platforms_rows(ctx, make):
     rows = {r.indicator.number: r for r in
             indicators.table(db.session.get(Region, "360103"), 2024)}
     assert rows[12].computed and rows[12].value == 1 and rows[12].target == 3
+
+
+def test_a_region_administrator_enters_values_only_in_its_subtree(ctx, make):
+    with pytest.raises(PermissionDenied):
+        indicators.enter_value(make.region_admin("360113"), xihu_indicator(1),
+                               {"year": "2024", "value": "1"})
+    assert entries() == 0
+    indicators.enter_value(make.region_admin("360100"), xihu_indicator(1),
+                           {"year": "2024", "value": "1"})  # 南昌市 covers 西湖区
+    assert entries() == 1

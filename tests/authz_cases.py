@@ -247,6 +247,20 @@ def revoke_designation(w):
                   _status_is(made, "revoked"))
 
 
+def upload_evidence(w):
+    from marketplace.demonstrations import services as demonstrations
+    from marketplace.demonstrations.models import Designation
+    made = demonstrations.designate(w.admin, _zone_form("授权矩阵证明"))
+    db.session.commit()
+    ident = made.id
+
+    def check(actor):
+        evidence = reloaded(Designation, ident).evidence
+        return [e.original_name for e in evidence] == ["验收报告.pdf"] and stored_files()
+    return Target({"designation_id": ident}, {"file": pdf_upload("验收报告.pdf")}, check,
+                  content_type=MULTIPART)
+
+
 def change_target(w):
     from marketplace.demonstrations.models import DemonstrationTarget
     target = db.session.scalar(sa.select(DemonstrationTarget).where(
@@ -600,6 +614,7 @@ CASES = [
     # indicator table is 西湖区's, the other region administrator's.
     Case("demonstrations.new_designation", PLATFORM | REGION_ADMIN, designate_zone),
     Case("demonstrations.revoke", PLATFORM | REGION_ADMIN, revoke_designation),
+    Case("demonstrations.upload_evidence", PLATFORM | REGION_ADMIN, upload_evidence),
     Case("demonstrations.edit_target", PLATFORM | REGION_ADMIN, change_target),
     Case("demonstrations.enter_value", PLATFORM | {"other_region_admin"},
          enter_indicator_value),

@@ -162,6 +162,19 @@ def _designation(w):
     return designation
 
 
+def _evidence(w):
+    """A PDF attached to the world's designation (through the service)."""
+    from werkzeug.datastructures import FileStorage
+
+    from marketplace.demonstrations import services as demonstrations
+    from tests.authz_cases import pdf_upload
+    stream, name = pdf_upload("验收.pdf")
+    evidence = demonstrations.add_evidence(w.admin, _designation(w),
+                                           FileStorage(stream, filename=name))
+    db.session.commit()
+    return evidence
+
+
 def _pairing_page(w):
     return {"match_id": selected_pairing(w).id}
 
@@ -310,6 +323,8 @@ PAGES = [
                    lambda w: {"region": _designation(w).region_code}),
     programme_page("demonstrations.designation", REVIEWERS, titled("示范区：授权矩阵示范区"),
                    lambda w: {"designation_id": _designation(w).id}),
+    programme_page("demonstrations.evidence", REVIEWERS, _is_the_pdf,
+                   lambda w: {"evidence_id": _evidence(w).id}),
     programme_page("demonstrations.new_designation", ADMINS, titled("认定示范区"),
                    lambda w: {"kind": "zone"}),
     programme_page("demonstrations.edit_target", PLATFORM, title_has("修改目标：江西省"),

@@ -143,6 +143,8 @@ class Designation(db.Model):
     product = relationship("Product")
     proposal = relationship("Proposal")
     organization = relationship("Organization")
+    evidence = relationship("DesignationEvidence", back_populates="designation",
+                            order_by="DesignationEvidence.id", cascade="all, delete-orphan")
 
     audit_type = "designation"
     audit_fields = ("region_code", "kind", "year", "batch", "name", "level", "focus",
@@ -165,3 +167,24 @@ class Designation(db.Model):
 
     def __str__(self):
         return self.name
+
+
+class DesignationEvidence(db.Model):
+    """A file supporting a designation (验收报告, 公示文件…), checked and stored like a
+    proposal's attachments (proposals/attachments.py) under a generated name."""
+
+    __tablename__ = "designation_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    designation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("designations.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    designation = relationship("Designation", back_populates="evidence")
+

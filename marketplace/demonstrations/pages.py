@@ -226,9 +226,15 @@ def designations_context(user, args) -> dict:
                                          filters.own, status, filters.page)}
 
 
-def designation_context(user, designation_id: int) -> dict:
+def viewable_designation(user, designation_id: int) -> Designation:
+    """The designation with what its page shows; NotFound, or PermissionDenied (naming
+    the region) outside the user's regions."""
     designation: Designation | None = queries.designation(designation_id)
     if designation is None:
         raise NotFound()
     _scoped(user, designation.region)
-    return {"designation": designation}
+    return designation
+
+
+def designation_context(user, designation_id: int) -> dict:
+    return {"designation": viewable_designation(user, designation_id)}

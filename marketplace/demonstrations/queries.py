@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.db import BEIJING, beijing_today
 from marketplace.demonstrations.models import (
@@ -249,4 +249,5 @@ def designation(designation_id: int) -> Designation | None:
         .options(region_path(Designation.region), joinedload(Designation.organization),
                  joinedload(Designation.match).joinedload(Match.supplier),
                  joinedload(Designation.opportunity).joinedload(Opportunity.organization),
-                 joinedload(Designation.product), joinedload(Designation.proposal)))
+                 joinedload(Designation.product), joinedload(Designation.proposal),
+                 selectinload(Designation.evidence)))

@@ -26,8 +26,9 @@ from marketplace.authz import Permission, can, require
 from marketplace.db import beijing_today, utcnow
 from marketplace.demonstrations.models import (
     DESIGNATION_KINDS, DESIGNATION_STATUSES, DESIGNATION_TRANSITIONS, PROJECT_LEVELS,
-    Designation)
-from marketplace.errors import Collector, PermissionDenied, ValidationError
+    Designation, DesignationEvidence)
+from marketplace.errors import (
+    Collector, IllegalTransition, PermissionDenied, ValidationError)
 from marketplace.extensions import db
 from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.products.models import Product
@@ -249,3 +250,30 @@ def update_target(actor, target, data: dict) -> None:
     audit.record(actor, "target.update", target, before=before,
                  after=audit.snapshot(target, TARGET_FIELDS),
                  summary=f"{target.region.full_name}{target.kind_label}目标")
+
+
+# --- evidence ---------------------------------------------------------------------------
+MAX_EVIDENCE = 10
+
+
+def add_evidence(actor, designation: Designation, file_storage) -> DesignationEvidence:
+    """Attach a supporting file to an active designation, checked by content and stored
+    like a proposal's attachments; audited as ``designation.evidence_add``. Raises
+    PermissionDenied outside the actor's regions, IllegalTransition once revoked,
+    ValidationError for a missing, refused or eleventh file (nothing stored then)."""
+    from marketplace.proposals.attachments import store_upload
+
+    require(actor, Permission.DESIGNATION_MANAGE, designation)
+    if not designation.is_active:
+        raise IllegalTransition("该认定已撤销，不能再添加证明材料。")
+    if len(designation.evidence) >= MAX_EVIDENCE:
+        raise ValidationError(f"每项认定最多 {MAX_EVIDENCE} 份证明材料。", field="attachments")
+    if file_storage is None or not file_storage.filename:
+        raise ValidationError("请选择要上传的文件。", field="attachments")
+    evidence = DesignationEvidence(uploaded_by_id=actor.id, **store_upload(file_storage))
+    designation.evidence.append(evidence)
+    db.session.flush()
+    audit.record(actor, "designation.evidence_add", designation,
+                 after={"file": evidence.original_name, "sha256": evidence.sha256},
+                 summary=f"{designation.kind_label}：{designation.name}")
+    return evidence

@@ -10,7 +10,9 @@ from marketplace.authz import Permission, can, permission_required
 from marketplace.demonstrations import indicators, manage_pages, pages, reports, services
 from marketplace.demonstrations.forms import (
     DesignationForm, IndicatorValueForm, RevokeForm, TargetForm)
-from marketplace.demonstrations.models import DESIGNATION_KINDS, Designation, Indicator
+from marketplace.demonstrations.models import (
+    DESIGNATION_KINDS, Designation, DesignationEvidence, Indicator)
+from marketplace.proposals.attachments import ACCEPT
 from marketplace.viewhelpers import get_or_404, perform
 
 bp = Blueprint("demonstrations", __name__)
@@ -42,7 +44,7 @@ def designations():
 def designation(designation_id):
     context = pages.designation_context(current_user, designation_id)
     return render_template("demonstrations/designation.html", **context,
-                           revoke_form=RevokeForm(),
+                           revoke_form=RevokeForm(), accept=ACCEPT,
                            may_revoke=context["designation"].is_active and can(
                                current_user, Permission.DESIGNATION_MANAGE,
                                context["designation"]))
@@ -72,6 +74,27 @@ def revoke(designation_id):
     perform(services.revoke, current_user, designation, form.reason.data or "",
             success="已撤销该认定。")
     return redirect(url_for("demonstrations.designation", designation_id=designation_id))
+
+
+@bp.post("/programme/designations/<int:designation_id>/evidence")
+@login_required
+@permission_required(Permission.DESIGNATION_MANAGE)
+def upload_evidence(designation_id):
+    designation = get_or_404(Designation, designation_id)
+    perform(services.add_evidence, current_user, designation, request.files.get("file"),
+            success="证明材料已上传。")
+    return redirect(url_for("demonstrations.designation", designation_id=designation_id))
+
+
+@bp.get("/programme/evidence/<int:evidence_id>")
+@login_required
+@permission_required(Permission.DASHBOARD_VIEW)
+def evidence(evidence_id):
+    from marketplace.proposals.attachments import download_response
+
+    item = get_or_404(DesignationEvidence, evidence_id)
+    pages.viewable_designation(current_user, item.designation_id)  # who sees it, sees these
+    return download_response(item)
 
 
 @bp.route("/programme/targets/<int:target_id>", methods=["GET", "POST"])

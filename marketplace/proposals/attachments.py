@@ -233,23 +233,25 @@ def _write_atomically(directory: str, final_name: str, data: bytes) -> None:
     write_atomically(os.path.join(directory, final_name), data, mode=0o640, durable=True)
 
 
+def store_upload(file_storage) -> dict:
+    """Check and store one uploaded file under a generated name; returns the columns of
+    the row that records it (stored_name, original_name, content_type, size, sha256).
+    Raises ValidationError at ``attachments`` for a file the checks refuse. Proposals'
+    attachments and designations' evidence both record files this way."""
+    data = _read_limited(file_storage.stream, _upload_limit())
+    file_type = _check(data, file_storage.filename)
+    stored_name = f"{uuid.uuid4().hex}.{file_type.stored_ext}"
+    _write_atomically(os.path.join(_upload_root(), stored_name[:2]), stored_name, data)
+    return {"stored_name": stored_name, "original_name": display_name(file_storage.filename),
+            "content_type": file_type.content_type, "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest()}
+
+
 def save_upload(file_storage, proposal_id: int | None, uploaded_by_id: int | None
                 ) -> Attachment:
     """Check and store one uploaded file; returns an unsaved ``Attachment``."""
-    data = _read_limited(file_storage.stream, _upload_limit())
-    file_type = _check(data, file_storage.filename)
-    name = display_name(file_storage.filename)
-    stored_name = f"{uuid.uuid4().hex}.{file_type.stored_ext}"
-    _write_atomically(os.path.join(_upload_root(), stored_name[:2]), stored_name, data)
-    return Attachment(
-        proposal_id=proposal_id,
-        stored_name=stored_name,
-        original_name=name,
-        content_type=file_type.content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by_id=uploaded_by_id,
-    )
+    return Attachment(proposal_id=proposal_id, uploaded_by_id=uploaded_by_id,
+                      **store_upload(file_storage))
 
 
 def stored_path(attachment) -> str | None:

@@ -170,3 +170,27 @@ def test_a_region_administrator_designates_only_within_its_subtree(ctx, make):
     with pytest.raises(PermissionDenied):
         services.revoke(honggutan, elsewhere, "越权撤销")
     assert elsewhere.is_active
+
+
+def test_evidence_is_checked_stored_and_audited(ctx, make, app, tmp_path, monkeypatch):
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from tests.proposals.test_attachments import make_pdf
+
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+    admin = make.admin()
+    designation = services.designate(admin, zone())
+    pdf = FileStorage(BytesIO(make_pdf()), filename="验收报告.pdf")
+    evidence = services.add_evidence(admin, designation, pdf)
+    assert evidence.original_name == "验收报告.pdf" and evidence.content_type == "application/pdf"
+    assert designation_audit(designation)[-1].action == "designation.evidence_add"
+    fake = FileStorage(BytesIO(b"MZ\x90\x00 not a pdf"), filename="报告.pdf")
+    with pytest.raises(ValidationError):
+        services.add_evidence(admin, designation, fake)
+    assert len(designation.evidence) == 1
+    services.revoke(admin, designation, "复核未通过")
+    with pytest.raises(IllegalTransition, match="已撤销"):
+        services.add_evidence(admin, designation, FileStorage(BytesIO(make_pdf()),
+                                                              filename="补充.pdf"))

@@ -31,3 +31,22 @@ def by_year_spec(summary) -> dict:
             for year in years]})
     return {"type": "bar", "stack": True, "categories": [f"{y}年" for y in years],
             "series": series, "unit": "个"}
+
+
+def fields_spec(region_code: str, rows) -> dict:
+    """Opportunities the region published in the period, by field group."""
+    return {"type": "bar", "horizontal": True, "unit": "项", "items": [
+        {"name": group.name, "value": count,
+         "url": url_for("opportunities.index", region=region_code, field=group.id,
+                        status="all")} for group, count in rows]}
+
+
+def funnel_spec(region_code: str, report, linked: bool) -> dict:
+    """How many pairings of the period reached each stage of the funnel."""
+    from marketplace.matching.models import FUNNEL, MATCH_STAGES
+
+    url = url_for("matching.funnel_report", region=region_code) if linked else None
+    return {"type": "stages", "shape": "bar", "unit": "个", "items": [
+        {"name": MATCH_STAGES[stage], "value": report.reached.get(stage, 0),
+         **({"url": url} if url else {})} for stage in FUNNEL]}
+

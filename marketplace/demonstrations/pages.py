@@ -14,12 +14,14 @@ The period of a page is a year and a span: ``year`` alone, or ``all`` — every 
 it (cumulative, like the plans' targets).
 """
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
 from marketplace.authz import Permission, can, region_scope
 from marketplace.db import beijing_today
 from marketplace.demonstrations import charts, queries
+from marketplace.matching import funnel
 from marketplace.demonstrations.models import (
     DEMONSTRATION_KINDS, DESIGNATION_KINDS, DESIGNATION_STATUSES, Designation)
 from marketplace.demonstrations.services import plan_years
@@ -154,8 +156,25 @@ def dashboard_context(user, args) -> dict:
             "years": list(reversed(plan_years())), "regions": choices,
             "releases": queries.releases_published(region, period.first_year, period.year),
             "can_see_funnel": can(user, Permission.FUNNEL_VIEW),
-            "charts": {"progress": charts.progress_spec(summary),
-                       "by_year": charts.by_year_spec(summary)}}
+            "charts": _charts(user, summary)}
+
+
+def _charts(user, summary: "Summary") -> dict:
+    """The dashboard's charts; each bar links to the rows behind it."""
+    region, period = summary.region, summary.period
+    start, end = period_dates(period)
+    linked = can(user, Permission.FUNNEL_VIEW)
+    return {"progress": charts.progress_spec(summary),
+            "by_year": charts.by_year_spec(summary),
+            "fields": charts.fields_spec(region.code, queries.opportunities_by_field_group(
+                region.prefix, period.first_year, period.year)),
+            "funnel": charts.funnel_spec(region.code, funnel.report(region.code, start, end),
+                                         linked)}
+
+
+def period_dates(period: "Period") -> tuple[date | None, date]:
+    return (date(period.first_year, 1, 1) if period.first_year else None,
+            date(period.year, 12, 31))
 
 
 def progress_context(args) -> dict:

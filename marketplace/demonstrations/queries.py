@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from marketplace.db import BEIJING, beijing_today
 from marketplace.demonstrations.models import (
@@ -22,7 +22,7 @@ from marketplace.listings.models import LISTING_MODELS, PUBLIC_STATUSES
 from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.releases.models import Release
-from marketplace.taxonomy.models import Region
+from marketplace.taxonomy.models import Field, Region
 from marketplace.taxonomy.queries import region_path
 
 
@@ -184,6 +184,24 @@ def published_listings_by_region(prefix: str, first_year: int | None,
             query = query.where(model.published_at >= start)
         counts[kind] = Counter(dict(db.session.execute(query).all()))
     return counts
+
+
+def opportunities_by_field_group(prefix: str, first_year: int | None,
+                                 last_year: int) -> list[tuple[Field, int]]:
+    """Field groups (一级领域) with the opportunities the subtree published in the period,
+    most first: one grouped query."""
+    start, end = period_bounds(first_year, last_year)
+    group = aliased(Field)
+    query = (sa.select(group, sa.func.count(Opportunity.id))
+             .join(Field, Field.id == Opportunity.field_id)
+             .join(group, group.id == Field.parent_id)
+             .where(Opportunity.status.in_(PUBLIC_STATUSES),
+                    Opportunity.published_at.is_not(None), Opportunity.published_at < end,
+                    Opportunity.region_code.startswith(prefix))
+             .group_by(group.id).order_by(sa.func.count(Opportunity.id).desc(), group.id))
+    if start is not None:
+        query = query.where(Opportunity.published_at >= start)
+    return [(field, count) for field, count in db.session.execute(query).all()]
 
 
 def signed_pairings_by_region(prefix: str, first_year: int | None,

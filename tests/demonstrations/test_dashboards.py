@@ -209,3 +209,20 @@ def test_the_province_dashboard_costs_the_same_queries_for_20_or_200(client, adm
     assert statements_of(client, "/programme/") == few
     assert statements_of(client, "/progress") == public_few
     assert few <= 15, few
+
+
+def test_fields_and_funnel_charts_link_to_their_rows(app, client, admin, make):
+    from marketplace.taxonomy.queries import field_by_name
+
+    department, enterprise = make.org("department"), make.org()
+    opportunity = make.opportunity(department, "published", region_code="360113")
+    make.pairing(opportunity, enterprise, "signed")
+    db.session.commit()
+    group = field_by_name(opportunity.field.name).parent
+    html = get(client, "/programme/?region=360100")
+    assert '<div class="chart" id="fields-chart"' in html and 'id="funnel-chart"' in html
+    field_link = link(app, "opportunities.index", region="360100", field=group.id,
+                      status="all")
+    assert f'<th scope="row">{group.name}</th><td class="num"><a href="{field_link}">1</a>' in html
+    funnel_link = link(app, "matching.funnel_report", region="360100")
+    assert f'<th scope="row">已签约</th><td class="num"><a href="{funnel_link}">1</a>' in html

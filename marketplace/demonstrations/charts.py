@@ -10,12 +10,15 @@ def _designations_url(region_code: str, kind: str, **period) -> str:
 def progress_spec(summary) -> dict:
     """Each target of the region: value against goal."""
     items = []
+    kinds = [p.target.kind for p in summary.progress]
     for p in summary.progress:
         period = {"to": p.last_year, **({"from": p.first_year} if p.first_year else {})}
-        items.append({"name": f"{p.target.kind_label}（{p.wording}）", "value": p.value,
+        name = p.target.kind_label if kinds.count(p.target.kind) == 1 else (
+            f"{p.target.kind_label} {p.wording}")  # two targets of a kind: which one
+        items.append({"name": name, "value": p.value,
                       "target": p.goal,
                       "url": _designations_url(summary.region.code, p.target.kind, **period)})
-    return {"type": "progress", "unit": "个", "items": items}
+    return {"type": "progress", "relative": True, "unit": "个", "items": items}
 
 
 def by_year_spec(summary) -> dict:

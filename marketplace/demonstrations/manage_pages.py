@@ -10,7 +10,8 @@ from marketplace.authz import Permission, can
 from marketplace.db import beijing_today
 from marketplace.demonstrations import indicators, reports
 from marketplace.demonstrations.forms import DesignationForm, IndicatorValueForm
-from marketplace.demonstrations.models import DESIGNATION_KINDS, DemonstrationTarget
+from marketplace.demonstrations.models import (
+    DESIGNATION_KINDS, DemonstrationTarget, Designation)
 from marketplace.demonstrations.pages import default_region_code
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.extensions import db
@@ -30,9 +31,12 @@ def regions_for(user, permission: Permission) -> list[tuple[str, str]]:
 
 
 def _signed_pairings(user) -> list[tuple[int, str]]:
+    designated = sa.select(Designation.match_id).where(Designation.status == "active",
+                                                        Designation.match_id.is_not(None))
     matches = db.session.scalars(
         sa.select(Match).join(Opportunity, Opportunity.id == Match.opportunity_id)
-        .where(Match.stage.in_(SIGNED_STAGES)).order_by(Match.id.desc()).limit(500)).all()
+        .where(Match.stage.in_(SIGNED_STAGES), Match.id.not_in(designated))
+        .order_by(Match.id.desc()).limit(500)).all()
     return [(m.id, f"{m.opportunity.public_number or ''} {m.opportunity.title} ↔ "
                    f"{m.supplier.name}（{m.stage_label}）")
             for m in matches

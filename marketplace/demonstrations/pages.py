@@ -18,7 +18,8 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from marketplace.authz import Permission, can, region_scope
+from marketplace.authz import (
+    Permission, can, can_view_match, can_view_proposal, region_scope)
 from marketplace.db import beijing_today
 from marketplace.demonstrations import charts, queries
 from marketplace.matching import funnel
@@ -152,7 +153,11 @@ def dashboard_context(user, args) -> dict:
     summary = _summary(region, period, DESIGNATION_KINDS)
     choices = [(code, name) for code, name in region_choices()
                if can(user, Permission.DASHBOARD_VIEW, SimpleNamespace(region_code=code))]
-    return {"summary": summary, "period": period, "spans": SPANS,
+    linkable = {up.code for up in summary.above
+                if can(user, Permission.DASHBOARD_VIEW, SimpleNamespace(region_code=up.code))}
+    other_years = sorted({t.end_year for t in queries.targets_of(region) if t.end_year})
+    return {"summary": summary, "period": period, "spans": SPANS, "linkable": linkable,
+            "last_target_year": other_years[-1] if other_years else None,
             "years": list(reversed(plan_years())), "regions": choices,
             "releases": queries.releases_published(region, period.first_year, period.year),
             "can_see_funnel": can(user, Permission.FUNNEL_VIEW),
@@ -256,4 +261,9 @@ def viewable_designation(user, designation_id: int) -> Designation:
 
 
 def designation_context(user, designation_id: int) -> dict:
-    return {"designation": viewable_designation(user, designation_id)}
+    designation = viewable_designation(user, designation_id)
+    # Links only to what the user may open (a region administrator sees no pairings).
+    return {"designation": designation,
+            "may_see_pairing": bool(designation.match and can_view_match(user, designation.match)),
+            "may_see_proposal": bool(designation.proposal
+                                     and can_view_proposal(user, designation.proposal))}

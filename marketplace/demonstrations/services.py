@@ -180,11 +180,19 @@ def designate(actor, data: dict) -> Designation:
     return designation
 
 
+def _require_in_scope(actor, designation: Designation) -> None:
+    """PermissionDenied without DESIGNATION_MANAGE, naming the region when it is only the
+    region that is out of the actor's reach."""
+    require(actor, Permission.DESIGNATION_MANAGE)
+    if not can(actor, Permission.DESIGNATION_MANAGE, designation):
+        raise PermissionDenied(f"{designation.region.full_name}不在您管理的地区范围内。")
+
+
 def revoke(actor, designation: Designation, reason: str) -> None:
     """Revoke an active designation with a reason; it stays as history and no longer
     counts. Raises PermissionDenied outside the actor's regions, ValidationError without
     a reason, IllegalTransition when already revoked."""
-    require(actor, Permission.DESIGNATION_MANAGE, designation)
+    _require_in_scope(actor, designation)
     reason = (reason or "").strip()
     if designation.status == "active" and not reason:
         raise ValidationError("请填写撤销原因。", field="reason")
@@ -263,7 +271,7 @@ def add_evidence(actor, designation: Designation, file_storage) -> DesignationEv
     ValidationError for a missing, refused or eleventh file (nothing stored then)."""
     from marketplace.proposals.attachments import store_upload
 
-    require(actor, Permission.DESIGNATION_MANAGE, designation)
+    _require_in_scope(actor, designation)
     if not designation.is_active:
         raise IllegalTransition("该认定已撤销，不能再添加证明材料。")
     if len(designation.evidence) >= MAX_EVIDENCE:

@@ -8,6 +8,7 @@
  *
  * Spec types (every data point may carry "url": a click on it opens that page):
  *   progress  {"type": "progress", "items": [{"name", "value", "target", "url"}]}
+ *             ("relative": true draws each row against its own target)
  *             horizontal bars of value against a target track, labelled "12 / 50（24%）"
  *   bar       {"type": "bar", "categories": [...], "series": [{"name", "data": [n | {"value", "url"}]}],
  *              "stack": false, "horizontal": false}
@@ -130,8 +131,17 @@
       return item.target === null ? String(item.value)
         : item.value + " / " + item.target + "（" + percent(item.value, item.target) + "）";
     };
+    // "relative": each row on its own scale (its target is the full width), for targets
+    // of different sizes (50 zones, 300 projects, 3000 enterprises) on one chart.
+    var scale = function (item) {
+      return spec.relative ? (item.target || Math.max(item.value, 1)) : 1;
+    };
+    items.forEach(function (i) {
+      i.shownValue = i.value / scale(i);
+      i.shownTarget = i.target === null ? null : i.target / scale(i);
+    });
     var max = Math.max.apply(null, [1].concat(items.map(function (i) {
-      return Math.max(i.value, i.target || 0);
+      return Math.max(i.shownValue, i.shownTarget || 0);
     })));
     var option = base(spec, t);
     option.tooltip.trigger = "axis";
@@ -148,15 +158,15 @@
     option.series = [
       {name: "目标", type: "bar", barWidth: 18, silent: true,
        itemStyle: {color: t.primaryLight, borderColor: t.border, borderWidth: 1},
-       data: items.map(function (i) { return i.target || 0; })},
+       data: items.map(function (i) { return i.shownTarget || 0; })},
       {name: "完成", type: "bar", barWidth: 18, barGap: "-100%", silent: true,
        itemStyle: {color: t.primary},
-       data: items.map(function (i) { return i.value; })},
+       data: items.map(function (i) { return i.shownValue; })},
       // The target marker: a tick at the target, visible on the track and on the bar.
       {name: "目标线", type: "scatter", symbol: "rect", symbolSize: [4, 26], silent: true,
        z: 3, itemStyle: {color: t.marker, borderColor: t.text, borderWidth: 1},
        data: items.map(function (i, index) {
-         return i.target === null ? null : [i.target, index];
+         return i.shownTarget === null ? null : [i.shownTarget, index];
        }).filter(function (d) { return d !== null; })},
       // A transparent bar over the whole row carries the label and takes the clicks.
       {name: "label", type: "bar", barWidth: 18, barGap: "-100%", cursor: cursor, z: 4,
@@ -164,7 +174,7 @@
        label: {show: true, position: "right", distance: 8, color: t.text, fontFamily: t.font,
                formatter: function (p) { return text(items[p.dataIndex]); }},
        data: items.map(function (i) {
-         return {value: Math.max(i.value, i.target || 0, max * 0.02), url: i.url};
+         return {value: Math.max(i.shownValue, i.shownTarget || 0, max * 0.02), url: i.url};
        })}
     ];
     return option;

@@ -1,4 +1,5 @@
-"""Reading list files (and designation sheets): every format gives (row number, {column key: raw value}).
+"""Reading list files and designation sheets: every format gives (row number, {column key:
+raw value}), in the columns of a ``columns.Schema``.
 
 .xlsx is read with openpyxl in read-only mode (dates come back as ``datetime``, numbers as
 numbers); .csv must be UTF-8, with or without a BOM; .jsonl holds one JSON object a line.

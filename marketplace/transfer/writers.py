@@ -101,8 +101,8 @@ def write_template(path: Path, columns: list[Column], sheet_title: str,
     explained = workbook.create_sheet(NOTES_SHEET)
     _xlsx_headers(explained, NOTES_HEADERS, (14, 30, 30, 80))
     for column in columns:
-        explained.append([column.header, "、".join((column.key, *column.aliases)),
-                          applies_to(column), column.note])
+        names = "、".join(dict.fromkeys((column.key, *column.aliases)))
+        explained.append([column.header, names, applies_to(column), column.note])
     explained.append([])
     for note in notes:
         explained.append([note])

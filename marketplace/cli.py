@@ -1,5 +1,5 @@
 """Command-line entry points: `flask create-admin [--region CODE]`, `flask seed reference|demo`;
-`flask lists import|export` is defined in ``listings/cli.py``."""
+`flask lists …` (list files, designation sheets) is defined in ``transfer/cli.py``."""
 import click
 import sqlalchemy as sa
 from flask import Flask

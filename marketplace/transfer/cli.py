@@ -1,6 +1,7 @@
-"""`flask lists import|export`: list files (.xlsx, .csv, .jsonl) in and out.
+"""`flask lists import|export`: list files (.xlsx, .csv, .jsonl) in and out;
+`flask lists import-designations|designation-template`: the 十百千 designation sheets.
 
-The import runs as the named platform admin through the import service and commits once;
+An import runs as the named administrator through the import service and commits once;
 on any problem, or with --dry-run, everything is rolled back.
 """
 from datetime import date
@@ -23,7 +24,8 @@ class CommandError(click.ClickException):
 
 @click.group("lists")
 def lists():
-    """Import and export 机会清单 / 产品清单 files (.xlsx, .csv, .jsonl)."""
+    """Import and export 机会清单 / 产品清单 files (.xlsx, .csv, .jsonl); import 十百千
+    designation sheets."""
 
 
 def _admin(email: str):
@@ -33,6 +35,27 @@ def _admin(email: str):
     if user is None or not user.is_platform_admin or not user.active:
         raise CommandError(f"“{email}”不是有效的平台管理员账号。")
     return user
+
+
+def _designating_admin(email: str):
+    """A platform administrator or a region administrator (confined to its subtree)."""
+    from marketplace.accounts.queries import user_by_email
+
+    user = user_by_email(email)
+    if user is None or not user.active or not (user.is_platform_admin or user.is_region_admin):
+        raise CommandError(f"“{email}”不是有效的平台管理员或区域管理员账号。")
+    return user
+
+
+def _readable(file: Path) -> None:
+    from marketplace.transfer.columns import format_of
+
+    try:
+        format_of(file)
+    except DomainError as error:
+        raise CommandError(error.message) from None
+    if not file.is_file():
+        raise CommandError(f"文件不存在：{file}")
 
 
 def _release_date(text: str | None, release_title: str | None) -> date | None:
@@ -77,15 +100,10 @@ def _report_success(result, label: str) -> None:
 @click.option("--release-date", help="Publication date of --release (YYYY-MM-DD).")
 def import_lists(file, kind, email, dry_run, release_title, release_date):
     """Import listings from FILE (.xlsx, .csv or .jsonl); all rows or none."""
-    from marketplace.transfer.columns import KIND_LABELS, format_of
+    from marketplace.transfer.columns import KIND_LABELS
     from marketplace.transfer.importer import import_file
 
-    try:
-        format_of(file)
-    except DomainError as error:
-        raise CommandError(error.message) from None
-    if not file.is_file():
-        raise CommandError(f"文件不存在：{file}")
+    _readable(file)
     actor = _admin(email)
     on = _release_date(release_date, release_title)
     try:
@@ -122,3 +140,47 @@ def export_lists(file, kind, status):
         raise CommandError(f"目录不存在：{file.parent}")
     write(file, columns, rows, KIND_LABELS[kind])
     click.echo(f"已导出 {len(rows)} 条{KIND_LABELS[kind]}到 {file}。")
+
+
+@lists.command("import-designations")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as", "email", required=True,
+              help="Email of the platform or region administrator designating.")
+@click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+def import_designations(file, email, dry_run):
+    """Import 十百千 designations (示范区, 示范项目, 高成长性企业, 推荐目录产品) from FILE
+    (.xlsx, .csv or .jsonl); all rows or none."""
+    from marketplace.transfer.designations import import_designations as run_import
+
+    _readable(file)
+    actor = _designating_admin(email)
+    try:
+        result = run_import(actor, file)
+    except DomainError as error:
+        db.session.rollback()
+        _report_problems(error)
+        raise click.exceptions.Exit(1) from None
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"校验通过，共 {len(result.imported)} 项认定：{result.summary()}（未写入）。")
+        return
+    db.session.commit()
+    for entry in result.imported:
+        designation = entry.designation
+        click.echo(f"第 {entry.row} 行 → {designation.kind_label}：{designation.name}"
+                   f"（#{designation.id}）")
+    click.echo(f"已导入 {len(result.imported)} 项认定：{result.summary()}。")
+
+
+@lists.command("designation-template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def designation_template(file):
+    """Write a blank designation sheet FILE (.xlsx) with a 填写说明 sheet."""
+    from marketplace.transfer.designations import write_designation_template
+
+    if file.suffix.lower() != ".xlsx":
+        raise CommandError("模板只提供 .xlsx 格式，请使用 .xlsx 文件名。")
+    if not file.parent.is_dir():
+        raise CommandError(f"目录不存在：{file.parent}")
+    write_designation_template(file)
+    click.echo(f"已生成认定导入模板：{file}")

@@ -7,6 +7,7 @@ are compared after NFKC normalisation and case folding, ignoring spaces, ``_``, 
 """
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -23,7 +24,7 @@ class Column:
     key: str
     header: str
     aliases: tuple[str, ...]
-    kinds: tuple[str, ...] = BOTH
+    kinds: tuple[str, ...] = BOTH  # the kinds of row (listing or designation) it applies to
     imported: bool = True  # False: written on export, accepted and ignored on import
     note: str = ""
 
@@ -103,8 +104,13 @@ def header_key(text) -> str:
     return re.sub(r"[\s_\-*]", "", text)
 
 
-_BY_HEADER = {header_key(name): column for column in COLUMNS
-              for name in (column.header, column.key, *column.aliases)}
+def header_index(columns) -> dict[str, Column]:
+    """Every name of every column (header, key, aliases), normalised by ``header_key``."""
+    return {header_key(name): column for column in columns
+            for name in (column.header, column.key, *column.aliases)}
+
+
+_BY_HEADER = header_index(COLUMNS)
 
 
 def match_header(header, kind: str) -> tuple[Column | None, str | None]:
@@ -116,3 +122,18 @@ def match_header(header, kind: str) -> tuple[Column | None, str | None]:
         other = "、".join(KIND_LABELS[k] for k in column.kinds)
         return None, f"“{header}”列只用于{other}，不适用于{KIND_LABELS[kind]}。"
     return column, None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What a reader needs to know about one kind of file: the sheet to prefer in an
+    .xlsx, how a header names a column (or a Chinese problem), and the columns by key."""
+
+    sheet: str
+    match: Callable[[object], tuple[Column | None, str | None]]
+    by_key: dict[str, Column]
+
+
+def listing_schema(kind: str) -> Schema:
+    """The columns of a 机会清单 or 产品清单 file."""
+    return Schema(KIND_LABELS[kind], lambda header: match_header(header, kind), COLUMN_BY_KEY)

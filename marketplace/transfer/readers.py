@@ -1,4 +1,5 @@
-"""Reading list files: every format gives (row number, {column key: raw value}).
+"""Reading list files and designation sheets: every format gives (row number, {column key:
+raw value}), in the columns of a ``columns.Schema``.
 
 .xlsx is read with openpyxl in read-only mode (dates come back as ``datetime``, numbers as
 numbers); .csv must be UTF-8, with or without a BOM; .jsonl holds one JSON object a line.
@@ -18,33 +19,35 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from marketplace.transfer.columns import (
-    COLUMN_BY_KEY, KIND_LABELS, RowError, file_problem, format_of, match_header)
+    RowError, Schema, file_problem, format_of, listing_schema)
 from marketplace.spreadsheets import restore
 
 
 @dataclass
 class Table:
-    kind: str
+    schema: Schema
     headers: dict[str, str] = field(default_factory=dict)  # column key → header in the file
     rows: list[tuple[int, dict]] = field(default_factory=list)
     problems: list[RowError] = field(default_factory=list)
 
     def header(self, key: str) -> str:
         """The column's header as the file wrote it (the Chinese one when it is absent)."""
-        column = COLUMN_BY_KEY.get(key)
+        column = self.schema.by_key.get(key)
         return self.headers.get(key) or (column.header if column else key)
 
 
-def read(path: Path, kind: str) -> Table:
-    """Read ``path`` (format from its extension). Raises TransferError when the file as a
-    whole cannot be read; row and header problems are in ``Table.problems``."""
+def read(path: Path, kind: str | Schema) -> Table:
+    """Read ``path`` (format from its extension) as a list file of ``kind`` (opportunity,
+    product) or in the columns of a Schema. Raises TransferError when the file as a whole
+    cannot be read; row and header problems are in ``Table.problems``."""
     path = Path(path)
-    table = Table(kind)
+    table = Table(listing_schema(kind) if isinstance(kind, str) else kind)
     suffix = format_of(path)
     if suffix == ".jsonl":
         _read_jsonl(table, path)
     else:
-        records = _xlsx_records(path, kind) if suffix == ".xlsx" else _csv_records(path)
+        records = (_xlsx_records(path, table.schema.sheet) if suffix == ".xlsx"
+                   else _csv_records(path))
         _read_tabular(table, records)
     return table
 
@@ -61,15 +64,14 @@ def _text(path: Path) -> str:
                            "或改用 .xlsx 文件。") from None
 
 
-def _xlsx_records(path: Path, kind: str):
+def _xlsx_records(path: Path, sheet_name: str):
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError):
         raise file_problem("无法读取该 Excel 文件，请确认它是 .xlsx 格式。") from None
     try:
         names = workbook.sheetnames
-        sheet = workbook[KIND_LABELS[kind]] if KIND_LABELS[kind] in names else \
-            workbook.worksheets[0]
+        sheet = workbook[sheet_name] if sheet_name in names else workbook.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
             yield number, list(cells)
     finally:
@@ -119,7 +121,7 @@ def _header_positions(table: Table, number: int, cells) -> tuple[dict[int, str],
 
 def _column_key(table: Table, number: int, header: str) -> str | None:
     """The key of an imported column, or None (problem recorded, or an export-only one)."""
-    column, problem = match_header(header, table.kind)
+    column, problem = table.schema.match(header)
     if problem:
         table.problems.append(RowError(number, header, problem))
         return None
@@ -157,7 +159,7 @@ def _jsonl_values(table: Table, number: int, record: dict, refused: set) -> dict
     values, given = {}, {}
     for header, value in record.items():
         header = str(header).strip()
-        column, problem = match_header(header, table.kind)
+        column, problem = table.schema.match(header)
         if problem:
             if header not in refused:
                 refused.add(header)

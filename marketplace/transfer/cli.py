@@ -91,6 +91,24 @@ def _report_success(result, label: str) -> None:
     click.echo(message + "。")
 
 
+def _unit_of_work(run, dry_run: bool, counted):
+    """Run an import as the command's one unit of work: committed and returned, or, on a
+    dry run, rolled back after a "校验通过" line (None). Every problem of a refused file is
+    printed and the command exits 1 with nothing written."""
+    try:
+        result = run()
+    except DomainError as error:
+        db.session.rollback()
+        _report_problems(error)
+        raise click.exceptions.Exit(1) from None
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"校验通过，{counted(result)}（未写入）。")
+        return None
+    db.session.commit()
+    return result
+
+
 @lists.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--kind", type=KINDS, required=True, help="opportunity (机会清单) or product.")
@@ -106,18 +124,10 @@ def import_lists(file, kind, email, dry_run, release_title, release_date):
     _readable(file)
     actor = _admin(email)
     on = _release_date(release_date, release_title)
-    try:
-        result = import_file(actor, file, kind, release_title, on)
-    except DomainError as error:
-        db.session.rollback()
-        _report_problems(error)
-        raise click.exceptions.Exit(1) from None
-    if dry_run:
-        db.session.rollback()
-        click.echo(f"校验通过，共 {len(result.imported)} 条（未写入）。")
-        return
-    db.session.commit()
-    _report_success(result, KIND_LABELS[kind])
+    result = _unit_of_work(lambda: import_file(actor, file, kind, release_title, on), dry_run,
+                           lambda result: f"共 {len(result.imported)} 条")
+    if result is not None:
+        _report_success(result, KIND_LABELS[kind])
 
 
 @lists.command("export")
@@ -154,17 +164,10 @@ def import_designations(file, email, dry_run):
 
     _readable(file)
     actor = _designating_admin(email)
-    try:
-        result = run_import(actor, file)
-    except DomainError as error:
-        db.session.rollback()
-        _report_problems(error)
-        raise click.exceptions.Exit(1) from None
-    if dry_run:
-        db.session.rollback()
-        click.echo(f"校验通过，共 {len(result.imported)} 项认定：{result.summary()}（未写入）。")
+    result = _unit_of_work(lambda: run_import(actor, file), dry_run,
+                           lambda result: f"共 {len(result.imported)} 项认定：{result.summary()}")
+    if result is None:
         return
-    db.session.commit()
     for entry in result.imported:
         designation = entry.designation
         click.echo(f"第 {entry.row} 行 → {designation.kind_label}：{designation.name}"

@@ -6,7 +6,7 @@ it again adds a row, so the latest row is the value and the earlier ones its his
 An indicator with a ``metric`` is a fact the platform holds and is never entered: its value
 is computed for the region's subtree and period by ``METRICS``.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -93,44 +93,42 @@ class IndicatorRow:
     target: object
     computed: bool
     entry: IndicatorValue | None  # the latest entered row (None when computed or empty)
+    earlier: list = field(default_factory=list)  # the period's previous entries, newest first
 
 
 def table(region: Region, year: int, quarter: int | None = None) -> list[IndicatorRow]:
-    """The region's indicators with this period's value and target: computed ones live,
-    entered ones from their latest row of the period."""
+    """The region's indicators with this period's value, its history and target: computed
+    ones live, entered ones from their latest row of the period."""
     indicators = db.session.scalars(sa.select(Indicator).where(
         Indicator.region_code == region.code).order_by(Indicator.number)).all()
-    latest = _latest_entries([i.id for i in indicators if not i.is_computed], year, quarter)
+    entries = _period_entries([i.id for i in indicators if not i.is_computed], year, quarter)
     rows = []
     for indicator in indicators:
+        target = indicator.target_for(year)
         if indicator.is_computed:
-            value, entry = METRICS[indicator.metric][1](indicator.region, year), None
-        else:
-            entry = latest.get(indicator.id)
-            value = entry.value if entry else None
-        rows.append(IndicatorRow(indicator, value, indicator.target_for(year),
-                                 indicator.is_computed, entry))
+            value = METRICS[indicator.metric][1](indicator.region, year)
+            rows.append(IndicatorRow(indicator, value, target, True, None))
+            continue
+        latest, *earlier = entries.get(indicator.id) or [None]
+        rows.append(IndicatorRow(indicator, latest.value if latest else None, target, False,
+                                 latest, earlier))
     return rows
 
 
-def _latest_entries(ids: list[int], year: int, quarter: int | None) -> dict:
+def _period_entries(ids: list[int], year: int, quarter: int | None) -> dict[int, list]:
+    """{indicator id: its entries for the period, newest first} in one query."""
     if not ids:
         return {}
-    newest = (sa.select(sa.func.max(IndicatorValue.id))
-              .where(IndicatorValue.indicator_id.in_(ids), IndicatorValue.year == year,
-                     IndicatorValue.quarter.is_(None) if quarter is None
-                     else IndicatorValue.quarter == quarter)
-              .group_by(IndicatorValue.indicator_id))
-    return {entry.indicator_id: entry for entry in db.session.scalars(
-        sa.select(IndicatorValue).where(IndicatorValue.id.in_(newest))
-        .options(joinedload(IndicatorValue.entered_by)))}
-
-
-def history(indicator: Indicator) -> list[IndicatorValue]:
-    """Every entry of ``indicator``, newest first."""
-    return db.session.scalars(sa.select(IndicatorValue).where(
-        IndicatorValue.indicator_id == indicator.id)
-        .order_by(IndicatorValue.id.desc())).all()
+    query = (sa.select(IndicatorValue)
+             .where(IndicatorValue.indicator_id.in_(ids), IndicatorValue.year == year,
+                    IndicatorValue.quarter.is_(None) if quarter is None
+                    else IndicatorValue.quarter == quarter)
+             .options(joinedload(IndicatorValue.entered_by))
+             .order_by(IndicatorValue.id.desc()))
+    entries: dict[int, list] = {}
+    for entry in db.session.scalars(query):
+        entries.setdefault(entry.indicator_id, []).append(entry)
+    return entries
 
 
 # --- entering a value ----------------------------------------------------------------
@@ -167,8 +165,8 @@ def enter_value(actor, indicator: Indicator, data: dict) -> IndicatorValue:
     checks.run("value", _value, data.get("value"))
     checks.run("note", text, data, "note", "说明", 300, False)
     values = checks.result()
-    previous = _latest_entries([indicator.id], values["year"], values["quarter"])
-    before = previous.get(indicator.id)
+    previous = _period_entries([indicator.id], values["year"], values["quarter"])
+    before = (previous.get(indicator.id) or [None])[0]
     entry = IndicatorValue(indicator_id=indicator.id, entered_by_id=actor.id, **values)
     db.session.add(entry)
     db.session.flush()

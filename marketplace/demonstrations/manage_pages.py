@@ -4,8 +4,10 @@ and the 调度 report. Gathered before the templates render."""
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Organization
+from marketplace.audit import AuditLog
 from marketplace.authz import Permission, can
 from marketplace.db import beijing_today
 from marketplace.demonstrations import indicators, reports
@@ -116,3 +118,12 @@ def target_of(user, target_id: int) -> DemonstrationTarget:
     if not can(user, Permission.TARGET_MANAGE, target):
         raise PermissionDenied(f"{target.region.full_name}不在您管理的地区范围内。")
     return target
+
+
+def target_history(target: DemonstrationTarget) -> list[AuditLog]:
+    """The target's changes (its audit records), newest first, with who made them."""
+    return db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.object_type == "target",
+                                  AuditLog.object_id == target.id)
+        .options(joinedload(AuditLog.actor)).order_by(AuditLog.id.desc())).all()
+

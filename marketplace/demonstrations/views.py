@@ -109,9 +109,11 @@ def edit_target(target_id):
         if ok:
             return redirect(url_for("demonstrations.dashboard", region=target.region_code))
         return render_template("demonstrations/target_form.html", form=form, target=target,
-                               region_name=target.region.full_name), 400
+                               region_name=target.region.full_name,
+                               history=manage_pages.target_history(target)), 400
     return render_template("demonstrations/target_form.html", form=form, target=target,
-                           region_name=target.region.full_name)
+                           region_name=target.region.full_name,
+                           history=manage_pages.target_history(target))
 
 
 @bp.get("/programme/indicators")

@@ -74,6 +74,8 @@ def test_changing_a_target_and_entering_an_indicator_value(client, make, login_a
         "target": "12", "qualifier": "以上", "start_year": "2022", "end_year": "2025"})
     db.session.refresh(target)
     assert target.target == 12
+    history = html(client.get(f"/programme/targets/{target.id}"))
+    assert "目标 10以上（2022—2025年）→ 12以上（2022—2025年）" in history
     revenue = db.session.scalar(sa.select(Indicator).where(
         Indicator.region_code == "360103", Indicator.number == 1))
     table = html(client.get("/programme/indicators?region=360103&year=2025"))

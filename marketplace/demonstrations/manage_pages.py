@@ -15,6 +15,7 @@ from marketplace.demonstrations.forms import DesignationForm, IndicatorValueForm
 from marketplace.demonstrations.models import (
     DESIGNATION_KINDS, DemonstrationTarget, Designation)
 from marketplace.demonstrations.pages import default_region_code
+from marketplace.demonstrations.services import plan_years
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.extensions import db
 from marketplace.matching.models import SIGNED_STAGES, Match
@@ -88,6 +89,7 @@ def indicators_context(user, args, form: IndicatorValueForm | None = None) -> di
     return {"region": region, "region_name": region.full_name, "period": period,
             "rows": rows, "form": form,
             "may_enter": _in(user, Permission.INDICATOR_ENTER, region.code),
+            "years": list(reversed(plan_years())),
             "regions": regions_for(user, Permission.DASHBOARD_VIEW)}
 
 

@@ -23,6 +23,8 @@ class Permission(StrEnum):
     CONTACT_VIEW = "contact.view"
     DASHBOARD_VIEW = "dashboard.view"
     DESIGNATION_MANAGE = "designation.manage"
+    EVENT_MANAGE = "event.manage"
+    EVENT_REGISTER = "event.register"
     FUNNEL_VIEW = "funnel.view"
     INDICATOR_ENTER = "indicator.enter"
     LISTING_CLOSE = "listing.close"
@@ -65,7 +67,7 @@ _MEMBER_PERMISSIONS = {
     P.LISTING_CREATE, P.LISTING_EDIT, P.LISTING_SUBMIT, P.LISTING_WITHDRAW, P.LISTING_CLOSE,
     P.CONTACT_VIEW, P.QUESTION_ASK, P.QUESTION_ANSWER, P.PROPOSAL_CREATE, P.PROPOSAL_EDIT,
     P.PROPOSAL_SUBMIT, P.PROPOSAL_WITHDRAW, P.PROPOSAL_EVALUATE, P.MATCH_CREATE,
-    P.MATCH_ADVANCE, P.SUBSCRIPTION_MANAGE,
+    P.MATCH_ADVANCE, P.SUBSCRIPTION_MANAGE, P.EVENT_REGISTER,
 }
 
 ROLE_PERMISSIONS: dict[str, set[Permission]] = {
@@ -80,6 +82,8 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
         P.REGION_ADMIN_MANAGE,
         # 十百千 designations, targets, indicators and dashboards, province-wide.
         P.DESIGNATION_MANAGE, P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW,
+        # Events (场景沙龙, 供需对接会…) are organized by administrators.
+        P.EVENT_MANAGE,
     },
     # A city's or district's administrator: the regional work of the back office, within
     # its own subtree (REGIONAL_PERMISSIONS). Organizations (USCC verification), accounts,
@@ -88,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
     REGION_ADMIN: {
         P.ADMIN_ACCESS, P.CONTACT_VIEW, P.LISTING_REVIEW, P.RELEASE_MANAGE,
         P.DESIGNATION_MANAGE, P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW,
+        P.EVENT_MANAGE,
     },
     ORG_ADMIN: _MEMBER_PERMISSIONS | {P.ORG_MANAGE},
     ORG_MEMBER: set(_MEMBER_PERMISSIONS),
@@ -105,7 +110,7 @@ OWNED_PERMISSIONS = {P.ORG_MANAGE, P.LISTING_EDIT, P.LISTING_SUBMIT, P.LISTING_W
 # designations, targets, indicators): a region administrator holds them only inside its
 # subtree. Without an object (a page) they are granted and the services check each object.
 REGIONAL_PERMISSIONS = {P.LISTING_REVIEW, P.RELEASE_MANAGE, P.DESIGNATION_MANAGE,
-                        P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW}
+                        P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW, P.EVENT_MANAGE}
 
 # Which organization kinds may create which kind of thing (listings, proposals, digest
 # subscriptions to new opportunities).

@@ -3,6 +3,7 @@ from marketplace.accounts.models import Organization, User  # noqa: F401
 from marketplace.audit import AuditLog  # noqa: F401
 from marketplace.demonstrations.models import (  # noqa: F401
     DemonstrationTarget, Designation, DesignationEvidence, Indicator, IndicatorValue)
+from marketplace.events.models import Attendee, Event, Registration  # noqa: F401
 from marketplace.listings.models import Revision  # noqa: F401
 from marketplace.matching.models import (  # noqa: F401
     Match, MatchStageChange, Recommendation, RefreshTask)

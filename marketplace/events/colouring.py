@@ -45,7 +45,8 @@ class _Colouring:
         used = side.get(vertex, {})
         return [c for c in range(self.colours) if c not in used]
 
-    def path(self, start: int, start_is_right: bool, first: int, second: int) -> list[tuple[int, int, int]]:
+    def path(self, start: int, start_is_right: bool, first: int,
+             second: int) -> list[tuple[int, int, int]]:
         """The maximal path from ``start`` whose edges alternate colours first, second, ...
 
         Returned as (left, right, colour) triples in path order."""

@@ -88,7 +88,8 @@ class Instance:
                 sessions=[Session(int(s["slots"]), tuple(int(b) for b in s.get("breaks", ())))
                           for s in data["sessions"]],
                 tables=int(data["tables"]), limit=int(data["limit"]),
-                participants=[Participant(str(p["id"]), str(p["side"])) for p in data["participants"]],
+                participants=[Participant(str(p["id"]), str(p["side"]))
+                              for p in data["participants"]],
                 requests=[Request(str(r["from"]), str(r["to"]), bool(r.get("accepted", False)))
                           for r in data.get("requests", ())],
                 scores=[Score(str(s["demand"]), str(s["supply"]), float(s["score"]))
@@ -120,7 +121,8 @@ class Instance:
             if session.slots < 0:
                 raise ValueError(f"session {number} has a negative number of slots")
             if any(not 0 <= b < session.slots for b in session.breaks):
-                raise ValueError(f"session {number} has a break outside slots 0..{session.slots - 1}")
+                raise ValueError(f"session {number} has a break outside slots "
+                                 f"0..{session.slots - 1}")
         sides: dict[str, str] = {}
         for participant in self.participants:
             if participant.side not in SIDES:
@@ -150,7 +152,8 @@ class Instance:
 @dataclass
 class Schedule:
     meetings: list[Meeting]
-    unplaced: list[tuple[str, str]] = field(default_factory=list)  # must-haves (demand, supply) that did not fit
+    # must-have (demand, supply) pairs that did not fit
+    unplaced: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"meetings": [{"demand": m.demand, "supply": m.supply, "session": m.session,
@@ -207,9 +210,10 @@ def schedule(instance: Instance) -> Schedule:
     room = len(usable) * instance.tables
     weight = {(s.demand, s.supply): round(s.score * SCORE_UNIT) for s in instance.scores}
 
-    placed, unplaced = _keep_must_haves(instance, weight, per_person, room)
+    sides = {p.id: p.side for p in instance.participants}
+    requested = {_pair(sides, r.sender, r.recipient, "request") for r in instance.requests}
+    placed, unplaced = _keep_must_haves(instance, sides, weight, per_person, room)
     used = _degrees(placed)
-    requested = {_pair_of(r, instance) for r in instance.requests}
     index_d = {name: i for i, name in enumerate(demand)}
     index_s = {name: j for j, name in enumerate(supply)}
     candidates = {(index_d[d], index_s[s]): w for (d, s), w in weight.items()
@@ -223,16 +227,11 @@ def schedule(instance: Instance) -> Schedule:
     return Schedule(_place(placed, suggested, usable, instance.tables, index_d, index_s), unplaced)
 
 
-def _pair_of(request: Request, instance: Instance) -> tuple[str, str]:
-    sides = {p.id: p.side for p in instance.participants}
-    return _pair(sides, request.sender, request.recipient, "request")
-
-
-def _keep_must_haves(instance: Instance, weight: dict, per_person: int, room: int):
+def _keep_must_haves(instance: Instance, sides: dict, weight: dict, per_person: int, room: int):
     """Must-haves that fit (see ``schedule``, step 1), and those that do not."""
-    senders: dict[tuple[str, str], int] = {}
+    senders: dict[tuple[str, str], int] = {}  # bit 1: the demand side asked, bit 2: the supply side
     for request in instance.requests:
-        pair = _pair_of(request, instance)
+        pair = _pair(sides, request.sender, request.recipient, "request")
         senders[pair] = senders.get(pair, 0) | (1 if request.sender == pair[0] else 2)
     order = sorted(must_have_pairs(instance),
                    key=lambda pair: (senders[pair] != 3, -weight.get(pair, 0), pair))

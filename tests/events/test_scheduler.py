@@ -25,8 +25,8 @@ def instances(draw, max_side=10, max_sessions=2, max_slots=8, max_tables=4, max_
     supply = [f"s{i}" for i in range(draw(st.integers(min_side, max_side)))]
     pairs = list(itertools.product(demand, supply))
     requests = []
-    asked = st.lists(st.sampled_from(pairs), max_size=len(pairs) if max_requests is None else max_requests,
-                     unique=True)
+    most = len(pairs) if max_requests is None else max_requests
+    asked = st.lists(st.sampled_from(pairs), max_size=most, unique=True)
     for d, s in draw(asked):
         direction = draw(st.sampled_from(["ds", "sd", "both"]))
         accepted = draw(st.booleans())
@@ -40,8 +40,11 @@ def instances(draw, max_side=10, max_sessions=2, max_slots=8, max_tables=4, max_
         scored = draw(st.lists(st.sampled_from(pairs), max_size=len(pairs), unique=True))
     scores = [Score(d, s, draw(st.integers(-100, 1000)) / 1000) for d, s in scored]
     return Instance(sessions, draw(st.integers(1, max_tables)), draw(st.integers(1, max_limit)),
-                    [Participant(p, "demand") for p in demand] + [Participant(p, "supply") for p in supply],
-                    requests, scores)
+                    people(demand, supply), requests, scores)
+
+
+def people(demand, supply):
+    return [Participant(p, "demand") for p in demand] + [Participant(p, "supply") for p in supply]
 
 
 def problems(instance, result):
@@ -49,7 +52,7 @@ def problems(instance, result):
     found = []
     sides = {p.id: p.side for p in instance.participants}
     usable = set(instance.usable_slots())
-    busy, tables, count, pairs = set(), set(), {}, set()
+    busy, count, pairs = set(), {}, set()
     for m in result.meetings:
         if sides.get(m.demand) != "demand" or sides.get(m.supply) != "supply":
             found.append(("sides", m))
@@ -57,8 +60,9 @@ def problems(instance, result):
             found.append(("slot", m))
         if not 0 <= m.table < instance.tables:
             found.append(("table range", m))
-        for key, kind in (((m.session, m.slot, m.demand), "busy"), ((m.session, m.slot, m.supply), "busy"),
-                          ((m.session, m.slot, "table", m.table), "table")):
+        slot = (m.session, m.slot)
+        for key, kind in (((slot, m.demand), "busy"), ((slot, m.supply), "busy"),
+                          ((slot, "table", m.table), "table")):
             if key in busy:
                 found.append((kind, m))
             busy.add(key)
@@ -126,7 +130,8 @@ def exact_best(instance):
     must = must_have_pairs(instance)
     requested = {tuple(sorted((r.sender, r.recipient))) for r in instance.requests}
     candidates = [(round(s.score * SCORE_UNIT), (s.demand, s.supply)) for s in instance.scores
-                  if s.score * SCORE_UNIT >= 0.5 and tuple(sorted((s.demand, s.supply))) not in requested]
+                  if round(s.score * SCORE_UNIT) > 0
+                  and tuple(sorted((s.demand, s.supply))) not in requested]
     subsets = []
     for size in range(len(candidates) + 1):
         for subset in itertools.combinations(candidates, size):
@@ -153,7 +158,8 @@ def placeable(instance, pairs):
             return True
         d, s = pairs[k]
         for slot in range(min(opened + 1, slots)):  # unopened slots are interchangeable
-            if d not in busy[slot] and s not in busy[slot] and len(busy[slot]) < 2 * instance.tables:
+            free = d not in busy[slot] and s not in busy[slot]
+            if free and len(busy[slot]) < 2 * instance.tables:
                 busy[slot] |= {d, s}
                 if place(k + 1, max(opened, slot + 1)):
                     return True
@@ -178,16 +184,17 @@ def test_the_best_single_pair_is_not_always_in_the_best_schedule():
     instance = Instance([Session(3)], 2, 1,
                         [Participant("d1", "demand"), Participant("d2", "demand"),
                          Participant("s1", "supply"), Participant("s2", "supply")],
-                        [], [Score("d1", "s1", 0.9), Score("d1", "s2", 0.8), Score("d2", "s1", 0.8)])
+                        [], [Score("d1", "s1", 0.9), Score("d1", "s2", 0.8),
+                             Score("d2", "s1", 0.8)])
     result = schedule(instance)
     assert problems(instance, result) == []
     assert suggested_score(instance, result) == exact_best(instance) == 1_600_000
 
 
 def test_tight_slots_are_used_as_an_edge_colouring():
-    """2 slots, 2 tables, everybody meets both of the other side: a first-fit placement
-    that puts d1-s1 and d2-s2 in different slots strands d1-s2 and d2-s1; a colouring
-    places all four."""
+    """2 usable slots, 2 tables, everybody meets both of the other side: the four meetings
+    must form a perfect colouring (d1-s1 and d2-s2 in one slot, the crossing pairs in the
+    other); putting d1-s1 and d2-s2 in different slots would strand the crossing pairs."""
     instance = Instance([Session(3, (1,))], 2, 2,
                         [Participant("d1", "demand"), Participant("d2", "demand"),
                          Participant("s1", "supply"), Participant("s2", "supply")],
@@ -200,8 +207,9 @@ def test_tight_slots_are_used_as_an_edge_colouring():
 
 def test_requests_that_do_not_fit_are_reported_not_placed():
     instance = Instance([Session(2)], 5, 5,
-                        [Participant("d1", "demand")] + [Participant(f"s{i}", "supply") for i in range(3)],
-                        [Request(f"s{i}", "d1", True) for i in range(3)] + [Request("d1", "s2")], [])
+                        people(["d1"], ["s0", "s1", "s2"]),
+                        [Request(f"s{i}", "d1", True) for i in range(3)] + [Request("d1", "s2")],
+                        [])
     result = schedule(instance)
     assert problems(instance, result) == []
     assert len(result.meetings) == 2 and len(result.unplaced) == 1
@@ -255,9 +263,10 @@ def test_a_larger_random_instance_is_valid():
     demand = [f"d{i:02}" for i in range(30)]
     supply = [f"s{i:02}" for i in range(30)]
     instance = Instance([Session(6, (3,)), Session(6)], 4, 4,
-                        [Participant(p, "demand") for p in demand] + [Participant(p, "supply") for p in supply],
+                        people(demand, supply),
                         [Request(rnd.choice(supply), d, True) for d in demand[:10]],
-                        [Score(d, s, round(rnd.random(), 3)) for d in demand for s in supply if rnd.random() < 0.5])
+                        [Score(d, s, round(rnd.random(), 3))
+                         for d in demand for s in supply if rnd.random() < 0.5])
     result = schedule(instance)
     assert problems(instance, result) == [] and result.unplaced == []
     assert len(result.meetings) == 11 * 4  # 44 meetings fill all 11 slots x 4 tables

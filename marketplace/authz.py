@@ -172,6 +172,19 @@ def region_scope(user) -> str | None:
     return getattr(user, "admin_region_code", None)
 
 
+def can_in_region(user, permission: str, region_code: str) -> bool:
+    """``can`` for a region rather than an object in it: may ``user`` hold ``permission``
+    on something of ``region_code`` (a page of that region, a region picked in a form)?"""
+    return can(user, permission, _InRegion(region_code))
+
+
+class _InRegion:
+    """A stand-in for any object of a region (authz reads only ``region_code``)."""
+
+    def __init__(self, region_code: str):
+        self.region_code = region_code
+
+
 def in_scope(user, region_code: str | None) -> bool:
     """True when ``region_code`` lies in ``user``'s subtree (always for an unconfined
     user). An object with no region (a release of the platform) lies in no region's

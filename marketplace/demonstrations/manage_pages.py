@@ -1,36 +1,24 @@
 """What the programme's management pages show: the designation form with the choices in
 the administrator's regions, the indicator table with its entry forms, the target form,
 and the 调度 report. Gathered before the templates render."""
-from types import SimpleNamespace
-
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Organization
 from marketplace.audit import AuditLog
-from marketplace.authz import Permission, can
+from marketplace.authz import Permission, can, can_in_region
 from marketplace.db import beijing_today
 from marketplace.demonstrations import indicators, reports
 from marketplace.demonstrations.forms import DesignationForm, IndicatorValueForm
 from marketplace.demonstrations.models import (
     DESIGNATION_KINDS, DemonstrationTarget, Designation)
-from marketplace.demonstrations.pages import default_region_code
+from marketplace.demonstrations.pages import default_region_code, regions_for
 from marketplace.demonstrations.services import plan_years
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.extensions import db
 from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.taxonomy.models import Region
-from marketplace.taxonomy.queries import region_choices
-
-
-def _in(user, permission: Permission, code: str) -> bool:
-    return can(user, permission, SimpleNamespace(region_code=code))
-
-
-def regions_for(user, permission: Permission) -> list[tuple[str, str]]:
-    """Region choices the user may act in (a region administrator: its subtree)."""
-    return [(code, label) for code, label in region_choices() if _in(user, permission, code)]
 
 
 def _signed_pairings(user) -> list[tuple[int, str]]:
@@ -43,7 +31,7 @@ def _signed_pairings(user) -> list[tuple[int, str]]:
     return [(m.id, f"{m.opportunity.public_number or ''} {m.opportunity.title} ↔ "
                    f"{m.supplier.name}（{m.stage_label}）")
             for m in matches
-            if _in(user, Permission.DESIGNATION_MANAGE, m.opportunity.region_code)]
+            if can_in_region(user, Permission.DESIGNATION_MANAGE, m.opportunity.region_code)]
 
 
 def _enterprises() -> list[tuple[int, str]]:
@@ -80,7 +68,7 @@ def indicators_context(user, args, form: IndicatorValueForm | None = None) -> di
     """The region's indicator table for a year (and quarter), with entry forms for those
     who may enter values there."""
     region = region_of(args.get("region") or default_region_code(user))
-    if not _in(user, Permission.DASHBOARD_VIEW, region.code):
+    if not can_in_region(user, Permission.DASHBOARD_VIEW, region.code):
         raise PermissionDenied(f"{region.full_name}不在您管理的地区范围内。")
     period = _period(args)
     rows = indicators.table(region, period.year, period.quarter)
@@ -88,7 +76,7 @@ def indicators_context(user, args, form: IndicatorValueForm | None = None) -> di
                                       quarter=str(period.quarter or ""))
     return {"region": region, "region_name": region.full_name, "period": period,
             "rows": rows, "form": form,
-            "may_enter": _in(user, Permission.INDICATOR_ENTER, region.code),
+            "may_enter": can_in_region(user, Permission.INDICATOR_ENTER, region.code),
             "years": list(reversed(plan_years())),
             "regions": regions_for(user, Permission.DASHBOARD_VIEW)}
 
@@ -102,7 +90,7 @@ def _period(args) -> reports.Period:
 
 def report_context(user, args) -> dict:
     region = region_of(args.get("region") or default_region_code(user))
-    if not _in(user, Permission.DASHBOARD_VIEW, region.code):
+    if not can_in_region(user, Permission.DASHBOARD_VIEW, region.code):
         raise PermissionDenied(f"{region.full_name}不在您管理的地区范围内。")
     period = _period(args)
     report = reports.build(region, period.year, period.quarter)

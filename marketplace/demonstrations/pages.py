@@ -16,10 +16,9 @@ it (cumulative, like the plans' targets).
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 
 from marketplace.authz import (
-    Permission, can, can_view_match, can_view_proposal, region_scope)
+    Permission, can, can_in_region, can_view_match, can_view_proposal, region_scope)
 from marketplace.db import beijing_today
 from marketplace.demonstrations import charts, queries
 from marketplace.matching import funnel
@@ -98,9 +97,15 @@ class Summary:
         return places
 
 
+def regions_for(user, permission: Permission) -> list[tuple[str, str]]:
+    """Region choices the user may act in (a region administrator: its subtree)."""
+    return [(code, label) for code, label in region_choices()
+            if can_in_region(user, permission, code)]
+
+
 def _scoped(user, region: Region) -> None:
     """403 with the reason when ``region`` is outside what ``user`` may watch."""
-    if not can(user, Permission.DASHBOARD_VIEW, SimpleNamespace(region_code=region.code)):
+    if not can_in_region(user, Permission.DASHBOARD_VIEW, region.code):
         raise PermissionDenied(f"{region.full_name}不在您管理的地区范围内，无法查看其统计。")
 
 
@@ -151,10 +156,9 @@ def dashboard_context(user, args) -> dict:
     _scoped(user, region)
     period = Period.from_args(args)
     summary = _summary(region, period, DESIGNATION_KINDS)
-    choices = [(code, name) for code, name in region_choices()
-               if can(user, Permission.DASHBOARD_VIEW, SimpleNamespace(region_code=code))]
+    choices = regions_for(user, Permission.DASHBOARD_VIEW)
     linkable = {up.code for up in summary.above
-                if can(user, Permission.DASHBOARD_VIEW, SimpleNamespace(region_code=up.code))}
+                if can_in_region(user, Permission.DASHBOARD_VIEW, up.code)}
     other_years = sorted({t.end_year for t in queries.targets_of(region) if t.end_year})
     return {"summary": summary, "period": period, "spans": SPANS, "linkable": linkable,
             "last_target_year": other_years[-1] if other_years else None,

@@ -16,13 +16,11 @@ nothing changed. Each kind has its own rules:
 The same pairing, enterprise or product is designated once per kind and year while
 active. Revoking needs a reason; the row stays as history and never counts again.
 """
-from types import SimpleNamespace
-
 import sqlalchemy as sa
 
 from marketplace import audit
 from marketplace.accounts.models import Organization
-from marketplace.authz import Permission, can, require
+from marketplace.authz import Permission, can, can_in_region, require
 from marketplace.db import beijing_today, utcnow
 from marketplace.demonstrations.models import (
     DESIGNATION_KINDS, DESIGNATION_STATUSES, DESIGNATION_TRANSITIONS, PROJECT_LEVELS,
@@ -63,7 +61,7 @@ def _region(actor, raw) -> str:
     region = get_region(code)
     if region is None or region.is_placeholder:
         raise ValidationError("请选择地区。", field="region_code")
-    if not can(actor, Permission.DESIGNATION_MANAGE, SimpleNamespace(region_code=code)):
+    if not can_in_region(actor, Permission.DESIGNATION_MANAGE, code):
         # The form offers only the actor's regions: another one is a forged request.
         raise PermissionDenied(f"{region.full_name}不在您管理的地区范围内。")
     return code

@@ -1,12 +1,10 @@
 """The 十百千 pages: the admins' dashboard and the designations behind its numbers, one
 designation (revocable), designating, targets, the indicator table, the 调度 report, and
 the public progress page."""
-from types import SimpleNamespace
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.authz import Permission, can, permission_required
+from marketplace.authz import Permission, can, can_in_region, permission_required
 from marketplace.demonstrations import indicators, manage_pages, pages, reports, services
 from marketplace.demonstrations.forms import (
     DesignationForm, IndicatorValueForm, RevokeForm, TargetForm)
@@ -23,11 +21,11 @@ bp = Blueprint("demonstrations", __name__)
 @permission_required(Permission.DASHBOARD_VIEW)
 def dashboard():
     context = pages.dashboard_context(current_user, request.args)
-    region = SimpleNamespace(region_code=context["summary"].region.code)
-    return render_template("demonstrations/dashboard.html", **context,
-                           designation_kinds=DESIGNATION_KINDS,
-                           may_designate=can(current_user, Permission.DESIGNATION_MANAGE, region),
-                           may_edit_targets=can(current_user, Permission.TARGET_MANAGE, region))
+    code = context["summary"].region.code
+    return render_template(
+        "demonstrations/dashboard.html", **context, designation_kinds=DESIGNATION_KINDS,
+        may_designate=can_in_region(current_user, Permission.DESIGNATION_MANAGE, code),
+        may_edit_targets=can_in_region(current_user, Permission.TARGET_MANAGE, code))
 
 
 @bp.get("/programme/designations")

@@ -16,7 +16,7 @@ from marketplace.authz import Permission, require
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
 from marketplace.extensions import db
-from marketplace.taxonomy.queries import get_region
+from marketplace.taxonomy.queries import get_place, get_region
 from marketplace.workflow import change_state, check_transition
 
 LOGIN_FAILED = "邮箱或密码不正确。"
@@ -310,8 +310,8 @@ ADMIN_REGION_LEVELS = ("city", "district")
 
 
 def _admin_region(code: str) -> str:
-    region = get_region((code or "").strip())
-    if region is None or region.is_placeholder:
+    region = get_place(code)
+    if region is None:
         raise ValidationError("请选择有效的地区（市或区县）。", field="region_code")
     if region.level not in ADMIN_REGION_LEVELS:
         raise ValidationError("区域管理员只能设在市或区县；全省由平台管理员负责。",

@@ -5,8 +5,6 @@ from pathlib import Path
 
 import click
 
-from marketplace.extensions import db
-
 
 @click.group("demonstrations")
 def demonstrations_cli():
@@ -24,10 +22,10 @@ def demonstrations_cli():
 def report(region_code, year, quarter, fmt, output):
     """The region's 调度 report for YEAR (or one QUARTER of it)."""
     from marketplace.demonstrations.reports import build, workbook
-    from marketplace.taxonomy.models import Region
+    from marketplace.taxonomy.queries import get_place
 
-    region = db.session.get(Region, region_code)
-    if region is None or region.is_placeholder:
+    region = get_place(region_code)
+    if region is None:
         raise click.BadParameter(f"没有地区代码 {region_code}。", param_hint="--region")
     result = build(region, year, quarter)
     if fmt == "json":

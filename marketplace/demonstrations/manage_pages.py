@@ -19,6 +19,7 @@ from marketplace.extensions import db
 from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.taxonomy.models import Region
+from marketplace.taxonomy.queries import get_place
 
 
 def _signed_pairings(user) -> list[tuple[int, str]]:
@@ -58,8 +59,8 @@ def designation_form(user, form: DesignationForm, kind: str, args) -> dict:
 
 
 def region_of(code: str | None) -> Region:
-    region = db.session.get(Region, code) if code else None
-    if region is None or region.is_placeholder:
+    region = get_place(code)
+    if region is None:
         raise NotFound()
     return region
 

@@ -31,6 +31,7 @@ from marketplace.extensions import db
 from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.products.models import Product
 from marketplace.taxonomy.queries import get_region
+from marketplace.taxonomy.services import place_code
 from marketplace.validators import choice, text
 from marketplace.workflow import change_state
 
@@ -57,11 +58,9 @@ def plan_year(raw, label: str = "认定年份", field: str = "year") -> int:
 
 
 def _region(actor, raw) -> str:
-    code = (raw or "").strip()
-    region = get_region(code)
-    if region is None or region.is_placeholder:
-        raise ValidationError("请选择地区。", field="region_code")
+    code = place_code(raw)
     if not can_in_region(actor, Permission.DESIGNATION_MANAGE, code):
+        region = get_region(code)
         # The form offers only the actor's regions: another one is a forged request.
         raise PermissionDenied(f"{region.full_name}不在您管理的地区范围内。")
     return code

@@ -28,7 +28,7 @@ from marketplace.events.models import (
     EVENT_KINDS, REGISTRATION_STATUSES, REGISTRATION_TRANSITIONS, SEAT_HOLDING, Attendee,
     Event, Registration)
 from marketplace.extensions import db
-from marketplace.taxonomy.queries import get_region
+from marketplace.taxonomy.services import place_code
 from marketplace.validators import choice, text
 from marketplace.workflow import change_state
 
@@ -54,14 +54,6 @@ def _positive(data: dict, name: str, label: str, maximum: int) -> int:
     return int(raw)
 
 
-def _event_region(raw) -> str:
-    code = (raw or "").strip()
-    region = get_region(code)
-    if region is None or region.is_placeholder:
-        raise ValidationError("请选择地区。", field="region_code")
-    return code
-
-
 def _check_times(values: dict) -> None:
     if values["ends_at"] <= values["starts_at"]:
         raise ValidationError("结束时间应晚于开始时间。", field="ends_at")
@@ -79,7 +71,7 @@ def create_event(actor, data: dict) -> Event:
     checks.run("kind", choice, data, "kind", "活动类型", EVENT_KINDS)
     checks.run("title", text, data, "title", "活动名称", 120)
     checks.run("summary", text, data, "summary", "活动简介", 5000, False)
-    checks.run("region_code", _event_region, data.get("region_code"))
+    checks.run("region_code", place_code, data.get("region_code"))
     checks.run("venue", text, data, "venue", "地点", 200, False)
     checks.run("online_url", text, data, "online_url", "线上链接", 300, False)
     for name, label in (("starts_at", "开始时间"), ("ends_at", "结束时间"),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from marketplace.errors import Collector, ValidationError
 from marketplace.extensions import db
 from marketplace.taxonomy.models import Field, Tag
-from marketplace.taxonomy.queries import get_region
+from marketplace.taxonomy.services import place_code
 from marketplace.text import normalise_phone, phone_problem
 from marketplace.validators import text
 
@@ -43,14 +43,6 @@ def _tag_ids(raw) -> list[int]:
     return tag_ids
 
 
-def _region_code(raw) -> str:
-    code = (raw or "").strip()
-    region = get_region(code)
-    if region is None or region.is_placeholder:
-        raise ValidationError("请选择地区。", field="region_code")
-    return code
-
-
 def _phone(raw) -> str:
     phone = normalise_phone(raw)
     if not phone:
@@ -67,6 +59,6 @@ def clean_common(checks: Collector, data: dict, *, title_label: str) -> None:
     checks.run("description", text, data, "description", "详细描述", 10000)
     checks.run("field_id", _field_id, data.get("field_id"))
     checks.run("tag_ids", _tag_ids, data.get("tag_ids"))
-    checks.run("region_code", _region_code, data.get("region_code"))
+    checks.run("region_code", place_code, data.get("region_code"))
     checks.run("contact_name", text, data, "contact_name", "联系人", 50)
     checks.run("contact_phone", _phone, data.get("contact_phone"))

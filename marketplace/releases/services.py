@@ -18,7 +18,7 @@ from marketplace.listings import services as listing_services
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.releases.models import RELEASE_STATUSES, RELEASE_TRANSITIONS, Release
 from marketplace.taxonomy.models import Region
-from marketplace.taxonomy.queries import get_region
+from marketplace.taxonomy.queries import get_place
 from marketplace.text import chinese_number
 from marketplace.workflow import change_state
 
@@ -46,8 +46,8 @@ def _release_region(actor, raw) -> Region | None:
     code = (raw or "").strip() or region_scope(actor)
     if code is None:
         return None
-    region = get_region(code)
-    if region is None or region.is_placeholder:
+    region = get_place(code)
+    if region is None:
         raise ValidationError("请选择有效的地区。", field="region_code")
     if not in_scope(actor, region.code):
         raise PermissionDenied()

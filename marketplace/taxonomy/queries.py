@@ -16,6 +16,12 @@ def get_region(code: str | None) -> Region | None:
     return db.session.get(Region, code) if code else None
 
 
+def get_place(code: str | None) -> Region | None:
+    """The region of ``code`` when it is a place (not a grouping such as 1101 市辖区)."""
+    region = get_region((code or "").strip())
+    return None if region is None or region.is_placeholder else region
+
+
 def region_choices(root_codes=("360000", "420000")) -> list[tuple[str, str]]:
     """Regions for pickers: the programme's provinces, their cities and districts."""
     prefixes = [code[:2] for code in root_codes]

@@ -10,7 +10,7 @@ from marketplace.authz import Permission, require
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.taxonomy.models import TAG_KINDS, Field, Region, Tag
-from marketplace.taxonomy.queries import field_by_name, tag_by_name
+from marketplace.taxonomy.queries import field_by_name, get_place, tag_by_name
 
 NAME_MAX = 40
 
@@ -55,6 +55,15 @@ def load_taxonomy(path: Path) -> tuple[int, int]:
                 tags_added += 1
     db.session.flush()
     return fields_added, tags_added
+
+
+def place_code(raw) -> str:
+    """A form's region: the code of a place (see ``queries.get_place``), else a
+    ValidationError at ``region_code``."""
+    region = get_place(raw)
+    if region is None:
+        raise ValidationError("请选择地区。", field="region_code")
+    return region.code
 
 
 def _clean_name(name: str, what: str) -> str:

@@ -291,12 +291,7 @@ def set_member_active(actor, member: User, active: bool) -> None:
     require(actor, Permission.ORG_MANAGE, member.organization)
     if member.id == actor.id:
         raise ValidationError("不能停用自己的账号。")
-    member.active = bool(active)
-    if not active:
-        member.session_token = new_session_token()
-    db.session.flush()
-    audit.record(actor, "organization.member_" + ("enable" if active else "disable"), member,
-                 summary=member.email)
+    _set_active(actor, member, active, "organization.member_")
 
 
 def unlock_user(actor, user: User) -> None:
@@ -354,11 +349,17 @@ def set_region_admin_active(actor, user: User, active: bool) -> None:
     require(actor, Permission.REGION_ADMIN_MANAGE)
     if not user.is_region_admin:
         raise ValidationError("该账号不是区域管理员。")
+    _set_active(actor, user, active, "account.region_admin_")
+
+
+def _set_active(actor, user: User, active: bool, action_prefix: str) -> None:
+    """Enable or disable ``user`` (disabling rotates the session token, which ends every
+    session); audited as ``<action_prefix>enable|disable``."""
     user.active = bool(active)
     if not active:
         user.session_token = new_session_token()
     db.session.flush()
-    audit.record(actor, "account.region_admin_" + ("enable" if active else "disable"), user,
+    audit.record(actor, action_prefix + ("enable" if active else "disable"), user,
                  summary=user.email)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import state_is, utcnow
 from marketplace.extensions import db
+from marketplace.proposals.models import StoredFileMixin
 
 DEMONSTRATION_KINDS = {"zone": "示范区", "project": "示范项目", "enterprise": "高成长性企业"}
 
@@ -169,22 +170,14 @@ class Designation(db.Model):
         return self.name
 
 
-class DesignationEvidence(db.Model):
+class DesignationEvidence(StoredFileMixin, db.Model):
     """A file supporting a designation (验收报告, 公示文件…), checked and stored like a
     proposal's attachments (proposals/attachments.py) under a generated name."""
 
     __tablename__ = "designation_evidence"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     designation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("designations.id", ondelete="CASCADE"), index=True)
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    original_name: Mapped[str] = mapped_column(sa.String(200))
-    content_type: Mapped[str] = mapped_column(sa.String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     designation = relationship("Designation", back_populates="evidence")
 

@@ -3,7 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from marketplace.db import state_is, utcnow
 from marketplace.extensions import db
@@ -112,20 +112,29 @@ class ConsortiumMember(db.Model):
     organization = relationship("Organization")
 
 
-class Attachment(db.Model):
-    """A file of a proposal, stored under a server-generated name outside static/."""
-
-    __tablename__ = "attachments"
+class StoredFileMixin:
+    """The columns of an uploaded file checked and stored by ``attachments.store_upload``
+    (a proposal's attachments, a designation's evidence)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"),
-                                             index=True)
     stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
     original_name: Mapped[str] = mapped_column(sa.String(200))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr
+    def uploaded_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("users.id"))
+
+
+class Attachment(StoredFileMixin, db.Model):
+    """A file of a proposal, stored under a server-generated name outside static/."""
+
+    __tablename__ = "attachments"
+
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"),
+                                             index=True)
 
     proposal = relationship("Proposal", back_populates="attachments")

@@ -75,15 +75,6 @@ def designations():
 
 
 @pytest.fixture
-def runner(app):
-    cli = app.test_cli_runner()
-
-    def invoke(*args):
-        return cli.invoke(args=["lists", *[str(a) for a in args]])
-    return invoke
-
-
-@pytest.fixture
 def admin(make):
     return make.admin()
 

@@ -288,6 +288,17 @@ def can_view_unanswered_questions(user, opportunity) -> bool:
     return belongs_to(user, opportunity) or can(user, P.QUESTION_VIEW)
 
 
+def is_organizer(user, event) -> bool:
+    """An administrator who may run ``event`` (platform, or of a region containing it)."""
+    return can(user, P.EVENT_MANAGE, event)
+
+
+def can_view_registration(user, registration) -> bool:
+    """A registration (its attendees, codes, agenda): its organization and the event's
+    organizers."""
+    return belongs_to(user, registration) or is_organizer(user, registration.event)
+
+
 def can_view_match(user, match) -> bool:
     """Either side of a pairing and platform admins: those who may advance it."""
     return can(user, P.MATCH_ADVANCE, match)

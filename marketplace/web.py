@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts
     from marketplace.admin.views import bp as admin
     from marketplace.demonstrations.views import bp as demonstrations
+    from marketplace.events.views import bp as events
     from marketplace.home.views import bp as home
     from marketplace.notifications.views import bp as notifications
     from marketplace.opportunities.views import bp as opportunities
@@ -26,7 +27,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.search.views import bp as search
 
     for blueprint in (home, accounts, opportunities, products, releases, search, proposals,
-                      matching, notifications, reminders, demonstrations, admin):
+                      matching, notifications, reminders, events, demonstrations, admin):
         app.register_blueprint(blueprint)
 
 

@@ -1,6 +1,6 @@
 """Test data built through the services, so objects are in states the app can reach:
-organizations and users, listings, questions, proposals and pairings. Only time is
-arranged by hand (``age_pairing``)."""
+organizations and users, listings, questions, proposals, pairings, events and their
+registrations. Only time is arranged by hand (``age_pairing``)."""
 import itertools
 from datetime import date, timedelta
 
@@ -10,6 +10,7 @@ from stdnum.cn import uscc
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, User
 from marketplace.db import beijing_today, utcnow
+from marketplace.events import services as events
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
 from marketplace.matching import pairings
@@ -221,6 +222,35 @@ class Factory:
                                .values(created_at=created_at - shift))
         db.session.commit()
         db.session.refresh(match)
+
+    @staticmethod
+    def event_data(**overrides) -> dict:
+        """An event of 红谷滩区 in ten days, registration open now (times in UTC)."""
+        now = utcnow().replace(second=0, microsecond=0)
+        data = {"kind": "matchmaking", "title": "数字经济供需对接会", "region_code": "360113",
+                "summary": "围绕城市治理与产业数字化开展供需对接。",
+                "venue": "红谷滩区会展中心", "starts_at": now + timedelta(days=10),
+                "ends_at": now + timedelta(days=10, hours=4),
+                "registration_opens_at": now - timedelta(days=1),
+                "registration_closes_at": now + timedelta(days=9), "capacity": "50",
+                "offer_hours": "24"}
+        data.update(overrides)
+        return data
+
+    def event(self, actor: User | None = None, **overrides):
+        """An event created by ``actor`` (default: a platform admin) through the service."""
+        event = events.create_event(actor or self._system_admin(), self.event_data(**overrides))
+        db.session.commit()
+        return event
+
+    def registration(self, event, org: Organization, names=("张三",), user: User | None = None,
+                     **data):
+        """``org`` registers for ``event`` with attendees ``names`` (by one of its members)."""
+        user = user or (org.users[0] if org.users else self.member(org))
+        registration = events.register(
+            user, event, {"attendees": [{"name": n, "title": "经理"} for n in names], **data})
+        db.session.commit()
+        return registration
 
     def _system_admin(self) -> User:
         admin = db.session.scalar(sa.select(User).where(User.is_platform_admin.is_(True))

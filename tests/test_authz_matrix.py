@@ -30,8 +30,13 @@ from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from tests.authz_cases import (
     CASES, NEW_PASSWORD, PUBLIC_SELF_SERVICE, ROLES, Case, World, reloaded, stored_files)
+from tests.authz_events import EVENT_CASES, EVENT_PAGES
 from tests.authz_pages import PAGES, PARTS, Page, Part
 from tests.factories import valid_uscc
+
+
+CASES = CASES + EVENT_CASES
+PAGES = PAGES + EVENT_PAGES
 
 
 def _cells(cases):

@@ -1,0 +1,2 @@
+"""Event routes: meetings."""
+from marketplace.events.views import bp  # noqa: F401

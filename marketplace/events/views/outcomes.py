@@ -1,0 +1,2 @@
+"""Event routes: outcomes."""
+from marketplace.events.views import bp  # noqa: F401

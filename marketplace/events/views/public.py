@@ -1,0 +1,2 @@
+"""Event routes: public."""
+from marketplace.events.views import bp  # noqa: F401

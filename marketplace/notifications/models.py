@@ -20,6 +20,10 @@ EVENTS = {
     "deadline_approaching": "揭榜截止临近",
     "reminder": "结果登记与对接跟进提醒",
     "digest": "订阅的新机会摘要",
+    "registration_changed": "活动报名状态变化",
+    "meeting_requested": "收到对接会约见请求",
+    "meeting_request_answered": "约见请求得到回复",
+    "schedule_published": "对接会日程发布或变更",
 }
 FREQUENCIES = {"daily": "每日", "weekly": "每周", "off": "暂停"}
 # An e-mail that failed this many times is no longer retried (admins see it).

@@ -1,4 +1,6 @@
 """Registration, login/logout, password, organization members."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -15,8 +17,15 @@ bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    """``target`` when it is a path of this site, else the home page. It is parsed, not
+    pattern-matched, and refused outright when it holds a backslash, whitespace or a
+    control character: browsers drop tabs and newlines from a URL and read a backslash
+    as a slash, so "/%09/evil.example" (decoded) would lead off-site."""
+    if target and target.isprintable() and not any(c in target for c in "\\ "):
+        parts = urlsplit(target)
+        if (not parts.scheme and not parts.netloc and parts.path.startswith("/")
+                and not parts.path.startswith("//")):
+            return target
     return url_for("home.index")
 
 

@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Organization
@@ -47,11 +48,23 @@ def test_login_failure_message_and_success(client, make):
     assert client.get("/account").status_code == 200
 
 
-def test_login_redirect_only_to_local_paths(client, make):
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example", "/%09/evil.example", "/%0a/evil.example",
+    "/%0d%0a/evil.example", "/\\evil.example", "%5C%5Cevil.example", "/%5Cevil.example",
+    "javascript:alert(1)", "http:/evil.example", "/ /evil.example", "evil.example",
+    "https:evil.example", "/%00/evil.example"])
+def test_login_redirects_only_to_paths_of_this_site(client, make, target):
     user = make.org().users[0]
-    response = client.post("/login?next=https://evil.example/", data={
+    response = client.post(f"/login?next={target}", data={
         "email": user.email, "password": PASSWORD})
-    assert response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_login_keeps_a_local_next_with_its_query(client, make):
+    user = make.org().users[0]
+    response = client.post("/login?next=/opportunities/%3Fq%3D%E5%81%9C%E8%BD%A6", data={
+        "email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/opportunities/?q=%E5%81%9C%E8%BD%A6"
 
 
 def test_logout_ends_sessions_on_other_devices(app, make):

@@ -2,7 +2,8 @@
 import hmac
 import secrets
 
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 
 from marketplace.config import INSTANCE_DIR, Config
 from marketplace.extensions import babel, csrf, db, login_manager
@@ -85,4 +86,8 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static" and current_user.is_authenticated:
+        # A signed-in page holds personal data: not kept by the browser or a proxy, so
+        # "back" after logout on a shared computer shows nothing.
+        response.headers["Cache-Control"] = "no-store"
     return response

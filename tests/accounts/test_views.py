@@ -101,3 +101,21 @@ def test_security_headers_are_set(client):
     response = client.get("/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/account", "/organization", "/notifications", "/"])
+def test_signed_in_pages_are_not_stored(client, make, path):
+    user = make.org().users[0]
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_public_pages_and_static_files_may_be_cached(client, make):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    user = make.org().users[0]
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    stylesheet = client.get("/static/css/app.css")
+    assert stylesheet.status_code == 200
+    assert "no-store" not in stylesheet.headers.get("Cache-Control", "")

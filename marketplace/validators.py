@@ -9,6 +9,19 @@ from decimal import Decimal, InvalidOperation
 from marketplace.errors import ValidationError
 
 AMOUNT_MAX_WAN = Decimal("10000000")
+# The largest id or count a request may carry: PostgreSQL's integer. A larger number would
+# reach the database and fail there (SQLite overflows past 2**63 - 1): a 500, not a 404.
+ID_MAX = 2**31 - 1
+
+
+def as_id(raw) -> int | None:
+    """``raw`` (a request value) as a positive whole number up to ID_MAX, or None: ASCII
+    digits only, so "²" or "١" never reach ``int``."""
+    value = str(raw if raw is not None else "").strip()
+    if not (0 < len(value) <= 10 and value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= ID_MAX else None
 
 
 def text(data: dict, name: str, label: str, max_len: int, required: bool = True) -> str:

@@ -5,13 +5,25 @@ from flask import Flask, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from jinja2 import FileSystemBytecodeCache
+from werkzeug.routing import IntegerConverter
 
 from marketplace import authz
 from marketplace.authz import Permission
 from marketplace.text import format_wan, mask_phone
+from marketplace.validators import ID_MAX
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in a route, bounded by ID_MAX: a larger number in a URL is a 404 rather
+    than an overflow in the database (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
     from marketplace.accounts.views import bp as accounts
     from marketplace.admin.views import bp as admin
     from marketplace.demonstrations.views import bp as demonstrations

@@ -17,6 +17,7 @@ from marketplace.matching.pages import look_alikes_of
 from marketplace.taxonomy import services as taxonomy_services
 from marketplace.taxonomy.models import TAG_KINDS, Field, Tag
 from marketplace.taxonomy.queries import field_groups, region_choices, tags
+from marketplace.validators import as_id
 from marketplace.viewhelpers import get_or_404, perform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -160,7 +161,7 @@ def audit():
     page = request.args.get("page", "1")
     return render_template(
         "admin/audit.html",
-        page=queries.audit_page(int(page) if page.isdigit() else 1,
+        page=queries.audit_page(as_id(page) or 1,
                                 request.args.get("action", "").strip(),
                                 request.args.get("object_type", "")),
         object_types=queries.audit_object_types())
@@ -177,7 +178,7 @@ def taxonomy():
 @permission_required(Permission.TAXONOMY_MANAGE)
 def create_field():
     parent_id = request.form.get("parent_id", "")
-    parent = get_or_404(Field, int(parent_id)) if parent_id.isdigit() else None
+    parent = get_or_404(Field, as_id(parent_id) or 0) if parent_id else None
     perform(taxonomy_services.create_field, current_user, request.form.get("name", ""), parent,
             success="领域已添加。")
     return redirect(url_for("admin.taxonomy"))

@@ -28,6 +28,7 @@ from marketplace.demonstrations.services import plan_years
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.taxonomy.models import Region
 from marketplace.taxonomy.queries import region_choices
+from marketplace.validators import as_id
 
 DEFAULT_REGION = "360000"  # 江西省: the province whose plan this platform serves
 SPANS = {"all": "截至当年累计", "year": "当年"}
@@ -248,7 +249,7 @@ def designations_context(user, args) -> dict:
     page = args.get("page", "")
     filters = DesignationFilters(region=region, kind=kind, first_year=_year(args.get("from")),
                                  last_year=_year(args.get("to")), own=args.get("own") == "1",
-                                 status=status, page=max(int(page) if page.isdigit() else 1, 1))
+                                 status=status, page=as_id(page) or 1)
     return {"filters": filters, "kinds": DESIGNATION_KINDS,
             "page": queries.designations(region, kind, filters.first_year, filters.last_year,
                                          filters.own, status, filters.page)}

@@ -32,7 +32,7 @@ from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.products.models import Product
 from marketplace.taxonomy.queries import get_region
 from marketplace.taxonomy.services import place_code
-from marketplace.validators import choice, text
+from marketplace.validators import as_id, choice, text
 from marketplace.workflow import change_state
 
 PLAN_FIRST_YEAR = 2020  # the seeds' plans start in 2022 and count a 2020-22 baseline
@@ -67,7 +67,7 @@ def _region(actor, raw) -> str:
 
 
 def _signed_match(raw) -> Match:
-    match = db.session.get(Match, int(raw)) if str(raw or "").strip().isdigit() else None
+    match = db.session.get(Match, as_id(raw)) if as_id(raw) else None
     if match is None:
         raise ValidationError("请选择对接记录。", field="match_id")
     if match.stage not in SIGNED_STAGES:
@@ -77,7 +77,7 @@ def _signed_match(raw) -> Match:
 
 
 def _enterprise(raw) -> Organization:
-    org = db.session.get(Organization, int(raw)) if str(raw or "").strip().isdigit() else None
+    org = db.session.get(Organization, as_id(raw)) if as_id(raw) else None
     if org is None or org.kind == "department" or not org.is_verified:
         raise ValidationError("请选择已认证的企业或科研院所。", field="organization_id")
     return org
@@ -86,7 +86,7 @@ def _enterprise(raw) -> Organization:
 def _published_product(raw) -> Product:
     """By id, or by public number as people write it (CP-2026-01-012)."""
     raw = str(raw or "").strip()
-    product = (db.session.get(Product, int(raw)) if raw.isdigit() else
+    product = (db.session.get(Product, as_id(raw)) if as_id(raw) else
                db.session.scalar(sa.select(Product).where(Product.public_number == raw.upper()))
                if raw else None)
     if product is None or product.status != "published":

@@ -10,6 +10,7 @@ from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS, PUBLIC_STATUSES, Revision
 from marketplace.taxonomy.models import Field, Tag
 from marketplace.taxonomy.queries import region_code_filter, region_path
+from marketplace.validators import as_id
 
 PUBLIC_STATUS_FILTERS = {"published": "征集中", "closed": "已关闭", "all": "全部"}
 
@@ -26,8 +27,7 @@ class ListFilters:
     @classmethod
     def from_args(cls, args) -> "ListFilters":
         def number(name):
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            return as_id(args.get(name, ""))
 
         status = args.get("status", "published")
         return cls(field=number("field"), region=args.get("region") or None, tag=number("tag"),

@@ -11,16 +11,16 @@ from marketplace.extensions import db
 from marketplace.taxonomy.models import Field, Tag
 from marketplace.taxonomy.services import place_code
 from marketplace.text import normalise_phone, phone_problem
-from marketplace.validators import text
+from marketplace.validators import as_id, text
 
 MAX_TAGS = 8
 
 
 def _as_int(value, name: str, message: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(message, field=name) from None
+    number = as_id(value)
+    if number is None:
+        raise ValidationError(message, field=name)
+    return number
 
 
 def _field_id(raw) -> int:

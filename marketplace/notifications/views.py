@@ -6,6 +6,7 @@ from marketplace.authz import Permission, require
 from marketplace.notifications import queries, services
 from marketplace.notifications.forms import EmailSettingsForm, SubscriptionForm
 from marketplace.notifications.models import EVENTS, FREQUENCIES
+from marketplace.validators import as_id
 from marketplace.viewhelpers import perform
 
 bp = Blueprint("notifications", __name__)
@@ -13,7 +14,7 @@ bp = Blueprint("notifications", __name__)
 
 def _page_arg() -> int:
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and int(page) > 0 else 1
+    return as_id(page) or 1
 
 
 def _safe_link(link: str) -> str | None:

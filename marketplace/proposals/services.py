@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.products.models import Product
 from marketplace.proposals.models import (
     PROPOSAL_STATUSES, PROPOSAL_TRANSITIONS, ConsortiumMember, Proposal, Question)
-from marketplace.validators import text, wan_amount
+from marketplace.validators import as_id, text, wan_amount
 from marketplace.workflow import change_state
 
 MAX_MEMBERS = 10
@@ -76,7 +76,7 @@ def answer(actor, question: Question, answer_text: str) -> None:
 
 # -- proposals --------------------------------------------------------------------------
 def _products(actor, raw_ids) -> list[Product]:
-    ids = {int(i) for i in raw_ids or [] if str(i).isdigit()}
+    ids = {as_id(i) for i in raw_ids or []} - {None}
     if not ids:
         return []
     products = db.session.scalars(sa.select(Product).where(Product.id.in_(ids))).all()

@@ -20,6 +20,7 @@ from marketplace.releases.models import RELEASE_STATUSES, RELEASE_TRANSITIONS, R
 from marketplace.taxonomy.models import Region
 from marketplace.taxonomy.queries import get_place
 from marketplace.text import chinese_number
+from marketplace.validators import as_id
 from marketplace.workflow import change_state
 
 
@@ -110,7 +111,7 @@ def add_items(actor, release: Release, kind: str, ids) -> int:
     model = LISTING_MODELS.get(kind)
     if model is None:
         raise ValidationError("条目类型有误。")
-    ids = {int(i) for i in ids if str(i).isdigit()}
+    ids = {as_id(i) for i in ids} - {None}
     if not ids:
         raise ValidationError("请至少选择一个条目。", field="ids")
     items = db.session.scalars(sa.select(model).where(model.id.in_(ids))).all()

@@ -101,6 +101,24 @@ def state_is(value: str, field: str = "status") -> property:
                     doc=f"Whether {field} is {value!r}.")
 
 
+def serialize(session, key: str) -> None:
+    """Let one transaction at a time go past this point for ``key`` (e.g. numbering the
+    releases of a year): a PostgreSQL advisory lock held until commit or rollback. SQLite
+    needs none: its writers already run one at a time (BEGIN IMMEDIATE, above)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
+
+
+def lock_row(session, obj) -> None:
+    """Lock ``obj``'s row for this transaction, then read it again: a request that waited
+    for another's lock sees what that one committed. (The lock is taken on the bare row,
+    since PostgreSQL refuses FOR UPDATE over the outer joins of eager relationships.)"""
+    model = type(obj)
+    key = sa.inspect(model).primary_key[0]
+    session.execute(sa.select(key).where(key == getattr(obj, key.key)).with_for_update())
+    session.refresh(obj)
+
+
 BEIJING = timezone(timedelta(hours=8))
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace import audit
@@ -122,27 +123,38 @@ def _credit_code(raw: str, kind: str | None) -> str | None:
     return code
 
 
-def register_organization(data: dict) -> tuple[Organization, User]:
-    """Create a pending organization and its first user (its organization admin).
-
-    ``data`` holds the organization fields and ``user_name``, ``email``, ``password``,
-    ``phone``. Raises ValidationError listing every bad field; nothing is added then.
-    """
+def _registration_checks(data: dict) -> Collector:
     checks = Collector()
     checks.run("name", _org_name, data.get("name"))
     kind = checks.run("kind", _org_kind, data.get("kind"))
     checks.run("region_code", _org_region, data.get("region_code"))
     checks.run("uscc", _credit_code, data.get("uscc"), kind)
     _check_user(checks, data)
-    values = checks.result()
+    return checks
+
+
+def register_organization(data: dict) -> tuple[Organization, User]:
+    """Create a pending organization and its first user (its organization admin).
+
+    ``data`` holds the organization fields and ``user_name``, ``email``, ``password``,
+    ``phone``. Raises ValidationError listing every bad field; nothing is added then.
+    """
+    values = _registration_checks(data).result()
     org = Organization(name=values["name"], kind=values["kind"],
                        region_code=values["region_code"], uscc=values["uscc"],
                        short_name=(data.get("short_name") or "").strip()[:40],
                        description=(data.get("description") or "").strip()[:2000],
                        status="pending")
-    user = _new_user(values, data, organization=org, org_role="admin")
-    db.session.add(org)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # (entering it flushes what is pending: add after)
+            user = _new_user(values, data, organization=org, org_role="admin")
+            db.session.add(org)
+            db.session.flush()
+    except IntegrityError:
+        # A simultaneous registration took the name, credit code or e-mail first; it is
+        # committed now, so the checks run again see it and say which field.
+        _registration_checks(data).result()
+        raise
     audit.record(user, "organization.register", org,
                  after=audit.snapshot(org, Organization.audit_fields), summary=org.name)
     return org, user

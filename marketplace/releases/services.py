@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from marketplace import audit
 from marketplace.authz import Permission, in_scope, region_prefix, region_scope, require
-from marketplace.db import utcnow
+from marketplace.db import lock_row, serialize, utcnow
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
@@ -68,6 +68,9 @@ def create_release(actor, data: dict) -> Release:
     if not 2000 <= year <= 2100:
         raise ValidationError("请填写有效的年份。", field="year")
     region_code = region.code if region is not None else None
+    # Simultaneous creations for one year would take the same number (and fail on the
+    # unique constraint): they are numbered one after the other.
+    serialize(db.session, f"release-number:{year}:{region_code}")
     sequence = next_sequence(year, region_code)
     title = (data.get("title") or "").strip() or default_title(year, sequence, region)
     if len(title) > 100:
@@ -155,6 +158,9 @@ def publish_release(actor, release: Release, published_on: date | None) -> None:
     ValidationError without a date, IllegalTransition when the release is empty or already
     published."""
     require(actor, Permission.RELEASE_MANAGE, release)
+    # Locked, then read again: of simultaneous publish requests one publishes, the others
+    # find it published (and write no audit rows or notifications twice).
+    lock_row(db.session, release)
     _require_draft(release)
     if published_on is None:
         raise ValidationError("请选择发布日期。", field="published_on")

@@ -66,3 +66,25 @@ def test_simultaneous_registrations_with_one_email_make_one_account(own_app):
         organizations = db.session.scalar(sa.select(sa.func.count(Organization.id)).where(
             Organization.name.like("并发注册科技有限公司%")))
     assert users == 1 and organizations == 1
+
+
+def test_simultaneous_wrong_passwords_check_no_more_than_the_limit(own_app, make):
+    """D3: eight simultaneous guesses once had eight passwords checked; now five are
+    checked (the fifth locks the account) and three are refused as locked, and the count
+    starts again after the lock."""
+    with own_app.app_context():
+        user = make.org().users[0]
+        email, user_id = user.email, user.id
+        limit = own_app.config["LOGIN_MAX_FAILURES"]
+        db.session.remove()
+    guesses = [(None, "/login", {"email": email, "password": f"wrong-guess-{i}"})
+               for i in range(limit + 3)]
+    assert 500 not in post_together(own_app, guesses)
+    with own_app.app_context():
+        actions = db.session.scalars(sa.select(AuditLog.action).where(
+            AuditLog.object_type == "user", AuditLog.object_id == user_id)).all()
+        user = db.session.get(User, user_id)
+        assert actions.count("auth.login_failed") + actions.count("auth.locked") == limit
+        assert actions.count("auth.locked") == 1
+        assert actions.count("auth.login_refused_locked") == 3
+        assert user.locked_until is not None and user.failed_logins == 0

@@ -1,4 +1,5 @@
 """Every change to organizations and users: registration, review, login, passwords, members."""
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -208,10 +209,13 @@ def _review_reason(target: str, reason: str) -> str:
 
 
 def authenticate(email: str, password: str) -> LoginResult:
-    """Check credentials; count failures atomically and lock after the configured number.
+    """Check credentials; lock the account after LOGIN_MAX_FAILURES failures in a row.
 
-    Unknown users and wrong passwords get the same message. Writes audit rows either way;
-    the caller commits in both cases so that failures are counted.
+    Each password check first takes one of the account's attempts in a single UPDATE
+    (``_take_attempt``), so simultaneous guesses cannot check more passwords than the limit
+    allows. Unknown users, disabled ones and wrong passwords get the same message after
+    the same work (one hash check). Writes audit rows either way; the caller commits in
+    every case so that failures are counted.
     """
     cfg = current_app.config
     try:
@@ -220,40 +224,59 @@ def authenticate(email: str, password: str) -> LoginResult:
         email = (email or "").strip().lower()
     user = db.session.scalar(sa.select(User).where(User.email == email))
     now = utcnow()
-    if user is None:
-        check_password_hash(_hash("timing-equaliser-0"), password or "")
-        audit.record(None, "auth.login_failed", summary=f"未知账号 {email[:100]}")
+    if user is None or not user.active:
+        check_password_hash(_timing_hash(), password or "")
+        audit.record(None, "auth.login_failed", summary=f"未知或停用账号 {email[:100]}")
         return LoginResult(None, LOGIN_FAILED)
-    if user.locked_until and user.locked_until > now:
+    attempt = _take_attempt(user, now)
+    if attempt is None:
         audit.record(user, "auth.login_refused_locked", user, summary=user.email)
         return LoginResult(None, LOGIN_LOCKED.format(minutes=cfg["LOGIN_LOCK_MINUTES"]))
-    if not user.active:
-        return LoginResult(None, LOGIN_FAILED)
     if not check_password_hash(user.password_hash, password or ""):
-        return _count_failure(user, now)
+        return _count_failure(user, attempt, now)
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     db.session.flush()
     audit.record(user, "auth.login", user, summary=user.email)
     return LoginResult(user)
 
 
-def _count_failure(user: User, now) -> LoginResult:
-    cfg = current_app.config
-    limit = cfg["LOGIN_MAX_FAILURES"]
-    # One UPDATE, so concurrent failures cannot lose a count.
-    failures = db.session.execute(
-        sa.update(User).where(User.id == user.id)
-        .values(failed_logins=User.failed_logins + 1)
+_TIMING_HASHES: dict[str, str] = {}
+
+
+def _timing_hash() -> str:
+    """A hash to check a password against when there is no account, made once per hash
+    method: checking costs what a real account's check costs, making it would not."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _TIMING_HASHES:
+        _TIMING_HASHES[method] = _hash(secrets.token_hex(16))
+    return _TIMING_HASHES[method]
+
+
+def _take_attempt(user: User, now) -> int | None:
+    """Count this attempt before the password is checked, in one UPDATE that only succeeds
+    while the account is unlocked and below the limit; returns the attempt's number, or
+    None (locked). The row stays locked until commit, so attempts on one account queue."""
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    return db.session.execute(
+        sa.update(User).where(User.id == user.id, User.failed_logins < limit,
+                              sa.or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=User.failed_logins + 1, locked_until=None)
         .returning(User.failed_logins)
-    ).scalar_one()
-    if failures >= limit:
+    ).scalar_one_or_none()
+
+
+def _count_failure(user: User, attempt: int, now) -> LoginResult:
+    """The attempt failed: it stays counted; the last one allowed locks the account (and
+    starts its count again for after the lock)."""
+    cfg = current_app.config
+    if attempt >= cfg["LOGIN_MAX_FAILURES"]:
         db.session.execute(sa.update(User).where(User.id == user.id).values(
             locked_until=now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]), failed_logins=0))
         db.session.refresh(user)
-        audit.record(user, "auth.locked", user, summary=f"连续 {failures} 次登录失败")
+        audit.record(user, "auth.locked", user, summary=f"连续 {attempt} 次登录失败")
         return LoginResult(None, LOGIN_LOCKED.format(minutes=cfg["LOGIN_LOCK_MINUTES"]))
     db.session.refresh(user)
-    audit.record(user, "auth.login_failed", user, summary=f"第 {failures} 次失败")
+    audit.record(user, "auth.login_failed", user, summary=f"第 {attempt} 次失败")
     return LoginResult(None, LOGIN_FAILED)
 
 

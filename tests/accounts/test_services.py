@@ -91,6 +91,38 @@ def test_wrong_password_and_unknown_user_get_the_same_message(ctx, make):
     assert wrong.message == unknown.message == services.LOGIN_FAILED
 
 
+@pytest.fixture
+def hash_work(monkeypatch):
+    """How many password hashes are made and checked: the work a login does."""
+    work = {"made": 0, "checked": 0}
+    made, checked = services.generate_password_hash, services.check_password_hash
+
+    def make_hash(*args, **kwargs):
+        work["made"] += 1
+        return made(*args, **kwargs)
+
+    def check_hash(*args, **kwargs):
+        work["checked"] += 1
+        return checked(*args, **kwargs)
+    monkeypatch.setattr(services, "generate_password_hash", make_hash)
+    monkeypatch.setattr(services, "check_password_hash", check_hash)
+    return work
+
+
+def test_unknown_and_disabled_accounts_cost_what_a_wrong_password_costs(ctx, make, hash_work):
+    """D2: an unknown e-mail once hashed twice (a new hash, then a check), so its answer
+    came slower and told which accounts exist."""
+    user = make.org().users[0]
+    services.authenticate("warm-up@test.cn", "wrong-password-1")  # the process's one hash
+    costs = {}
+    for label, email in (("wrong password", user.email), ("unknown", "nobody@test.cn"),
+                         ("malformed", "not an e-mail")):
+        hash_work.update(made=0, checked=0)
+        assert services.authenticate(email, "wrong-password-1").message == services.LOGIN_FAILED
+        costs[label] = dict(hash_work)
+    assert all(cost == {"made": 0, "checked": 1} for cost in costs.values()), costs
+
+
 def test_account_locks_after_configured_failures_and_is_audited(ctx, make, app):
     user = make.org().users[0]
     for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):

@@ -5,7 +5,9 @@ import pytest
 from openpyxl import load_workbook
 
 from marketplace.errors import IllegalTransition, ValidationError
+from marketplace.extensions import db
 from marketplace.releases import services
+from tests.factories import PASSWORD
 
 
 def test_numbers_are_stable_readable_and_per_kind(ctx, make):
@@ -87,3 +89,21 @@ def test_xlsx_export_neutralises_formulas(client, make):
     for line in sheet.iter_rows(min_row=3, values_only=True):
         for value in line:
             assert not (isinstance(value, str) and value[:1] in "=+-@")
+
+
+def test_an_item_in_a_draft_release_stays_approved_whatever_its_owner_tries(client, make):
+    """D11: the owner's submit and withdraw of an approved item in a draft release are
+    refused; it stays approved and attached, and the release publishes."""
+    org = make.org("enterprise")
+    item = make.listing("product", org, "approved")
+    admin = make.admin()
+    release = services.create_release(admin, {"year": "2027"})
+    services.add_items(admin, release, "product", [item.id])
+    db.session.commit()
+    client.post("/login", data={"email": org.users[0].email, "password": PASSWORD})
+    for action in ("submit", "withdraw"):
+        client.post(f"/products/{item.id}/{action}")
+        db.session.expire_all()
+        assert (item.status, item.release_id) == ("approved", release.id), action
+    services.publish_release(admin, release, date(2027, 1, 5))
+    assert item.status == "published"

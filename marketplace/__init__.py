@@ -56,6 +56,7 @@ def _ensure_secret_key(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
+    from marketplace.accounts import sessions
     from marketplace.accounts.models import User
 
     login_manager.init_app(app)
@@ -75,7 +76,7 @@ def _init_login(app: Flask) -> None:
         # A rotated token (logout elsewhere, password change) ends this session.
         if not hmac.compare_digest(user.session_token, token):
             return None
-        return user
+        return user if sessions.still_valid() else None
 
 
 def _security_headers(response):

@@ -25,6 +25,7 @@ from marketplace.search.engine import MatchEngine
 from marketplace.search.index import SearchIndex
 from marketplace.sync.steps import sync_step
 from tests.factories import Factory
+from tests.signin import sign_in_session
 
 
 def _database_url(tmp_dir: str) -> str:
@@ -124,9 +125,7 @@ def make(app):
 @pytest.fixture
 def login_as(client):
     def login(user):
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
+        sign_in_session(client, user)
         return client
     return login
 

@@ -33,6 +33,7 @@ from tests.authz_cases import (
 from tests.authz_events import EVENT_CASES, EVENT_PAGES
 from tests.authz_pages import PAGES, PARTS, Page, Part
 from tests.factories import valid_uscc
+from tests.signin import sign_in_session
 
 
 CASES = CASES + EVENT_CASES
@@ -74,8 +75,7 @@ def client_for(app, user):
     db.session.commit()
     client = app.test_client()
     if user is not None:
-        with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = user.get_id(), True
+        sign_in_session(client, user)
     g.pop("_login_user", None)  # the test's app context outlives requests; so would g
     return client
 

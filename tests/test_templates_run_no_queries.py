@@ -20,6 +20,7 @@ from marketplace.notifications.services import notify
 from marketplace.opportunities import services as opportunities
 from marketplace.proposals import services as proposals
 from tests.proposals.test_attachments import make_pdf
+from tests.signin import sign_in_session
 
 
 @pytest.fixture
@@ -84,10 +85,11 @@ def page(client, render_queries):
     def get(url, user=None, data=None, status=200):
         db.session.commit()
         db.session.expunge_all()
-        with client.session_transaction() as session:
-            session.clear()
-            if user:
-                session["_user_id"], session["_fresh"] = user, True
+        if user:
+            sign_in_session(client, user)
+        else:
+            with client.session_transaction() as session:
+                session.clear()
         response = client.get(url) if data is None else client.post(url, data=data)
         assert response.status_code == status, url
         assert render_queries == [], f"{url} ran queries while rendering"

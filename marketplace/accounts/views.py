@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import queries, services
+from marketplace.accounts import queries, services, sessions
 from marketplace.accounts.forms import LoginForm, MemberForm, PasswordForm, RegisterForm
 from marketplace.accounts.models import User
 from marketplace.authz import Permission, require
@@ -38,6 +38,7 @@ def login():
         result = services.authenticate(form.email.data, form.password.data)
         db.session.commit()  # failures are counted and audited too
         if result.user is not None:
+            sessions.start()
             login_user(result.user)
             flash(f"欢迎回来，{result.user.name}。", "success")
             return redirect(_safe_next(request.args.get("next")))
@@ -61,6 +62,7 @@ def register():
     if form.validate_on_submit():
         ok, result = perform(services.register_organization, form.data, form=form)
         if ok:
+            sessions.start()
             login_user(result[1])
             flash("注册成功。平台管理员审核通过后，您即可发布清单。", "success")
             return redirect(url_for("accounts.organization"))

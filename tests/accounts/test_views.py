@@ -119,3 +119,52 @@ def test_public_pages_and_static_files_may_be_cached(client, make):
     stylesheet = client.get("/static/css/app.css")
     assert stylesheet.status_code == 200
     assert "no-store" not in stylesheet.headers.get("Cache-Control", "")
+
+
+def _signed_in(client, make):
+    user = make.org().users[0]
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert client.get("/account").status_code == 200
+    return user
+
+
+def _shift_clocks(client, *, auth: int = 0, seen: int = 0) -> None:
+    """Move the session's sign-in and last-seen times ``auth`` / ``seen`` seconds back."""
+    with client.session_transaction() as session:
+        session["_auth_at"] -= auth
+        session["_seen_at"] -= seen
+
+
+def test_a_sign_in_ends_after_the_idle_time(app, client, make):
+    _signed_in(client, make)
+    _shift_clocks(client, seen=app.config["SESSION_IDLE_MINUTES"] * 60 + 1)
+    response = client.get("/account")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "登录已超时" in client.get("/login").get_data(as_text=True)
+
+
+def test_activity_does_not_extend_a_sign_in_past_its_whole_lifetime(app, client, make):
+    """D12: the lifetime once slid with every re-signed cookie."""
+    _signed_in(client, make)
+    _shift_clocks(client, auth=app.config["SESSION_MAX_HOURS"] * 3600 - 120, seen=0)
+    assert client.get("/account").status_code == 200  # active: still within both limits
+    _shift_clocks(client, auth=240)
+    assert client.get("/account").status_code == 302
+
+
+def test_recent_activity_keeps_a_sign_in(app, client, make):
+    _signed_in(client, make)
+    _shift_clocks(client, seen=app.config["SESSION_IDLE_MINUTES"] * 60 - 120)
+    assert client.get("/account").status_code == 200
+    with client.session_transaction() as session:  # the request counted as activity
+        assert session["_seen_at"] >= session["_auth_at"]
+    _shift_clocks(client, seen=200)
+    assert client.get("/account").status_code == 200
+
+
+def test_signing_in_starts_a_new_session(client, make):
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    _signed_in(client, make)
+    with client.session_transaction() as session:
+        assert "planted" not in session

@@ -42,15 +42,12 @@ class EventForm(FlaskForm):
 
     @staticmethod
     def session_rows(formdata) -> list[dict]:
-        """The session rows posted (times as typed, in Beijing time)."""
-        rows = []
-        for index in range(SESSION_ROWS):
-            row = {"starts_at": formdata.get(f"session_start-{index}", ""),
-                   "slots": formdata.get(f"session_slots-{index}", ""),
-                   "breaks": formdata.get(f"session_breaks-{index}", "")}
-            if any(value.strip() for value in row.values()):
-                rows.append(row)
-        return rows
+        """The session rows posted, blank ones too (messages name a row by its place;
+        times as typed, in Beijing time)."""
+        return [{"starts_at": formdata.get(f"session_start-{index}", ""),
+                 "slots": formdata.get(f"session_slots-{index}", ""),
+                 "breaks": formdata.get(f"session_breaks-{index}", "")}
+                for index in range(SESSION_ROWS)]
 
 
 class RegistrationForm(FlaskForm):

@@ -9,7 +9,7 @@ from marketplace.authz import (
     Permission, can, can_in_region, can_view_registration, is_organizer, region_scope)
 from marketplace.errors import NotFound
 from marketplace.events import checkin_pages, meeting_pages, outcome_pages, queries
-from marketplace.events.forms import EventForm, RegistrationForm
+from marketplace.events.forms import SESSION_ROWS, EventForm, RegistrationForm
 from marketplace.events.models import (
     EVENT_KINDS, REGISTRATION_STATUSES, SLOT_MINUTES, Event, Registration)
 from marketplace.events.services import MAX_ATTENDEES, SIDE_OF_KIND
@@ -202,7 +202,8 @@ def event_form_context(user, form: EventForm, event: Event | None, formdata=None
                 for s in event.sessions]
     else:
         rows = []
-    return {"form": form, "event": event, "session_rows": rows + [{}] * (4 - len(rows)),
+    return {"form": form, "event": event,
+            "session_rows": rows + [{}] * (SESSION_ROWS - len(rows)),
             "field_groups": form.field_ids.choices}
 
 

@@ -64,6 +64,8 @@ def event_snapshot(event: Event) -> dict:
 def _apply(event: Event, values: dict) -> None:
     values = dict(values)
     rows = values.pop("sessions", None)
+    if rows is not None:
+        rows = [{k: v for k, v in row.items() if k != "number"} for row in rows]
     for key, value in values.items():
         setattr(event, key, value)
     if rows is not None and _sessions_differ(event, rows):

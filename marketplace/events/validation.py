@@ -150,19 +150,21 @@ def _breaks(raw, slots: int, row: int) -> str:
 
 
 def sessions(data: dict) -> list[dict]:
-    """Rows {starts_at (UTC), slots, breaks}; blank rows are skipped."""
+    """Rows {starts_at (UTC), slots, breaks, number}; ``number`` is the row's place in
+    the form (from 1), which messages name; blank rows are skipped."""
     result = []
-    rows = [r for r in data.get("sessions") or []
-            if any(str(r.get(k) or "").strip() for k in ("starts_at", "slots", "breaks"))]
-    if len(rows) > MAX_SESSIONS:
-        raise ValidationError(f"最多 {MAX_SESSIONS} 场。", field="sessions")
+    rows = data.get("sessions") or []
     for number, row in enumerate(rows, start=1):
+        if not any(str(row.get(k) or "").strip() for k in ("starts_at", "slots", "breaks")):
+            continue
+        if len(result) == MAX_SESSIONS:
+            raise ValidationError(f"最多 {MAX_SESSIONS} 场。", field="sessions")
         try:
             starts_at = when(row, "starts_at", "开始时间")
             slots = whole(row, "slots", "时段数", 1, MAX_SLOTS)
         except ValidationError as error:
             raise ValidationError(f"第 {number} 场：{error.message}", field="sessions") from None
-        result.append({"starts_at": starts_at, "slots": slots,
+        result.append({"starts_at": starts_at, "slots": slots, "number": number,
                        "breaks": _breaks(row.get("breaks"), slots, number)})
     return result
 
@@ -171,7 +173,7 @@ def check_sessions(values: dict) -> None:
     """Sessions lie within the event's start and end and do not overlap."""
     minutes = values.get("slot_minutes")
     spans = sorted((s["starts_at"], s["starts_at"] + timedelta(minutes=minutes * s["slots"]),
-                    number) for number, s in enumerate(values.get("sessions") or [], 1))
+                    s["number"]) for s in values.get("sessions") or [])
     for start, end, number in spans:
         if start < values["starts_at"] or end > values["ends_at"]:
             raise ValidationError(f"第 {number} 场应在活动的开始和结束时间之内。",

@@ -189,6 +189,8 @@ def test_approve_and_decline_are_audited_and_notified(ctx, make):
     services.decline(admin, pending, "本次仅限本区单位")
     assert pending.status == "declined" and pending.decline_reason == "本次仅限本区单位"
     assert "原因：本次仅限本区单位" in notes(first)[-1].body
+    for note in notes(first) + notes(second):
+        assert not any(leak in note.title + note.body for leak in ("None", "{{", "\n\n\n"))
     assert waiting.status == "offered"  # the seat passed on
     services.move(admin, waiting, "confirmed")
     assert waiting.status == "confirmed" and waiting.offered_until is None

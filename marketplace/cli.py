@@ -1,5 +1,6 @@
 """Command-line entry points: `flask create-admin [--region CODE]`, `flask seed reference|demo`;
-`flask lists …` (list files, designation sheets) is defined in ``transfer/cli.py``."""
+`flask lists …` (list files, designation sheets) is defined in ``transfer/cli.py``, `flask events
+expire-offers` in ``events/cli.py``."""
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -12,6 +13,7 @@ from marketplace.transfer.cli import lists
 
 def register_cli(app: Flask) -> None:
     from marketplace.demonstrations.cli import demonstrations_cli
+    from marketplace.events.cli import events_cli
     from marketplace.matching.cli import match_cli
     from marketplace.notifications.cli import notify_cli
     from marketplace.reminders import cli as reminders_cli
@@ -28,6 +30,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(lists)
     app.cli.add_command(notify_cli)
     app.cli.add_command(demonstrations_cli)
+    app.cli.add_command(events_cli)
 
 
 class DatabaseCommands(click.Command):

@@ -82,6 +82,7 @@ def menu_context() -> dict:
         "accounts.organization": organization is not None,
         "admin": authz.can(user, Permission.ADMIN_ACCESS),
         "demonstrations.dashboard": authz.can(user, Permission.DASHBOARD_VIEW),
+        "events.manage_list": authz.can(user, Permission.EVENT_MANAGE),
     }}
 
 

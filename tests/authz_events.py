@@ -5,12 +5,129 @@ organizes its events and the other region's administrator does not.
 
 One section per part of the feature; each ends in its lists of POST cases and GET pages.
 """
-from tests.authz_cases import Case  # noqa: F401
-from tests.authz_pages import Page  # noqa: F401
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from marketplace.db import utcnow
+from marketplace.events import services as events
+from marketplace.events.models import Event, Registration
+from marketplace.extensions import db
+from tests.authz_cases import (  # noqa: F401
+    ADMINS, OWNERS, PLATFORM, REGION, REGION_ADMIN, Case, Target, _status_is)
+from tests.authz_pages import (  # noqa: F401
+    EVERYONE, ORGANIZATIONS, Page, has, no_values, titled)
 
 # --- events and registration (views/public.py, views/manage.py) ------------------------
-CORE_CASES: list = []
-CORE_PAGES: list = []
+EVENT = "授权矩阵活动"  # the title of every arranged event
+ATTENDEE = "授权矩阵参会人"
+ORGANIZERS = PLATFORM | REGION_ADMIN  # of the world's events, all in REGION
+NOT_ORGANIZERS = ORGANIZATIONS | {"other_region_admin"}
+
+
+def _event(w, **overrides) -> Event:
+    """An event of REGION made by the platform admin, registration open."""
+    return w.make.event(w.admin, title=EVENT, **overrides)
+
+
+def _registration(w, status: str) -> Registration:
+    """The owner's registration of an event, taken to ``status`` through the services:
+    confirmed; pending (the event needs approval); waitlisted (a single seat, taken by
+    another organization first); offered (that seat then freed)."""
+    if status == "pending":
+        return w.make.registration(_event(w, requires_approval="1"), w.owner, (ATTENDEE,))
+    if status == "confirmed":
+        return w.make.registration(_event(w), w.owner, (ATTENDEE,))
+    event = _event(w, capacity="1")
+    holder = w.make.org()
+    seat = w.make.registration(event, holder)
+    registration = w.make.registration(event, w.owner, (ATTENDEE,))
+    if status == "offered":
+        events.cancel(holder.users[0], seat)
+        db.session.commit()
+    assert registration.status == status
+    return registration
+
+
+def _event_form(title: str, region: str = REGION) -> dict:
+    beijing = utcnow().replace(second=0, microsecond=0) + timedelta(hours=8)
+
+    def at(days: float) -> str:
+        return (beijing + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+    return {"kind": "salon", "title": title, "region_code": region, "venue": "会展中心",
+            "starts_at": at(10), "ends_at": at(10.1), "registration_opens_at": at(-1),
+            "registration_closes_at": at(9), "capacity": "20", "offer_hours": "24"}
+
+
+def _titled_event(title: str):
+    return lambda actor: db.session.scalar(sa.select(Event.id).where(Event.title == title))
+
+
+def _register(w):
+    event = _event(w)
+
+    def check(actor):  # in the actor's organization's name
+        return db.session.scalar(sa.select(Registration.id).where(
+            Registration.event_id == event.id,
+            Registration.organization_id == actor.organization_id))
+    return Target({"event_id": event.id}, {"attendee_name-0": ATTENDEE}, check)
+
+
+def _create_event(w):
+    return Target({}, _event_form("授权矩阵新活动"), _titled_event("授权矩阵新活动"))
+
+
+def _edit_event(w):
+    event = _event(w)
+    return Target({"event_id": event.id}, _event_form("授权矩阵改名活动"),
+                  _titled_event("授权矩阵改名活动"))
+
+
+def _registration_action(status: str, after: str, data: dict | None = None):
+    def arrange(w):
+        registration = _registration(w, status)
+        return Target({"registration_id": registration.id}, data or {},
+                      _status_is(registration, after))
+    return arrange
+
+
+def _event_page(w) -> dict:
+    return {"event_id": _event(w).id}
+
+
+def _is_calendar(response) -> bool:
+    return response.mimetype == "text/calendar" and EVENT in response.get_data(as_text=True)
+
+
+CORE_CASES: list = [
+    Case("events.register", ORGANIZATIONS, _register),
+    Case("events.cancel", OWNERS | ORGANIZERS,
+         _registration_action("confirmed", "cancelled")),
+    Case("events.confirm", OWNERS | ORGANIZERS, _registration_action("offered", "confirmed")),
+    Case("events.create", ORGANIZERS, _create_event),
+    Case("events.edit", ORGANIZERS, _edit_event),
+    Case("events.approve", ORGANIZERS, _registration_action("pending", "confirmed")),
+    Case("events.decline", ORGANIZERS,
+         _registration_action("pending", "declined", {"reason": "授权矩阵原因"})),
+    Case("events.move", ORGANIZERS,
+         _registration_action("offered", "waitlisted", {"target": "waitlisted"})),
+]
+CORE_PAGES: list = [
+    Page("events.index", EVERYONE, _event_page, has(EVENT), public=True),
+    Page("events.detail", EVERYONE, _event_page, titled(EVENT), public=True),
+    Page("events.ics", EVERYONE, _event_page, _is_calendar, public=True),
+    Page("events.register", ORGANIZATIONS, _event_page, titled(f"报名：{EVENT}"),
+         forbidden=ADMINS),
+    Page("events.mine", ORGANIZATIONS, no_values, titled("本单位的活动报名"),
+         redirected=ADMINS),
+    Page("events.manage_list", ADMINS, no_values, titled("活动组织"),
+         forbidden=ORGANIZATIONS),
+    Page("events.create", ADMINS, no_values, titled("发布活动"), forbidden=ORGANIZATIONS),
+    Page("events.edit", ORGANIZERS, _event_page, titled(f"修改活动：{EVENT}"),
+         forbidden=NOT_ORGANIZERS),
+    Page("events.manage", ORGANIZERS, _event_page, titled(f"管理报名：{EVENT}"),
+         forbidden=NOT_ORGANIZERS),
+]
 
 
 # --- 1:1 meetings and agendas (views/meetings.py) ---------------------------------------

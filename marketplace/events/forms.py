@@ -1,10 +1,77 @@
 """WTForms of the events feature, one section per part."""
-from flask_wtf import FlaskForm  # noqa: F401
+from flask_wtf import FlaskForm
 from wtforms import (  # noqa: F401
     BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
     SelectMultipleField, StringField, TextAreaField)
 
 # --- events and registration ------------------------------------------------------------
+# Times are typed in Beijing time (datetime-local); pages.event_data converts them to UTC.
+# Numbers and times are StringFields: the services check them, in Chinese, at the field.
+_WHEN = {"type": "datetime-local"}
+_NUMBER = {"inputmode": "numeric", "class": "input--short"}
+SESSION_ROWS = 4
+
+
+class EventForm(FlaskForm):
+    kind = SelectField("活动类型", validate_choice=False)
+    title = StringField("活动名称", render_kw={"maxlength": 120})
+    summary = TextAreaField("活动简介", render_kw={"rows": 5, "maxlength": 5000})
+    region_code = SelectField("地区", validate_choice=False)
+    venue = StringField("地点", render_kw={"maxlength": 200,
+                                         "placeholder": "如：红谷滩区会展中心 3 楼报告厅"})
+    online_url = StringField("线上链接", render_kw={"maxlength": 300, "type": "url",
+                                                "placeholder": "https://"})
+    starts_at = StringField("开始时间", render_kw=_WHEN)
+    ends_at = StringField("结束时间", render_kw=_WHEN)
+    registration_opens_at = StringField("报名开始时间", render_kw=_WHEN)
+    registration_closes_at = StringField("报名截止时间", render_kw=_WHEN)
+    capacity = StringField("名额（人）", render_kw=_NUMBER)
+    requires_approval = BooleanField("报名需组织方审核")
+    offer_hours = StringField("候补确认时限（小时）", default="24", render_kw=_NUMBER)
+    field_ids = SelectMultipleField("场景领域", validate_choice=False)
+    themes = StringField("主题标签", render_kw={"maxlength": 120,
+                                             "placeholder": "如：城市治理、低空经济"})
+    release_ids = SelectMultipleField("发布的清单批次", validate_choice=False,
+                                      render_kw={"size": 5})
+    opportunity_ids = SelectMultipleField("推介的机会清单", validate_choice=False,
+                                          render_kw={"size": 8})
+    slot_minutes = SelectField("每个洽谈时段", validate_choice=False, default="20")
+    tables = StringField("洽谈桌数", default="0", render_kw=_NUMBER)
+    meeting_limit = StringField("每个单位最多洽谈场数", default="6", render_kw=_NUMBER)
+    sessions = StringField("洽谈场次")  # rows session_start-N / session_slots-N / session_breaks-N
+
+    @staticmethod
+    def session_rows(formdata) -> list[dict]:
+        """The session rows posted, blank ones too (messages name a row by its place;
+        times as typed, in Beijing time)."""
+        return [{"starts_at": formdata.get(f"session_start-{index}", ""),
+                 "slots": formdata.get(f"session_slots-{index}", ""),
+                 "breaks": formdata.get(f"session_breaks-{index}", "")}
+                for index in range(SESSION_ROWS)]
+
+
+class RegistrationForm(FlaskForm):
+    attendees = StringField("参会人员")  # rows attendee_name-N / attendee_title-N
+    listing_ids = SelectMultipleField("带来的清单", validate_choice=False)
+
+    @staticmethod
+    def attendee_rows(formdata, count: int) -> list[dict]:
+        rows = []
+        for index in range(count):
+            name = formdata.get(f"attendee_name-{index}", "")
+            title = formdata.get(f"attendee_title-{index}", "")
+            if name.strip() or title.strip():
+                rows.append({"name": name, "title": title})
+        return rows
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField("未通过原因", render_kw={"rows": 2, "maxlength": 500})
+
+
+class MoveForm(FlaskForm):
+    target = HiddenField()
+
 
 
 # --- 1:1 meetings -----------------------------------------------------------------------

@@ -39,11 +39,15 @@ REGISTRATION_STATUSES = {
 }
 # A seat is held by pending (awaiting approval), confirmed and offered registrations.
 SEAT_HOLDING = ("pending", "confirmed", "offered")
+# An organizer may decline a registration still waiting (or offered a seat) as well as a
+# pending one: at an event that needs approval, a registration from the waiting list
+# would otherwise reach "confirmed" without anyone approving it. A confirmed registration
+# does not go back to the waiting list: its seat was promised; the organizer cancels it.
 REGISTRATION_TRANSITIONS = {
     "pending": {"confirmed", "declined", "cancelled"},
     "confirmed": {"cancelled"},
-    "waitlisted": {"offered", "confirmed", "cancelled"},
-    "offered": {"confirmed", "waitlisted", "cancelled"},
+    "waitlisted": {"offered", "confirmed", "declined", "cancelled"},
+    "offered": {"confirmed", "waitlisted", "declined", "cancelled"},
     "declined": set(),
     "cancelled": set(),
 }

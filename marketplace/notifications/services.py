@@ -29,6 +29,11 @@ deadline_approaching        ``opportunity``, ``days`` (whole days left, 0 = toda
 reminder                    ``kind`` ("outcome" | "stale_match"), ``items`` (the
                             opportunities or matches), ``days`` (the interval)
 digest                      ``opportunities`` (list), ``subscription`` (``digest.py``)
+registration_changed        ``registration`` (status_label, offered_until,
+                            decline_reason, attendees), ``event`` (an events.Event),
+                            ``action`` (create, approve, decline, offer, confirm,
+                            cancel, offer_lapse, move); to the registering
+                            organization's users (``events.services``)
 ==========================  ===========================================================
 """
 import re
@@ -84,8 +89,10 @@ def email_enabled(user, event: str) -> bool:
     return choice is not False
 
 
-def notify(event: str, users, link: str = "", **context) -> int:
-    """Notify each active user once; returns how many were notified."""
+def notify(event: str, users, /, link: str = "", **context) -> int:
+    """Notify each active user once; returns how many were notified. ``event`` and
+    ``users`` are positional-only, so that a context may hold an ``event`` of its own
+    (an Event: ``registration_changed``)."""
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")

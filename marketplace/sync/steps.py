@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from marketplace.events.services import expire_all_offers
 from marketplace.extensions import db
 from marketplace.matching import services as recommendations
 from marketplace.search.drain import DrainResult, drain, rebuild
@@ -21,6 +22,7 @@ class SyncResult:
     refreshed: int = 0
     locked: bool = False
     rebuilt: bool = False
+    lapsed_offers: int = 0
 
 
 def _follow_index(engine: MatchEngine, drained: DrainResult) -> int:
@@ -47,12 +49,29 @@ def sync_once(engine: MatchEngine) -> SyncResult:
     return SyncResult(applied=drained.applied, refreshed=refreshed, rebuilt=drained.rebuilt)
 
 
+def expire_offers_step() -> int:
+    """The waiting list's lapsed offers passed on (``events.services.expire_all_offers``)
+    as a transaction of its own: a failure is logged and rolled back, and neither stops
+    the search pass nor is stopped by it; the next pass tries again."""
+    try:
+        lapsed = expire_all_offers()
+        db.session.commit()
+        return lapsed
+    except Exception:  # noqa: BLE001 - isolated: the next pass retries
+        db.session.rollback()
+        log.exception("expiring event offers failed; retried next pass")
+        return 0
+
+
 def sync_step() -> SyncResult:
-    """``sync_once`` as its own transaction: committed, or rolled back with every task left
-    pending for the next pass."""
+    """Lapsed event offers first (``expire_offers_step``, isolated), then ``sync_once``
+    as its own transaction: committed, or rolled back with every task left pending for
+    the next pass."""
+    lapsed = expire_offers_step()
     try:
         result = sync_once(MatchEngine(search_index()))
         db.session.commit()
+        result.lapsed_offers = lapsed
         return result
     except BaseException:
         db.session.rollback()

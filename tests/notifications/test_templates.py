@@ -80,7 +80,16 @@ def _digest(w):
              "300 万元", f"/opportunities/{w.opportunity.id}", "/settings/subscription"])
 
 
+def _registration_changed(w):
+    event = w.make.event(kind="salon", title="元宇宙场景沙龙")
+    registration = w.make.registration(event, w.enterprise, names=("张三", "李四"),
+                                       user=w.ent_user)
+    return (w.ent_user, {"registration": registration, "event": event, "action": "create"},
+            ["报名已提交", "「元宇宙场景沙龙」", "场景沙龙", "已确认", "张三、李四"])
+
+
 CASES = {
+    "registration_changed": _registration_changed,
     "listing_returned": _listing_returned, "listing_approved": _listing_approved,
     "listing_published": _listing_published, "question_asked": _question_asked,
     "question_answered": _question_answered, "proposal_submitted": _proposal_submitted,

@@ -68,3 +68,13 @@ def test_a_huge_parent_id_is_not_found(client, make):
     ("", None), (None, None), (HUGE, None)])
 def test_as_id_takes_only_ascii_digits_within_bounds(raw, expected):
     assert as_id(raw) == expected
+
+
+@pytest.mark.parametrize("capacity", ["²", "١٢", HUGE, "0"])
+def test_an_event_with_an_odd_number_of_seats_is_a_message(ctx, make, capacity):
+    from marketplace.errors import ValidationError
+    from marketplace.events import services as events
+
+    with pytest.raises(ValidationError) as refused:
+        events.create_event(make.admin(), make.event_data(capacity=capacity))
+    assert refused.value.errors["capacity"] == "名额应为 1—10000 的整数。"

@@ -13,9 +13,9 @@ from marketplace.events.forms import SESSION_ROWS, EventForm, RegistrationForm
 from marketplace.events.models import (
     EVENT_KINDS, REGISTRATION_STATUSES, SLOT_MINUTES, Event, Registration)
 from marketplace.events.services import MAX_ATTENDEES, SIDE_OF_KIND
-from marketplace.events.validation import ID_MAX
 from marketplace.forms import choices
 from marketplace.taxonomy.queries import field_choices, get_place, region_choices
+from marketplace.validators import as_id
 
 BEIJING_OFFSET = timedelta(hours=8)
 STATES = {"upcoming": "未开始", "open": "报名中", "closed": "已截止"}
@@ -103,7 +103,7 @@ def index_context(args, now: datetime) -> dict:
 
 
 def shown_event(event_id: int) -> Event:
-    event = queries.event(event_id) if event_id <= ID_MAX else None
+    event = queries.event(event_id)  # (ids beyond any row are refused by the route)
     if event is None:
         raise NotFound()
     return event
@@ -191,7 +191,7 @@ def event_form_context(user, form: EventForm, event: Event | None, formdata=None
     form.region_code.choices = choices(regions_for(user), blank="请选择地区")
     form.field_ids.choices = field_choices()
     form.release_ids.choices = choices(queries.release_choices())
-    selected = [int(i) for i in (form.opportunity_ids.data or []) if str(i).isdigit()]
+    selected = [as_id(i) for i in form.opportunity_ids.data or [] if as_id(i)]
     form.opportunity_ids.choices = choices(queries.opportunity_choices(selected))
     form.slot_minutes.choices = choices((m, f"{m} 分钟") for m in SLOT_MINUTES)
     if formdata is not None:
@@ -274,9 +274,8 @@ def own_registration_of(user, event: Event) -> Registration | None:
 
 def viewable_registration(user, registration_id: int) -> Registration:
     """A registration its organization or the event's organizers see; NotFound for
-    everyone else (and for ids beyond any row)."""
-    registration = (queries.registration(registration_id)
-                    if registration_id <= ID_MAX else None)
+    everyone else."""
+    registration = queries.registration(registration_id)
     if registration is None or not can_view_registration(user, registration):
         raise NotFound()
     return registration

@@ -18,11 +18,10 @@ from marketplace.products.models import Product
 from marketplace.releases.models import Release
 from marketplace.taxonomy.models import Field
 from marketplace.taxonomy.services import place_code
-from marketplace.validators import choice, text
+from marketplace.validators import as_id, choice, text
 
 MAX_THEMES, THEME_MAX_LEN = 8, 12
 MAX_SESSIONS, MAX_SLOTS = 6, 48
-ID_MAX = 2**31 - 1  # ids beyond any row (and beyond what every database compares)
 _THEME_SEPARATORS = re.compile(r"[、，,；;\s]+")
 
 
@@ -43,9 +42,10 @@ def whole(data: dict, name: str, label: str, low: int, high: int,
     raw = str(data.get(name) if data.get(name) is not None else "").strip()
     if raw == "" and default is not None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    number = 0 if raw == "0" else as_id(raw)
+    if number is None or not low <= number <= high:
         raise ValidationError(f"{label}应为 {low}—{high} 的整数。", field=name)
-    return int(raw)
+    return number
 
 
 def ids(data: dict, name: str, message: str) -> list[int]:
@@ -59,10 +59,11 @@ def ids(data: dict, name: str, message: str) -> list[int]:
         value = str(value).strip()
         if not value:
             continue
-        if not value.isdigit() or not 0 < int(value) <= ID_MAX:
+        number = as_id(value)
+        if number is None:
             raise ValidationError(message, field=name)
-        if int(value) not in values:
-            values.append(int(value))
+        if number not in values:
+            values.append(number)
     return values
 
 
@@ -140,7 +141,7 @@ def _breaks(raw, slots: int, row: int) -> str:
     for part in _THEME_SEPARATORS.split(str(raw or "").strip()):
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= slots:
+        if as_id(part) is None or not 1 <= as_id(part) <= slots:
             raise ValidationError(f"第 {row} 场：休息时段应为 1—{slots} 之间的序号。",
                                   field="sessions")
         numbers.append(int(part) - 1)

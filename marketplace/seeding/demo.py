@@ -24,6 +24,7 @@ from marketplace.products import services as products
 from marketplace.releases import services as releases
 from marketplace.seeding import SEED_DIR
 from marketplace.seeding.demo_answers import load_answers
+from marketplace.seeding.demo_events import load_events
 from marketplace.seeding.demo_programme import load_programme
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
 
@@ -127,6 +128,7 @@ def load_demo() -> dict:
         Organization.name == DEMO_DEPARTMENT)), user_password)
     load_answers(DEMO_DEPARTMENT)
     load_programme(admin)
+    load_events(admin)
     _settle_demo_emails()
 
     department = db.session.scalar(sa.select(Organization)

@@ -53,11 +53,20 @@ class WriteInReadOnlyRequest(RuntimeError):
     """A GET/HEAD/OPTIONS request tried to change an SQLite database."""
 
 
+def writes_on_get(view):
+    """Mark a GET view that writes (a download that is audited): its SQLite transaction
+    begins IMMEDIATE, like a POST's."""
+    view.writes_on_get = True
+    return view
+
+
 @request_started.connect
 def _classify_request(app, **_extra):
     # Every Flask app in the process sends this; one without the setting keeps IMMEDIATE.
+    view = app.view_functions.get(request.endpoint)
     request.environ[_READ_ONLY_KEY] = (request.method in READ_ONLY_METHODS
-                                       and app.config.get("SQLITE_DEFERRED_READS", False))
+                                       and app.config.get("SQLITE_DEFERRED_READS", False)
+                                       and not getattr(view, "writes_on_get", False))
 
 
 def _in_read_only_request() -> bool:

@@ -1,4 +1,5 @@
 """All proposals of one opportunity as .xlsx, for the department's evaluation file."""
+from marketplace import audit
 from marketplace.spreadsheets import workbook_bytes
 
 HEADERS = ("序号", "提交单位", "状态", "方案摘要", "实施方案", "交付周期", "报价（万元）",
@@ -19,3 +20,12 @@ def proposals_workbook(opportunity, proposals) -> bytes:
     title = f"{opportunity.public_number or ''} {opportunity.title} — 揭榜方案"
     rows = (_row(number, p) for number, p in enumerate(proposals, start=1))
     return workbook_bytes([("揭榜方案", title, HEADERS, rows, WIDTHS)])
+
+
+def export(actor, opportunity, proposals) -> bytes:
+    """The workbook of ``proposals``; the export is audited (``proposals.export``: who,
+    which opportunity, how many rows). The caller commits."""
+    data = proposals_workbook(opportunity, proposals)
+    audit.record_export(actor, "proposals.export", opportunity, rows=len(proposals),
+                        summary=opportunity.title)
+    return data

@@ -4,12 +4,12 @@ from flask_login import current_user, login_required
 
 from marketplace.authz import (
     Permission, can_view_attachment, can_view_proposal, can_view_proposals_of, require)
+from marketplace.db import writes_on_get
 from marketplace.extensions import db
 from marketplace.forms import choices
 from marketplace.listings.queries import listing
 from marketplace.opportunities.models import Opportunity
-from marketplace.proposals import pages, queries, services
-from marketplace.proposals.exports import proposals_workbook
+from marketplace.proposals import exports, pages, queries, services
 from marketplace.proposals.forms import AnswerForm, DecisionForm, ProposalForm, QuestionForm
 from marketplace.proposals.models import Attachment, Proposal, Question
 from marketplace.viewhelpers import get_or_404, perform
@@ -208,10 +208,12 @@ def evaluate(opportunity_id):
 
 
 @bp.get("/opportunities/<int:opportunity_id>/proposals.xlsx")
+@writes_on_get
 @login_required
 def export(opportunity_id):
     opportunity = _evaluated(opportunity_id)
-    data = proposals_workbook(opportunity, queries.for_opportunity(opportunity))
+    data = exports.export(current_user, opportunity, queries.for_opportunity(opportunity))
+    db.session.commit()
     return Response(data, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename=proposals-{opportunity.id}.xlsx"})
 

@@ -5,10 +5,11 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from marketplace.authz import Permission, can, permission_required, region_prefix, region_scope
+from marketplace.db import writes_on_get
+from marketplace.extensions import db
 from marketplace.listings import queries as listing_queries
 from marketplace.listings.models import LISTING_MODELS
-from marketplace.releases import queries, services
-from marketplace.releases.exports import release_workbook
+from marketplace.releases import exports, queries, services
 from marketplace.releases.forms import PublishForm, ReleaseForm
 from marketplace.releases.models import PLATFORM_PUBLISHER, Release
 from marketplace.taxonomy.queries import region_choices
@@ -69,10 +70,13 @@ def print_view(release_id):
 
 
 @bp.get("/releases/<int:release_id>.xlsx")
+@writes_on_get
 def export(release_id):
     release = _published_or_404(release_id)
     filename = f"release-{release.year}-{release.sequence:02d}.xlsx"
-    return Response(release_workbook(release), mimetype=XLSX, headers={
+    data = exports.export(current_user, release)
+    db.session.commit()
+    return Response(data, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename={filename}"})
 
 

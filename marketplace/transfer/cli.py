@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
@@ -149,6 +150,10 @@ def export_lists(file, kind, status):
     if not file.parent.is_dir():
         raise CommandError(f"目录不存在：{file.parent}")
     write(file, columns, rows, KIND_LABELS[kind])
+    # The file holds full contact phones: who exported what is kept (by the command line).
+    audit.record_export(None, "lists.export", rows=len(rows),
+                        summary=f"命令行导出{KIND_LABELS[kind]}（{status}）到 {file.name}")
+    db.session.commit()
     click.echo(f"已导出 {len(rows)} 条{KIND_LABELS[kind]}到 {file}。")
 
 

@@ -1,0 +1,39 @@
+"""Every export of data leaves an audit row: who, what and how many rows (D10)."""
+import sqlalchemy as sa
+
+from marketplace.audit import AuditLog
+from marketplace.extensions import db
+
+
+def exported(action: str) -> list[AuditLog]:
+    return db.session.scalars(sa.select(AuditLog).where(AuditLog.action == action)).all()
+
+
+def test_the_proposals_export_is_audited(client, make, login_as):
+    department, enterprise = make.org("department"), make.org("enterprise")
+    opportunity = make.opportunity(department, status="published")
+    make.proposal(opportunity, enterprise, "submitted")
+    login_as(department.users[0])
+    response = client.get(f"/opportunities/{opportunity.id}/proposals.xlsx")
+    assert response.status_code == 200
+    [entry] = exported("proposals.export")
+    assert entry.actor_id == department.users[0].id and entry.object_id == opportunity.id
+    assert entry.after == {"rows": 1}
+
+
+def test_a_release_download_is_audited_even_for_visitors(client, make):
+    item = make.opportunity(make.org("department"), status="published")
+    assert client.get(f"/releases/{item.release_id}.xlsx").status_code == 200
+    [entry] = exported("release.export")
+    assert entry.actor_id is None and entry.actor_label == "访客"
+    assert entry.object_id == item.release_id and entry.after == {"rows": 1}
+
+
+def test_the_command_line_export_is_audited(app, make, tmp_path):
+    make.opportunity(make.org("department"), status="published")
+    result = app.test_cli_runner().invoke(args=[
+        "lists", "export", str(tmp_path / "out.xlsx"), "--kind", "opportunity"])
+    assert result.exit_code == 0, result.output
+    [entry] = exported("lists.export")
+    assert entry.actor_label == "系统" and entry.after == {"rows": 1}
+    assert "out.xlsx" in entry.summary

@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from marketplace.config import INSTANCE_DIR, Config
-from marketplace.extensions import babel, csrf, db, login_manager
+from marketplace.extensions import babel, csrf, db, limiter, login_manager
 
 
 def create_app(config_object=Config, **overrides) -> Flask:
@@ -20,6 +20,7 @@ def create_app(config_object=Config, **overrides) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app)
+    limiter.init_app(app)
     _init_login(app)
     from marketplace.search import runtime as search_runtime
 

@@ -33,6 +33,21 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "8")))
     # A sign-in ends after this long without a request, and this long in all (等保 2.0:
     # session timeout); neither is extended by activity past its own rule.
+    # Rate limits (Flask-Limiter): counted in Redis when RATELIMIT_STORAGE_URI names it
+    # (production, several workers), in the process's memory otherwise. A storage outage
+    # falls back to memory rather than refusing requests.
+    # (Not RATELIMIT_ENABLED: Flask-Limiter keeps that on its one, process-wide object.)
+    RATE_LIMITS = _bool("RATE_LIMITS", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LIMIT_LOGIN_PER_ADDRESS = os.environ.get("LIMIT_LOGIN_PER_ADDRESS", "20 per minute")
+    LIMIT_LOGIN_PER_ACCOUNT = os.environ.get("LIMIT_LOGIN_PER_ACCOUNT", "10 per minute")
+    LIMIT_REGISTER = os.environ.get("LIMIT_REGISTER", "10 per hour")
+    LIMIT_PASSWORD_CHANGE = os.environ.get("LIMIT_PASSWORD_CHANGE", "5 per minute")
+    LIMIT_SEARCH = os.environ.get("LIMIT_SEARCH", "60 per minute")
+    LIMIT_EXPORT = os.environ.get("LIMIT_EXPORT", "30 per minute")
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
 
@@ -67,6 +82,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    RATE_LIMITS = False  # tests of the limits turn them on (tests/test_rate_limits.py)
     SECRET_KEY = "test-secret-key"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SQLALCHEMY_ENGINE_OPTIONS = {}

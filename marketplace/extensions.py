@@ -1,6 +1,8 @@
 """Unbound extension objects, initialised in create_app(); Flask-Migrate on first use."""
 from flask import Flask
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -12,6 +14,8 @@ db = SQLAlchemy(metadata=metadata)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits per client address by default; each limited route names its own (config.py).
+limiter = Limiter(key_func=get_remote_address)
 
 
 def init_migrate(app: Flask) -> None:

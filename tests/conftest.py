@@ -40,7 +40,7 @@ settings.register_profile("marketplace", deadline=None, database=None, print_blo
 settings.load_profile("marketplace")
 
 # Steps aside from the per-test transaction: these tests' apps have databases of their own.
-OWN_DATABASE_FIXTURES = ("live_server", "own_app")
+OWN_DATABASE_FIXTURES = ("live_server", "own_app", "app_with")
 
 
 def _reset(url: str) -> None:
@@ -194,6 +194,23 @@ def own_app(tmp_path):
                 db.engine.dispose()
     finally:
         drop()
+
+
+@pytest.fixture
+def app_with(tmp_path):
+    """``app_with(**settings)``: an app with those settings on an SQLite database of its
+    own (migrated, reference data loaded), outside the per-test transaction."""
+    apps = []
+
+    def build(**settings):
+        app = _migrated_app(f"sqlite:///{tmp_path / f'app{len(apps)}.db'}", str(tmp_path),
+                            **settings)
+        apps.append(app)
+        return app
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 # --- search: a fresh index per test (the database rolls back; the index must start empty)

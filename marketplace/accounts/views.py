@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace.accounts import queries, services, sessions
 from marketplace.accounts.forms import LoginForm, MemberForm, PasswordForm, RegisterForm
 from marketplace.accounts.models import User
+from marketplace import ratelimits
 from marketplace.authz import Permission, require
 from marketplace.extensions import db
 from marketplace.forms import choices
@@ -30,6 +31,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@ratelimits.login
+@ratelimits.login_account
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -56,6 +59,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@ratelimits.register
 def register():
     form = RegisterForm()
     form.region_code.choices = choices(region_choices(), blank="请选择")
@@ -70,6 +74,7 @@ def register():
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@ratelimits.password_change
 @login_required
 def account():
     form = PasswordForm()

@@ -4,6 +4,7 @@ the public progress page."""
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace import ratelimits
 from marketplace.authz import Permission, can, can_in_region, permission_required
 from marketplace.demonstrations import indicators, manage_pages, pages, reports, services
 from marketplace.demonstrations.forms import (
@@ -147,6 +148,7 @@ def report():
 
 
 @bp.get("/programme/report.xlsx")
+@ratelimits.export
 @login_required
 @permission_required(Permission.DASHBOARD_VIEW)
 def report_xlsx():

@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace import ratelimits
 from marketplace.authz import (
     Permission, can_view_attachment, can_view_proposal, can_view_proposals_of, require)
 from marketplace.db import writes_on_get
@@ -209,6 +210,7 @@ def evaluate(opportunity_id):
 
 @bp.get("/opportunities/<int:opportunity_id>/proposals.xlsx")
 @writes_on_get
+@ratelimits.export
 @login_required
 def export(opportunity_id):
     opportunity = _evaluated(opportunity_id)

@@ -4,6 +4,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace import ratelimits
 from marketplace.authz import Permission, can, permission_required, region_prefix, region_scope
 from marketplace.db import writes_on_get
 from marketplace.extensions import db
@@ -71,6 +72,7 @@ def print_view(release_id):
 
 @bp.get("/releases/<int:release_id>.xlsx")
 @writes_on_get
+@ratelimits.export
 def export(release_id):
     release = _published_or_404(release_id)
     filename = f"release-{release.year}-{release.sequence:02d}.xlsx"

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace import ratelimits
 from marketplace.authz import Permission, permission_required
 from marketplace.extensions import db
 from marketplace.releases.models import Release
@@ -40,6 +41,7 @@ def _facet_labels(page: queries.SearchPage) -> dict[str, dict[str, str]]:
 
 
 @bp.get("/search")
+@ratelimits.search
 def index():
     params = queries.SearchParams.from_args(request.args)
     page = queries.safe_search(search_index(), params, current_app.config["PAGE_SIZE"]) \

@@ -2,7 +2,7 @@
 import hmac
 import secrets
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 
 from marketplace.config import INSTANCE_DIR, Config
@@ -14,6 +14,8 @@ def create_app(config_object=Config, **overrides) -> Flask:
                 instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_object)
     app.config.update(overrides)
+    if app.config["PREFER_HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     app.json.ensure_ascii = False  # audit before/after shown as readable Chinese
     _ensure_secret_key(app)
 
@@ -88,6 +90,9 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config["PREFER_HTTPS"]:
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
     if request.endpoint != "static" and current_user.is_authenticated:
         # A signed-in page holds personal data: not kept by the browser or a proxy, so
         # "back" after logout on a shared computer shows nothing.

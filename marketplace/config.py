@@ -30,9 +30,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    # Served over HTTPS (behind the organization's proxy): cookies only over HTTPS, HSTS,
+    # https links in e-mails. create_app derives those from this one switch.
+    PREFER_HTTPS = _bool("PREFER_HTTPS", False)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "8")))
-    # A sign-in ends after this long without a request, and this long in all (等保 2.0:
-    # session timeout); neither is extended by activity past its own rule.
     # Rate limits (Flask-Limiter): counted in Redis when RATELIMIT_STORAGE_URI names it
     # (production, several workers), in the process's memory otherwise. A storage outage
     # falls back to memory rather than refusing requests.
@@ -48,6 +49,8 @@ class Config:
     LIMIT_PASSWORD_CHANGE = os.environ.get("LIMIT_PASSWORD_CHANGE", "5 per minute")
     LIMIT_SEARCH = os.environ.get("LIMIT_SEARCH", "60 per minute")
     LIMIT_EXPORT = os.environ.get("LIMIT_EXPORT", "30 per minute")
+    # A sign-in ends after this long without a request, and this long in all (等保 2.0:
+    # session timeout); neither is extended by activity past its own rule.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
 

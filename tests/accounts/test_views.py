@@ -168,3 +168,24 @@ def test_signing_in_starts_a_new_session(client, make):
     _signed_in(client, make)
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+def test_https_settings_come_from_one_switch(app_with, make):
+    app = app_with(PREFER_HTTPS=True)
+    with app.app_context():
+        email = make.org().users[0].email
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD},
+                           base_url="https://localhost")
+    assert response.status_code == 302
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert app.config["PREFERRED_URL_SCHEME"] == "https"
+
+
+def test_plain_http_by_default_sends_no_hsts(client, make):
+    user = make.org().users[0]
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302 and "Set-Cookie" in response.headers
+    assert "Strict-Transport-Security" not in response.headers
+    assert "Secure" not in response.headers["Set-Cookie"]

@@ -33,7 +33,6 @@ class Config:
     # Served over HTTPS (behind the organization's proxy): cookies only over HTTPS, HSTS,
     # https links in e-mails. create_app derives those from this one switch.
     PREFER_HTTPS = _bool("PREFER_HTTPS", False)
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "8")))
     # Rate limits (Flask-Limiter): counted in Redis when RATELIMIT_STORAGE_URI names it
     # (production, several workers), in the process's memory otherwise. A storage outage
     # falls back to memory rather than refusing requests.

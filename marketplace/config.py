@@ -1,6 +1,5 @@
 """Configuration, read from the environment (see README, "配置")."""
 import os
-from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"

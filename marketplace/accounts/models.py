@@ -69,6 +69,7 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(50))
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(256))
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     organization_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organizations.id"), index=True)
     org_role: Mapped[str] = mapped_column(sa.String(20), default="member")

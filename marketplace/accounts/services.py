@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace import audit
-from marketplace.accounts import credit_code
+from marketplace.accounts import credit_code, passwords
 from marketplace.accounts.models import (
     ORG_KINDS, ORG_ROLES, ORG_STATUSES, ORG_TRANSITIONS, Organization, User,
     new_session_token)
@@ -36,18 +36,6 @@ class LoginResult:
 
 def _hash(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-
-
-def check_password_strength(password: str, field: str = "password") -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if not password:
-        raise ValidationError("请输入密码（出于安全考虑，提交出错后需重新输入）。", field=field)
-    if len(password) < minimum:
-        raise ValidationError(f"密码至少需要 {minimum} 位。", field=field)
-    if len(password) > 128:
-        raise ValidationError("密码不能超过 128 位。", field=field)
-    if not (any(c.isalpha() for c in password) and any(c.isdigit() for c in password)):
-        raise ValidationError("密码需同时包含字母和数字。", field=field)
 
 
 def normalise_email(raw: str, field: str = "email") -> str:
@@ -76,7 +64,7 @@ def _person_name(raw: str) -> str:
 def _check_user(checks: Collector, data: dict) -> None:
     checks.run("user_name", _person_name, data.get("user_name"))
     checks.run("email", _free_email, data.get("email"))
-    checks.run("password", check_password_strength, data.get("password") or "")
+    checks.run("password", passwords.check_strength, data.get("password") or "")
 
 
 def _new_user(values: dict, data: dict, **attributes) -> User:
@@ -292,10 +280,11 @@ def change_password(user: User, current: str, new: str) -> None:
     logs the current session in again). Raises ValidationError."""
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationError("当前密码不正确。", field="current_password")
-    check_password_strength(new, field="new_password")
+    passwords.check_strength(new, field="new_password")
     if check_password_hash(user.password_hash, new):
         raise ValidationError("新密码不能与当前密码相同。", field="new_password")
     user.password_hash = _hash(new)
+    user.password_changed_at = utcnow()
     user.session_token = new_session_token()
     db.session.flush()
     audit.record(user, "auth.password_changed", user, summary=user.email)

@@ -1,20 +1,35 @@
 """Registration, login/logout, password, organization members."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import queries, services, sessions
+from marketplace.accounts import passwords, queries, services, sessions
 from marketplace.accounts.forms import LoginForm, MemberForm, PasswordForm, RegisterForm
 from marketplace.accounts.models import User
 from marketplace import ratelimits
 from marketplace.authz import Permission, require
+from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.forms import choices
 from marketplace.taxonomy.queries import region_choices
 from marketplace.viewhelpers import get_or_404, perform
 
 bp = Blueprint("accounts", __name__)
+# Where a user whose password is too old may still go: to change it, or to leave.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"accounts.account", "accounts.logout", "static"})
+
+
+@bp.before_app_request
+def _require_password_change():
+    """A password older than PASSWORD_MAX_AGE_DAYS is changed before anything else."""
+    if (request.endpoint not in PASSWORD_CHANGE_ENDPOINTS and current_user.is_authenticated
+            and passwords.must_change(current_user, utcnow())):
+        days = current_app.config["PASSWORD_MAX_AGE_DAYS"]
+        flash(f"您的密码已使用超过 {days} 天，请先修改密码。", "info")
+        return redirect(url_for("accounts.account"))
+    return None
 
 
 def _safe_next(target: str | None) -> str:

@@ -47,13 +47,16 @@ def _read(name: str):
     return json.loads((SEED_DIR / "demo" / name).read_text(encoding="utf-8"))
 
 
-def _org_user(admin: User, org: Organization, password: str) -> User:
-    """The organization's first user; the platform admin opens it when there is none."""
+def _org_user(admin: User, org: Organization, issued: dict[str, str]) -> User:
+    """The organization's first user; the platform admin opens it when there is none
+    (with a password of its own, noted in ``issued`` by e-mail)."""
     if org.users:
         return org.users[0]
+    email = f"dept{org.id}@demo.example.cn"
+    issued[email] = _password()
     return accounts.add_member(admin, org, {
-        "user_name": f"{org.short_name or org.name[:10]}管理员",
-        "email": f"dept{org.id}@demo.example.cn", "password": password, "org_role": "admin"})
+        "user_name": f"{org.short_name or org.name[:10]}管理员", "email": email,
+        "password": issued[email], "org_role": "admin"})
 
 
 def _future(value: str | None) -> str | None:
@@ -96,14 +99,17 @@ def load_demo() -> dict:
     """Create demo accounts and data; returns the logins to print."""
     if db.session.scalar(sa.select(sa.func.count(User.id))):
         raise RuntimeError("数据库中已有用户，演示数据只能载入空数据库。")
-    admin_password, user_password = _password(), _password()
-    admin = accounts.create_platform_admin("admin@demo.example.cn", "平台管理员", admin_password)
+    # Every account its own generated password (none shared, none fixed in code).
+    issued = {"admin@demo.example.cn": _password()}
+    admin = accounts.create_platform_admin("admin@demo.example.cn", "平台管理员",
+                                           issued["admin@demo.example.cn"])
 
     for row in _read("organizations.json"):
+        email = f"org{row['uscc'][-6:].lower()}@demo.example.cn"
+        issued[email] = _password()
         org, _ = accounts.register_organization({
             **row, "region_code": row["region"], "user_name": f"{row['short_name']}管理员",
-            "email": f"org{row['uscc'][-6:].lower()}@demo.example.cn",
-            "password": user_password})
+            "email": email, "password": issued[email]})
         accounts.review_organization(admin, org, "verify")
 
     release_by_number = {
@@ -115,7 +121,7 @@ def load_demo() -> dict:
         for row in _read(filename):
             org = db.session.scalar(sa.select(Organization)
                                     .where(Organization.name == row["organization"]))
-            owner = _org_user(admin, org, user_password)
+            owner = _org_user(admin, org, issued)
             item = service.create(owner, _form_data(row))
             _advance(admin, owner, item, row, release_by_number)
             if row["state"] == "closed":
@@ -125,7 +131,7 @@ def load_demo() -> dict:
     for owner, item, outcome in closing:
         listing_services.close(owner, item, outcome)
     _org_user(admin, db.session.scalar(sa.select(Organization).where(
-        Organization.name == DEMO_DEPARTMENT)), user_password)
+        Organization.name == DEMO_DEPARTMENT)), issued)
     load_answers(DEMO_DEPARTMENT)
     load_programme(admin)
     load_events(admin)
@@ -135,16 +141,20 @@ def load_demo() -> dict:
                                    .where(Organization.name == DEMO_DEPARTMENT))
     enterprise = db.session.scalar(sa.select(Organization)
                                    .where(Organization.name == DEMO_ENTERPRISE))
-    region_admin_password = _password()
-    region_admins = [accounts.create_region_admin(admin, {
-        "region_code": code, "user_name": name, "email": f"region-{slug}@demo.example.cn",
-        "password": region_admin_password})
-        for code, (slug, name) in DEMO_REGION_ADMINS.items()]
-    logins = [("平台管理员", admin.email, admin_password),
-              *[(user.role_label, user.email, region_admin_password) for user in region_admins],
-              (f"部门用户（{department.name}）", _org_user(admin, department, user_password).email,
-               user_password),
-              (f"企业用户（{enterprise.name}）", enterprise.users[0].email, user_password)]
+    region_admins = []
+    for code, (slug, name) in DEMO_REGION_ADMINS.items():
+        email = f"region-{slug}@demo.example.cn"
+        issued[email] = _password()
+        region_admins.append(accounts.create_region_admin(admin, {
+            "region_code": code, "user_name": name, "email": email,
+            "password": issued[email]}))
+    department_user = _org_user(admin, department, issued)
+    logins = [("平台管理员", admin.email, issued[admin.email]),
+              *[(user.role_label, user.email, issued[user.email]) for user in region_admins],
+              (f"部门用户（{department.name}）", department_user.email,
+               issued[department_user.email]),
+              (f"企业用户（{enterprise.name}）", enterprise.users[0].email,
+               issued[enterprise.users[0].email])]
     _write_logins(logins)
     return {"logins": logins}
 

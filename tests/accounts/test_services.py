@@ -40,7 +40,12 @@ def test_register_creates_pending_org_with_its_admin(ctx):
     ({"region_code": "999999"}, "region_code", "地区"),
     ({"email": "not-an-email"}, "email", "邮箱"),
     ({"password": "short1"}, "password", "至少"),
-    ({"password": "onlyletterspassword"}, "password", "字母和数字"),
+    ({"password": "onlyletterspassword"}, "password", "至少 3 类"),
+    ({"password": "lowercaseonly12"}, "password", "至少 3 类"),
+    ({"password": "Password123"}, "password", "过于常见"),
+    ({"password": "Woaini1314!"}, "password", "过于常见"),
+    ({"password": "Admin@2026"}, "password", "过于常见"),
+    ({"password": "Abc" + "x1!" * 43}, "password", "128"),
     ({"user_name": ""}, "user_name", "姓名"),
 ])
 def test_bad_registration_names_the_field_and_adds_nothing(ctx, overrides, field, words):

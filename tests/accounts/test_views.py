@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Organization
+from marketplace.db import utcnow
 from marketplace.extensions import db
 from tests.factories import PASSWORD, valid_uscc
 
@@ -189,3 +192,30 @@ def test_plain_http_by_default_sends_no_hsts(client, make):
     assert response.status_code == 302 and "Set-Cookie" in response.headers
     assert "Strict-Transport-Security" not in response.headers
     assert "Secure" not in response.headers["Set-Cookie"]
+
+
+def _age_password(user, days: int) -> None:
+    user.password_changed_at = utcnow() - timedelta(days=days)
+    db.session.commit()
+
+
+def test_a_password_past_its_age_is_changed_before_anything_else(app, client, make):
+    user = make.org().users[0]
+    _age_password(user, app.config["PASSWORD_MAX_AGE_DAYS"] + 1)
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    response = client.get("/opportunities/")
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert "请先修改密码" in client.get("/account").get_data(as_text=True)
+    changed = client.post("/account", data={"current_password": PASSWORD,
+                                            "new_password": "Fresh-passw0rd-2026",
+                                            "confirm": "Fresh-passw0rd-2026"})
+    assert changed.status_code == 302
+    assert client.get("/opportunities/").status_code == 200
+
+
+def test_password_age_is_not_enforced_when_set_to_zero(app, client, make, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_MAX_AGE_DAYS", 0)
+    user = make.org().users[0]
+    _age_password(user, 1000)
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert client.get("/opportunities/").status_code == 200

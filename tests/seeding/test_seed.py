@@ -84,3 +84,9 @@ def test_demo_programme_has_designations_in_three_districts_over_two_years(ctx):
     province = db.session.get(Region, "360000")
     assert Tally().count(province, "project") == len(
         [d for d in active if d.kind == "project" and d.region_code.startswith("36")])
+
+
+def test_every_demo_login_has_its_own_password(ctx):
+    logins = load_demo()["logins"]
+    passwords = [password for _, _, password in logins]
+    assert len(set(passwords)) == len(passwords) == len(logins)

@@ -25,6 +25,10 @@ class AuditLog(db.Model):
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
     ip_address: Mapped[str] = mapped_column(sa.String(64), default="")
+    # The hash chain (auditchain.py): set once, after commit, by the sealing pass.
+    chain_position: Mapped[int | None] = mapped_column(unique=True)
+    chain_prev: Mapped[str | None] = mapped_column(sa.String(64))
+    chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     actor = db.relationship("User", foreign_keys=[actor_id])
 

@@ -31,6 +31,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(notify_cli)
     app.cli.add_command(demonstrations_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(audit_cli)
 
 
 class DatabaseCommands(click.Command):
@@ -106,3 +107,54 @@ def seed_demo(if_empty):
     db.session.commit()
     click.echo("演示数据已载入。")
     click.echo(logins_file().read_text(encoding="utf-8"))
+
+
+@click.group("audit")
+def audit_cli():
+    """The audit log's hash chain: seal, verify, purge."""
+
+
+@audit_cli.command("seal")
+def audit_seal():
+    """Seal every committed record into the chain (the sync pass does it too)."""
+    from marketplace import auditchain
+
+    total = 0
+    while sealed := auditchain.seal():
+        db.session.commit()
+        total += sealed
+    click.echo(f"已封存 {total} 条审计记录。")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Check the chain; name the first broken record (exit status 1)."""
+    from marketplace import auditchain
+
+    verdict = auditchain.verify()
+    if not verdict.intact:
+        entry = verdict.first_broken
+        raise click.ClickException(
+            f"审计链在第 {entry.chain_position} 条（记录 #{entry.id}，{entry.action}）处断开："
+            f"{verdict.problem}。此前 {verdict.checked} 条完好。")
+    click.echo(f"审计链完好：{verdict.checked} 条已核验，{verdict.unsealed} 条尚未封存。")
+
+
+@audit_cli.command("purge")
+@click.option("--older-than-days", type=int, required=True,
+              help="Delete sealed records older than this (at least 180).")
+def audit_purge(older_than_days):
+    """Delete sealed records past the retention period (never younger than 180 days)."""
+    from marketplace import audit, auditchain
+    from marketplace.db import utcnow
+
+    try:
+        deleted = auditchain.purge(older_than_days, utcnow())
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record(None, "audit.purge", after={"deleted": deleted,
+                                              "older_than_days": older_than_days},
+                 summary=f"清理 {older_than_days} 天前的审计记录 {deleted} 条")
+    db.session.commit()
+    click.echo(f"已删除 {deleted} 条 {older_than_days} 天前的审计记录。")
+

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from marketplace import auditchain
 from marketplace.events.services import expire_all_offers
 from marketplace.extensions import db
 from marketplace.matching import services as recommendations
@@ -23,6 +24,7 @@ class SyncResult:
     locked: bool = False
     rebuilt: bool = False
     lapsed_offers: int = 0
+    sealed: int = 0
 
 
 def _follow_index(engine: MatchEngine, drained: DrainResult) -> int:
@@ -49,33 +51,43 @@ def sync_once(engine: MatchEngine) -> SyncResult:
     return SyncResult(applied=drained.applied, refreshed=refreshed, rebuilt=drained.rebuilt)
 
 
-def expire_offers_step() -> int:
-    """The waiting list's lapsed offers passed on (``events.services.expire_all_offers``)
-    as a transaction of its own: a failure is logged and rolled back, and neither stops
-    the search pass nor is stopped by it; the next pass tries again."""
+def _isolated(step, what: str) -> int:
+    """``step()`` as a transaction of its own: a failure is logged and rolled back, and
+    neither stops the search pass nor is stopped by it; the next pass tries again."""
     try:
-        lapsed = expire_all_offers()
+        done = step()
         db.session.commit()
-        return lapsed
+        return done
     except Exception:  # noqa: BLE001 - isolated: the next pass retries
         db.session.rollback()
-        log.exception("expiring event offers failed; retried next pass")
+        log.exception("%s failed; retried next pass", what)
         return 0
+
+
+def expire_offers_step() -> int:
+    """The waiting list's lapsed offers passed on (``events.services.expire_all_offers``)."""
+    return _isolated(expire_all_offers, "expiring event offers")
+
+
+def seal_audit_step() -> int:
+    """The audit records committed since the last pass join the hash chain."""
+    return _isolated(auditchain.seal, "sealing the audit log")
 
 
 def sync_step() -> SyncResult:
     """Lapsed event offers first (``expire_offers_step``, isolated), then ``sync_once``
     as its own transaction: committed, or rolled back with every task left pending for
-    the next pass."""
+    the next pass; last, the audit records of all that are sealed (isolated)."""
     lapsed = expire_offers_step()
     try:
         result = sync_once(MatchEngine(search_index()))
         db.session.commit()
-        result.lapsed_offers = lapsed
-        return result
     except BaseException:
         db.session.rollback()
         raise
+    result.lapsed_offers = lapsed
+    result.sealed = seal_audit_step()
+    return result
 
 
 def rebuild_index(processes: int = 2) -> DrainResult:

@@ -27,12 +27,14 @@ run: $(STAMP)
 	@echo "场景对接平台: http://127.0.0.1:5000"
 	SEARCH_BACKGROUND_DRAIN=1 $(BIN)/waitress-serve --host 127.0.0.1 --port 5000 wsgi:app
 
-# The import contract (setup.cfg: features import downward only), the whole suite on
+# The import contract (setup.cfg: features import downward only), bandit, the whole suite on
 # SQLite (browser tests included), then again on PostgreSQL (browser tests use their own
 # database, so they run once).
 test: $(STAMP)
 	@echo "== Import contract"
 	$(BIN)/lint-imports --no-cache
+	@echo "== Security lint (bandit: medium and high findings fail)"
+	$(BIN)/bandit -q -ll -r marketplace
 	@echo "== SQLite test run"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m tests.postgres -m "not browser" $(PYTEST_ARGS)

@@ -106,27 +106,52 @@ def test_a_bigger_fair_never_double_books(make):
 
 
 def test_a_rebuild_keeps_meetings_added_by_hand_and_replaces_the_rest(make):
-    fair = Fair(make, demand=2, supply=2, sessions=((3, ""),), tables=1, limit=2,
-                scores={(0, 0): 0.9, (1, 1): 0.8, (0, 1): 0.5, (1, 0): 0.4})
-    build(fair)
+    fair = Fair(make, demand=2, supply=2, sessions=((3, ""),), tables=2, limit=2,
+                scores={(0, 0): 0.9, (1, 1): 0.8, (0, 1): 0.5})
     (d0, d1), (s0, s1) = fair.demand, fair.supply
-    suggested = pairs(meetings_of(fair.event))[(d1.id, s1.id)]
+    build(fair)
+    before = meetings_of(fair.event)
+    busy = {(r, m.slot) for m in before for r in (m.demand_id, m.supply_id)}
+    cells = {(m.slot, m.table_number) for m in before}
+    slot, table = next((k, t) for k in range(3) for t in range(2) if (k, t) not in cells
+                       and (d1.id, k) not in busy and (s0.id, k) not in busy)
     hand = schedule.add_meeting(fair.admin, fair.event, {
-        "demand_id": str(d1.id), "supply_id": str(s0.id), "slot": "0-2", "table": "1"}) \
-        if (0, 2, 0) not in {(m.session, m.slot, m.table_number)
-                             for m in meetings_of(fair.event)} else None
-    if hand is None:  # the slot was taken: free it first
-        taken = next(m for m in meetings_of(fair.event) if m.slot == 2)
-        schedule.remove_meeting(fair.admin, taken)
-        hand = schedule.add_meeting(fair.admin, fair.event, {
-            "demand_id": str(d1.id), "supply_id": str(s0.id), "slot": "0-2", "table": "1"})
+        "demand_id": str(d1.id), "supply_id": str(s0.id), "slot": f"0-{slot}",
+        "table": str(table + 1)})
     db.session.commit()
-    assert hand.kind == "manual"
     build(fair)
     rows = assert_valid(fair.event)
     kept = pairs(rows)[(d1.id, s0.id)]
-    assert (kept.id, kept.kind, kept.slot, kept.table_number) == (hand.id, "manual", 2, 0)
-    assert suggested.id not in {m.id for m in rows}  # replaced, not kept
+    assert (kept.id, kept.kind, kept.slot, kept.table_number) == (hand.id, "manual", slot, table)
+    assert {(d0.id, s0.id), (d1.id, s1.id), (d0.id, s1.id)} <= set(pairs(rows))
+    assert not {m.id for m in before} & {m.id for m in rows if m.kind != "manual"}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_fairs_with_requests_and_hand_made_meetings_stay_valid(make, seed):
+    import random
+    rng = random.Random(seed)
+    scores = {(i, j): round(rng.uniform(0.05, 0.95), 2)
+              for i in range(3) for j in range(4) if rng.random() < 0.7}
+    fair = Fair(make, demand=3, supply=4, sessions=((4, "1"), (3, "")), tables=2,
+                limit=rng.choice([1, 2, 3]), scores=scores)
+    for d in fair.demand:
+        for s in fair.supply:
+            if rng.random() < 0.25:
+                try:
+                    ask(fair, s, d, accept=rng.random() < 0.5)
+                except IllegalTransition:  # a limit reached: refused, nothing changed
+                    db.session.rollback()
+    schedule.add_meeting(fair.admin, fair.event, {
+        "demand_id": str(fair.demand[0].id), "supply_id": str(fair.supply[3].id),
+        "slot": "1-2", "table": "2"})
+    db.session.commit()
+    result = build(fair)
+    rows = assert_valid(fair.event)
+    assert any(m.kind == "manual" and (m.session, m.slot, m.table_number) == (1, 2, 1)
+               for m in rows)
+    assert result.meetings == len(rows)
+    assert result.requests_placed + len(result.unplaced) == result.requests_total
 
 
 def test_build_refused_without_settings_by_non_organizers_and_after_the_final(make):

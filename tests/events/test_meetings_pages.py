@@ -179,3 +179,14 @@ def test_parts_of_the_event_page_and_the_organizers_page(app, fair):
         assert f"/events/{fair.event.id}/schedule" in html and "初步日程" in html
         assert meeting_pages.manage_part(fair.user(registration), fair.event) == {
             "meeting_editor_link": None}
+
+
+def test_pages_shown_again_after_a_refused_change_run_no_queries(page, fair):
+    sender, admin = fair.supply[0], fair.admin.get_id()
+    user, ident, event_id = fair.user(sender).get_id(), sender.id, fair.event.id
+    html = page(f"/events/registrations/{ident}/meetings/request", user,
+                {"recipient_id": str(fair.demand[1].id), "reason": ""}, 400)
+    assert "请填写约见事由" in html
+    html = page(f"/events/{event_id}/schedule/meetings", admin,
+                {"demand_id": "1", "supply_id": "", "slot": "0-2", "table": "1"}, 400)
+    assert "请选择本次活动已确认参会的" in html

@@ -299,6 +299,24 @@ def can_view_registration(user, registration) -> bool:
     return belongs_to(user, registration) or is_organizer(user, registration.event)
 
 
+def can_act_in_meetings(user, registration) -> bool:
+    """Ask for 1:1 meetings, answer and withdraw requests for ``registration``: the users
+    of its own (verified) organization only; organizers arrange, they do not ask."""
+    return belongs_to(user, registration) and can(user, P.EVENT_REGISTER)
+
+
+def can_view_agenda(user, registration) -> bool:
+    """A registration's meeting agenda (page, .ics, print): the event's organizers at any
+    time; its organization once the schedule is published (preliminary or final)."""
+    return is_organizer(user, registration.event) or (
+        belongs_to(user, registration) and registration.event.schedule_status != "draft")
+
+
+def can_manage_schedule(user, event) -> bool:
+    """Build, edit, publish and print an event's 1:1 meeting schedule: its organizers."""
+    return is_organizer(user, event)
+
+
 def can_view_match(user, match) -> bool:
     """Either side of a pairing and platform admins: those who may advance it."""
     return can(user, P.MATCH_ADVANCE, match)

@@ -131,8 +131,162 @@ CORE_PAGES: list = [
 
 
 # --- 1:1 meetings and agendas (views/meetings.py) ---------------------------------------
-MEETING_CASES: list = []
-MEETING_PAGES: list = []
+# A 供需对接会 of REGION where the owner (an enterprise: 供给方) and the counterpart (a
+# department: 需求方) are confirmed participants. Participants act only for their own
+# registration; the event's organizers (platform admin, 红谷滩区's administrator) build,
+# edit, publish and print the schedule and may look at any participant's pages.
+import sqlalchemy as sa  # noqa: E402
+
+from marketplace.events import meeting_schedule, meetings  # noqa: E402
+from marketplace.events.models import Event, Meeting, MeetingRequest  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+from tests.authz_cases import OWNERS, PLATFORM, REGION_ADMIN, Target, reloaded  # noqa: E402
+from tests.authz_pages import title_has  # noqa: E402
+from tests.events.meeting_world import set_up_meetings  # noqa: E402
+
+ORGANIZERS = PLATFORM | REGION_ADMIN
+
+
+def _fair(w, meeting: bool = False, published: bool = False):
+    """(event, the owner's registration, the counterpart's registration)."""
+    event = set_up_meetings(w.make.event(w.admin), sessions=((4, "3"),), tables=2, limit=3)
+    owner = w.make.registration(event, w.owner)
+    counterpart = w.make.registration(event, w.counterpart)
+    if meeting or published:
+        meeting_schedule.add_meeting(w.admin, event, {
+            "demand_id": str(counterpart.id), "supply_id": str(owner.id), "slot": "0-0",
+            "table": "1"})
+    if published:
+        meeting_schedule.publish_schedule(w.admin, event, "preliminary")
+    db.session.commit()
+    return event, owner, counterpart
+
+
+def _asked(w, sender_is_owner: bool):
+    event, owner, counterpart = _fair(w)
+    sender, recipient = (owner, counterpart) if sender_is_owner else (counterpart, owner)
+    user = sender.organization.users[0]
+    request = meetings.request_meeting(user, sender, {"recipient_id": str(recipient.id),
+                                                      "reason": "授权矩阵约见"})
+    db.session.commit()
+    return request
+
+
+def _request_status(request_id: int, status: str):
+    return lambda actor: reloaded(MeetingRequest, request_id).status == status
+
+
+def request_meeting(w):
+    _, owner, counterpart = _fair(w)
+    ident = owner.id
+
+    def check(actor):
+        return db.session.scalar(sa.select(MeetingRequest).where(
+            MeetingRequest.sender_id == ident, MeetingRequest.reason == "授权矩阵约见"))
+    return Target({"registration_id": ident},
+                  {"recipient_id": str(counterpart.id), "reason": "授权矩阵约见"}, check)
+
+
+def answer_request(w):
+    request = _asked(w, sender_is_owner=False)
+    return Target({"request_id": request.id}, {"decision": "accept"},
+                  _request_status(request.id, "accepted"))
+
+
+def withdraw_request(w):
+    request = _asked(w, sender_is_owner=True)
+    return Target({"request_id": request.id}, {}, _request_status(request.id, "withdrawn"))
+
+
+def build(w):
+    request = _asked(w, sender_is_owner=True)
+    meetings.answer_request(request.recipient.organization.users[0], request, "accept")
+    db.session.commit()
+    event_id = request.event_id
+
+    def check(actor):
+        return db.session.scalar(sa.select(Meeting).where(Meeting.event_id == event_id,
+                                                          Meeting.kind == "request"))
+    return Target({"event_id": event_id}, {}, check)
+
+
+def add_meeting(w):
+    event, owner, counterpart = _fair(w)
+    event_id = event.id
+    return Target({"event_id": event_id}, {"demand_id": str(counterpart.id),
+                                           "supply_id": str(owner.id), "slot": "0-1",
+                                           "table": "2"},
+                  lambda actor: db.session.scalar(sa.select(Meeting).where(
+                      Meeting.event_id == event_id, Meeting.slot == 1)))
+
+
+def _the_meeting(w, published=False) -> Meeting:
+    event, _, _ = _fair(w, meeting=True, published=published)
+    return db.session.scalar(sa.select(Meeting).where(Meeting.event_id == event.id))
+
+
+def move_meeting(w):
+    meeting = _the_meeting(w)
+    ident = meeting.id
+    return Target({"meeting_id": ident}, {"slot": "0-2", "table": "2"},
+                  lambda actor: (reloaded(Meeting, ident).slot,
+                                 reloaded(Meeting, ident).table_number) == (2, 1))
+
+
+def remove_meeting(w):
+    ident = _the_meeting(w).id
+    return Target({"meeting_id": ident}, {}, lambda actor: reloaded(Meeting, ident) is None)
+
+
+def publish(w):
+    meeting = _the_meeting(w)
+    event_id = meeting.event_id
+    return Target({"event_id": event_id}, {"stage": "final"},
+                  lambda actor: reloaded(Event, event_id).schedule_status == "final")
+
+
+MEETING_CASES: list = [
+    Case("events.request_meeting", OWNERS, request_meeting),
+    Case("events.answer_meeting_request", OWNERS, answer_request),
+    Case("events.withdraw_meeting_request", OWNERS, withdraw_request),
+    Case("events.build_schedule", ORGANIZERS, build),
+    Case("events.add_meeting", ORGANIZERS, add_meeting),
+    Case("events.move_meeting", ORGANIZERS, move_meeting),
+    Case("events.remove_meeting", ORGANIZERS, remove_meeting),
+    Case("events.publish_schedule", ORGANIZERS, publish),
+]
+
+
+def _own_registration(published: bool):
+    def arrange(w):
+        _, owner, _ = _fair(w, published=published)
+        return {"registration_id": owner.id}
+    return arrange
+
+
+def _event_of_fair(w):
+    event, _, _ = _fair(w, meeting=True)
+    return {"event_id": event.id}
+
+
+def _is_calendar(response) -> bool:
+    return (response.mimetype == "text/calendar"
+            and response.get_data().startswith(b"BEGIN:VCALENDAR"))
+
+
+MEETING_PAGES: list = [
+    Page("events.meetings", OWNERS | ORGANIZERS, _own_registration(False),
+         title_has("一对一会谈")),
+    Page("events.agenda", OWNERS | ORGANIZERS, _own_registration(True),
+         title_has("会谈日程")),
+    Page("events.agenda_ics", OWNERS | ORGANIZERS, _own_registration(True), _is_calendar),
+    Page("events.agenda_print", OWNERS | ORGANIZERS, _own_registration(True),
+         title_has("打印版")),
+    Page("events.schedule", ORGANIZERS, _event_of_fair, title_has("会谈日程编排")),
+    Page("events.print_tables", ORGANIZERS, _event_of_fair, title_has("各桌会谈安排")),
+    Page("events.print_participants", ORGANIZERS, _event_of_fair,
+         title_has("各单位会谈日程")),
+]
 
 
 # --- check-in, roadshow order, exports (views/checkin.py) -------------------------------

@@ -88,6 +88,39 @@ def _registration_changed(w):
             ["报名已提交", "「元宇宙场景沙龙」", "场景沙龙", "已确认", "张三、李四"])
 
 
+def _meeting_request(w, status="pending"):
+    from marketplace.events.models import MeetingRequest
+    event = w.make.event(title="数字经济供需对接会")
+    sender = w.make.registration(event, w.enterprise)
+    recipient = w.make.registration(event, w.department)
+    request = MeetingRequest(event_id=event.id, sender_id=sender.id, recipient_id=recipient.id,
+                             reason="介绍泊位感知方案", status=status)
+    return event, request
+
+
+def _meeting_requested(w):
+    event, request = _meeting_request(w)
+    return (w.dept_user, {"request": request, "activity": event, "sender": w.enterprise,
+                          "recipient": w.department},
+            ["江西云数科技有限公司", "数字经济供需对接会", "约见事由：介绍泊位感知方案"])
+
+
+def _meeting_request_answered(w):
+    event, request = _meeting_request(w, "accepted")
+    return (w.ent_user, {"request": request, "activity": event, "sender": w.enterprise,
+                         "recipient": w.department},
+            ["南昌市红谷滩区数据局」已接受", "优先安排"])
+
+
+def _schedule_published(w):
+    from marketplace.events.models import Registration
+    event, request = _meeting_request(w)
+    registration = db.session.get(Registration, request.sender_id)
+    return (w.ent_user, {"activity": event, "stage": "最终日程", "change": "",
+                         "registration": registration},
+            ["数字经济供需对接会发布了最终日程", "江西云数科技有限公司", ".ics"])
+
+
 CASES = {
     "registration_changed": _registration_changed,
     "listing_returned": _listing_returned, "listing_approved": _listing_approved,
@@ -95,7 +128,9 @@ CASES = {
     "question_answered": _question_answered, "proposal_submitted": _proposal_submitted,
     "proposal_decided": _proposal_decided, "match_stage_changed": _match_stage_changed,
     "deadline_approaching": _deadline_approaching, "reminder": _reminder,
-    "digest": _digest,
+    "digest": _digest, "meeting_requested": _meeting_requested,
+    "meeting_request_answered": _meeting_request_answered,
+    "schedule_published": _schedule_published,
 }
 
 

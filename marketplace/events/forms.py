@@ -25,13 +25,13 @@ from marketplace.forms import choices  # noqa: E402
 class RateForm(FlaskForm):
     rating = RadioField("对这场会谈的评价", choices=choices(RATINGS.items()),
                         validate_choice=False)
-    note = TextAreaField("备注（选填，仅组织方可见）")
+    note = TextAreaField("备注（选填，仅组织方可见）", render_kw={"maxlength": 500})
 
 
 class SigningForm(FlaskForm):
-    opportunity_id = SelectField("签约的机会", validate_choice=False)
+    opportunity_id = SelectField("本次活动的机会", validate_choice=False)
     opportunity_number = StringField("或填写机会编号")
-    supplier_id = SelectField("供给方", validate_choice=False)
+    supplier_id = SelectField("本次活动的供给方", validate_choice=False)
     supplier_name = StringField("或填写单位全称")
     product_id = SelectField("产品（选填）", validate_choice=False)
     contract_amount_wan = StringField("合同金额（万元）")

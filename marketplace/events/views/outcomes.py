@@ -32,7 +32,7 @@ def _rated_message(result) -> str:
     if result.rating.rating != "cooperation":
         return "评价已保存，仅活动组织方可见。"
     if result.match is None:
-        return "评价已保存。对方未带来可对接的机会清单，暂未建立对接，组织方将跟进。"
+        return "评价已保存。需求方未带来已发布的机会清单，暂未建立对接，组织方将跟进。"
     if result.action is None:
         return "评价已保存。双方已有对接记录，可在“对接跟踪”中继续推进。"
     return "评价已保存，双方的对接已进入“已对接”阶段，可在“对接跟踪”中继续推进。"
@@ -57,7 +57,7 @@ def rate_meeting(event_id, meeting_id):
         meeting, registration = _rateable(event_id, meeting_id)  # reloaded after rollback
     return render_template("events/rate.html",
                            **outcome_pages.rate_context(meeting, registration, form)), (
-        400 if form.errors or request.method == "POST" else 200)
+        400 if request.method == "POST" else 200)
 
 
 @bp.get("/events/<int:event_id>/report")

@@ -35,13 +35,16 @@ class MyMeeting:
     mine: MeetingRating | None
 
 
-def _registration_of(user, event: Event) -> Registration | None:
+def _registration_of(user, event: Event, confirmed: bool = True) -> Registration | None:
+    """The user's organization's registration for the event (a confirmed one, or any)."""
     organization_id = getattr(user, "organization_id", None)
     if organization_id is None:
         return None
-    return db.session.scalar(sa.select(Registration).where(
-        Registration.event_id == event.id, Registration.organization_id == organization_id,
-        Registration.status == "confirmed"))
+    query = sa.select(Registration).where(Registration.event_id == event.id,
+                                          Registration.organization_id == organization_id)
+    if confirmed:
+        query = query.where(Registration.status == "confirmed")
+    return db.session.scalar(query)
 
 
 def my_meeting(meeting: Meeting, registration: Registration, now: datetime) -> MyMeeting:
@@ -116,10 +119,7 @@ def meeting_for(event_id: int, meeting_id: int) -> Meeting | None:
 
 def is_participant(user, event: Event) -> bool:
     """The user's organization registered for the event (in any state)."""
-    organization_id = getattr(user, "organization_id", None)
-    return organization_id is not None and db.session.scalar(sa.select(Registration.id).where(
-        Registration.event_id == event.id,
-        Registration.organization_id == organization_id)) is not None
+    return _registration_of(user, event, confirmed=False) is not None
 
 
 def rate_context(meeting: Meeting, registration: Registration, form) -> dict:

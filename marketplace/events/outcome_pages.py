@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.authz import can_view_match, is_organizer
+from marketplace.authz import can_view_match, can_view_ratings
 from marketplace.db import utcnow
 from marketplace.events import reports
 from marketplace.events.models import (
@@ -77,7 +77,7 @@ def detail_part(user, event) -> dict:
 def manage_part(user, event) -> dict:
     """Context for the organizers' page's outcome section: ratings by kind, the event's
     pairings by action, whether minutes are recorded, and which outcome pages apply."""
-    if not is_organizer(user, event):
+    if not can_view_ratings(user, event):
         return {"outcome_organizer": False}
     counts = reports.rating_counts(event)
     actions = dict(db.session.execute(

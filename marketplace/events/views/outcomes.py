@@ -12,6 +12,8 @@ from marketplace.viewhelpers import get_or_404, perform
 
 
 def _organized(event_id: int) -> Event:
+    """The event, for its organizers only (the report shows the ratings: can_view_ratings
+    is the same rule)."""
     event = get_or_404(Event, event_id)
     require(current_user, Permission.EVENT_MANAGE, event)
     return event

@@ -317,6 +317,18 @@ def can_manage_schedule(user, event) -> bool:
     return is_organizer(user, event)
 
 
+def can_rate_meeting(user, meeting) -> bool:
+    """A 1:1 meeting is rated by a user of either of its two organizations, each for its
+    own side; organizers see the ratings but do not rate."""
+    return belongs_to(user, meeting)
+
+
+def can_view_ratings(user, event) -> bool:
+    """Meeting ratings (and their notes) are seen by the event's organizers only, never by
+    the other side of the meeting."""
+    return is_organizer(user, event)
+
+
 def can_view_match(user, match) -> bool:
     """Either side of a pairing and platform admins: those who may advance it."""
     return can(user, P.MATCH_ADVANCE, match)

@@ -256,3 +256,40 @@ class Factory:
         admin = db.session.scalar(sa.select(User).where(User.is_platform_admin.is_(True))
                                   .limit(1))
         return admin or self.admin()
+
+    # -- outcomes: meetings made directly (the schedule builder's rows), events aged ------
+    def meeting(self, demand, supply, *, session: int = 0, slot: int = 0, table: int = 0,
+                kind: str = "manual", opportunity=None, product=None):
+        """A 1:1 meeting of a demand and a supply registration of one event at ``slot`` of
+        session ``session`` (the session starts with the event if it is missing)."""
+        from marketplace.events.models import EventSession, Meeting
+        event = demand.event
+        if not any(s.position == session for s in event.sessions):
+            event.sessions.append(EventSession(position=session, starts_at=event.starts_at,
+                                               slots=max(slot + 1, 8)))
+        meeting = Meeting(event_id=event.id, demand_id=demand.id, supply_id=supply.id,
+                          session=session, slot=slot, table_number=table, kind=kind,
+                          opportunity_id=getattr(opportunity, "id", None),
+                          product_id=getattr(product, "id", None))
+        db.session.add(meeting)
+        db.session.commit()
+        return meeting
+
+    @staticmethod
+    def age_event(event, days: int = 11) -> None:
+        """Move the event (its times and its sessions) ``days`` into the past; the default
+        takes an event of ``event_data`` to one that ended yesterday."""
+        shift = timedelta(days=days)
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            setattr(event, name, getattr(event, name) - shift)
+        for session in event.sessions:
+            session.starts_at -= shift
+        db.session.commit()
+
+    @staticmethod
+    def bring(registration, *listings):
+        """``registration`` brings ``listings`` to its event (opportunities or products,
+        by its side)."""
+        registration.listings.extend(listings)
+        db.session.commit()
+        return registration

@@ -17,7 +17,9 @@ from marketplace.authz import Permission, require
 from marketplace.demonstrations.models import Designation, Indicator, IndicatorValue
 from marketplace.demonstrations.queries import published_by
 from marketplace.demonstrations.services import plan_year
+from marketplace.db import utcnow
 from marketplace.errors import Collector, ValidationError
+from marketplace.events.models import Event
 from marketplace.extensions import db
 from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.opportunities.models import Opportunity
@@ -72,6 +74,14 @@ def _lists_published(region: Region, year: int) -> Decimal:
         published_by(region), _in_year(Release.published_at, year))))
 
 
+def _events_held(region: Region, year: int) -> Decimal:
+    """Events (any kind) of the region's subtree that ended in the year. An event has no
+    cancelled state, so one that has ended was held."""
+    return Decimal(db.session.scalar(sa.select(sa.func.count(Event.id)).where(
+        Event.region_code.startswith(region.prefix), _in_year(Event.ends_at, year),
+        Event.ends_at <= utcnow())))
+
+
 METRICS = {
     "designations:zone": ("示范区（累计）", _designations("zone")),
     "designations:project": ("示范项目（累计）", _designations("project")),
@@ -82,6 +92,7 @@ METRICS = {
     "products_published": ("发布产品", _published(Product)),
     "pairings_signed": ("签约对接", _signed(sa.func.count(Match.id))),
     "signed_amount_wan": ("签约金额（万元）", _signed(sa.func.sum(Match.contract_amount_wan))),
+    "events_held": ("举办活动（场次）", _events_held),
 }
 
 

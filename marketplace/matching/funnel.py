@@ -8,7 +8,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.db import utcnow
 from marketplace.extensions import db
-from marketplace.matching.models import FUNNEL, MATCH_STAGES, SIGNED_STAGES, Match
+from marketplace.matching.models import (
+    FUNNEL, MATCH_ORIGINS, MATCH_STAGES, SIGNED_STAGES, Match)
 from marketplace.opportunities.models import Opportunity
 from marketplace.taxonomy.queries import get_region
 
@@ -22,6 +23,8 @@ class FunnelReport:
     median_days: list[tuple[str, str, float | None]] = field(default_factory=list)
     stale: list[Match] = field(default_factory=list)
     signed_amount_wan: float = 0.0
+    # origin → (pairings, of them signed or delivered), e.g. those an event started
+    by_origin: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _matches(region_code: str | None, start: date | None, end: date | None) -> list[Match]:
@@ -67,6 +70,10 @@ def report(region_code: str | None = None, start: date | None = None,
     cutoff = utcnow() - timedelta(days=stale_days)
     result.stale = [m for m in matches if m.stage not in ("delivered", "terminated")
                     and m.stage_changed_at < cutoff]
+    result.by_origin = {origin: (sum(m.origin == origin for m in matches),
+                                 sum(m.origin == origin and m.stage in SIGNED_STAGES
+                                     for m in matches))
+                        for origin in MATCH_ORIGINS}
     result.signed_amount_wan = float(sum(m.contract_amount_wan or 0 for m in matches
                                          if m.stage in SIGNED_STAGES))
     return result

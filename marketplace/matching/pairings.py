@@ -1,7 +1,8 @@
 """Pairings (matches) through the funnel 推荐 → 已对接 → 洽谈中 → 已签约 → 已落地 / 终止.
 
 A pairing starts from a system suggestion (either side), a selected proposal, an event
-meeting (later) or an admin's manual entry; one per opportunity and supplier. Every stage
+(a 1:1 meeting rated 有合作可能, or a contract recorded at a 项目签约) or an admin's manual
+entry; one per opportunity and supplier. Every stage
 change is dated (MatchStageChange), audited, and told to the other side.
 """
 from datetime import date
@@ -9,12 +10,13 @@ from datetime import date
 import sqlalchemy as sa
 
 from marketplace import audit, signals
-from marketplace.authz import Permission, can, require
+from marketplace.authz import Permission, belongs_to, can, require
 from marketplace.db import beijing_today, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.matching.models import (
-    MATCH_STAGES, MATCH_TRANSITIONS, Match, MatchStageChange, Recommendation)
+    FUNNEL, MATCH_STAGES, MATCH_TRANSITIONS, SIGNED_STAGES, Match, MatchStageChange,
+    Recommendation)
 from marketplace.proposals import services as proposals
 from marketplace.validators import text, wan_amount
 from marketplace.workflow import change_state, check_transition
@@ -36,7 +38,7 @@ def _record(actor, match: Match, before_stage: str, note: str = "") -> None:
 
 
 def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
-           proposal=None) -> Match:
+           proposal=None, why: str = "揭榜方案选定") -> Match:
     match = _existing(opportunity.id, supplier.id)
     if match is not None:
         if match.stage == "terminated":
@@ -46,7 +48,7 @@ def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
         match.proposal_id = match.proposal_id or getattr(proposal, "id", None)
         if match.stage == "recommended" and stage == "contacted":
             match.stage = "contacted"
-            _record(actor, match, "recommended", "揭榜方案选定")
+            _record(actor, match, "recommended", why)
         db.session.flush()
         audit.record(actor, "match.update", match, before=before,
                      after=audit.snapshot(match, AUDITED), summary=opportunity.title)
@@ -94,7 +96,8 @@ def start_manual(actor, opportunity, supplier, product=None) -> Match:
     return _start(actor, opportunity, supplier, "manual", "contacted", product=product)
 
 
-def _contract_date(raw) -> date:
+def contract_date(raw) -> date:
+    """The contract's date: ISO, not after today (China's date)."""
     if isinstance(raw, date):
         return raw
     try:
@@ -106,7 +109,8 @@ def _contract_date(raw) -> date:
     return value
 
 
-def _required_amount(raw):
+def contract_amount(raw):
+    """The contract's amount in 万元 (validators.wan_amount), required."""
     value = wan_amount(raw, "contract_amount_wan", "合同金额")
     if value is None:
         raise ValidationError("请填写合同金额（万元）。", field="contract_amount_wan")
@@ -116,8 +120,8 @@ def _required_amount(raw):
 def _stage_values(target: str, data: dict) -> dict:
     checks = Collector()
     if target == "signed":
-        checks.run("contract_date", _contract_date, data.get("contract_date"))
-        checks.run("contract_amount_wan", _required_amount, data.get("contract_amount_wan"))
+        checks.run("contract_date", contract_date, data.get("contract_date"))
+        checks.run("contract_amount_wan", contract_amount, data.get("contract_amount_wan"))
     elif target == "delivered":
         checks.run("delivery_note", text, data, "delivery_note", "落地情况说明", 2000)
     elif target == "terminated":
@@ -129,12 +133,63 @@ def advance(actor, match: Match, target: str, data: dict | None = None) -> None:
     """Move a pairing one stage on (or terminate it). 已签约 needs the contract date and
     amount, 已落地 a short evidence note, 终止 a reason. Either side or an admin."""
     require(actor, Permission.MATCH_ADVANCE, match)
+    _advance(actor, match, target, data or {})
+
+
+def _advance(actor, match: Match, target: str, data: dict) -> None:
     previous = match.stage
     check_transition(match, target, transitions=MATCH_TRANSITIONS, labels=MATCH_STAGES,
                      noun="对接", field="stage")  # before the stage's own input checks
-    values = _stage_values(target, data or {})
+    values = _stage_values(target, data)
     change_state(actor, match, target, target, field="stage", transitions=MATCH_TRANSITIONS,
                  labels=MATCH_STAGES, noun="对接", summary=match.opportunity.title, **values)
     _record(actor, match, previous, values.get("delivery_note") or values.get(
         "termination_reason") or "")
     signals.match_advanced.send(match, actor=actor)
+
+
+# --- pairings made at events (called by marketplace.events.outcomes) ----------------------
+def _may_act_at(actor, event, opportunity, supplier) -> bool:
+    """A side of the pairing, or an organizer of the event it comes from."""
+    return (belongs_to(actor, opportunity) or belongs_to(actor, supplier)
+            or can(actor, Permission.EVENT_MANAGE, event))
+
+
+def start_from_event(actor, event, opportunity, supplier, product=None
+                     ) -> tuple[Match | None, str | None]:
+    """A meeting at ``event`` was rated 有合作可能: the pairing of ``opportunity`` and
+    ``supplier`` starts at 已对接 with origin 对接活动, or an existing one at 推荐 moves
+    to 已对接. Returns (match, "created" | "advanced"), or (the existing match, None)
+    when it is already further on or terminated (it is left as it is), or (None, None)
+    when the opportunity is not public (no pairing is started from it)."""
+    if not _may_act_at(actor, event, opportunity, supplier):
+        raise PermissionDenied()
+    match = _existing(opportunity.id, supplier.id)
+    if match is not None and match.stage != "recommended":
+        return match, None
+    if match is None and not opportunity.is_public:
+        return None, None
+    action = "created" if match is None else "advanced"
+    return _start(actor, opportunity, supplier, "event", "contacted", product=product,
+                  why=f"对接活动：{event.title}"), action
+
+
+def sign_at_event(actor, event, opportunity, supplier, data: dict, product=None
+                  ) -> tuple[Match, bool]:
+    """An organizer of ``event`` (a 项目签约) records the contract ``opportunity`` and
+    ``supplier`` signed there: the pairing starts at 已对接 (origin 对接活动) if missing
+    and is advanced stage by stage to 已签约 with ``contract_date`` and
+    ``contract_amount_wan`` (checked first, so nothing moves on bad input). Returns
+    (match, whether it was started here). Raises IllegalTransition for a pairing already
+    signed or terminated."""
+    require(actor, Permission.EVENT_MANAGE, event)
+    values = _stage_values("signed", data)
+    match = _existing(opportunity.id, supplier.id)
+    if match is not None and match.stage in SIGNED_STAGES:
+        raise IllegalTransition(f"双方的对接已于{match.contract_date}签约，无需重复登记。")
+    created = match is None
+    match = _start(actor, opportunity, supplier, "event", "contacted", product=product,
+                   why=f"对接活动：{event.title}")
+    for target in FUNNEL[FUNNEL.index(match.stage) + 1:FUNNEL.index("signed") + 1]:
+        _advance(actor, match, target, values if target == "signed" else {})
+    return match, created

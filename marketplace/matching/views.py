@@ -12,7 +12,8 @@ from marketplace.authz import (
 from marketplace.extensions import db
 from marketplace.matching import funnel, pages, pairings, queries
 from marketplace.matching.forms import AdvanceForm, FunnelFilterForm, ManualMatchForm
-from marketplace.matching.models import FUNNEL, MATCH_STAGES, Match, Recommendation
+from marketplace.matching.models import (
+    FUNNEL, MATCH_ORIGINS, MATCH_STAGES, Match, Recommendation)
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
 from marketplace.proposals.forms import DecisionForm
@@ -109,6 +110,7 @@ def funnel_report():
                            current_app.config["STALE_MATCH_DAYS"])
     return render_template("matching/funnel.html", report=result, form=form,
                            regions=region_choices(), stages=MATCH_STAGES, funnel_stages=FUNNEL,
+                           origins=MATCH_ORIGINS,
                            stale_days=current_app.config["STALE_MATCH_DAYS"])
 
 

@@ -10,7 +10,9 @@ from flask import (
     request, url_for)
 from flask_login import current_user, login_required
 
-from marketplace.authz import Permission, can_view_ticket, permission_required, require
+from marketplace.authz import (
+    Permission, can_view_participants, can_view_ticket, permission_required)
+from marketplace.errors import PermissionDenied
 from marketplace.events import checkin, checkin_pages, exports
 from marketplace.events.forms import CheckinForm, places, roadshow_order_form
 from marketplace.events.models import Attendee, Event
@@ -19,9 +21,11 @@ from marketplace.viewhelpers import get_or_404, perform
 
 
 def _organized(event_id: int) -> Event:
-    """The event, which the signed-in user must organize (403 otherwise)."""
+    """The event, which the signed-in user must organize (403 otherwise: the event is
+    public, its participants are not)."""
     event = get_or_404(Event, event_id)
-    require(current_user, Permission.EVENT_MANAGE, event)
+    if not can_view_participants(current_user, event):
+        raise PermissionDenied()
     return event
 
 
@@ -59,7 +63,8 @@ def check_in(event_id):
         return redirect(url_for("events.checkin_page", event_id=event.id))
     if not ok:  # perform flashed the refusal: it goes into the answer instead
         message = next((m for _, m in get_flashed_messages(with_categories=True)), "")
-    return jsonify(ok=ok, message=message, **checkin_pages.live_json(event)), (200 if ok else 409)
+    # A refusal is an answer, not an error of the request: 200 either way, "ok" tells.
+    return jsonify(ok=ok, message=message, **checkin_pages.live_json(event))
 
 
 @bp.get("/events/<int:event_id>/checkin/live")

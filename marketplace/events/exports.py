@@ -17,6 +17,9 @@ from marketplace.spreadsheets import workbook_bytes
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ("单位", "类型", "状态", "参会人", "职务", "签到码", "签到时间", "带来的机会/产品")
 WIDTHS = (30, 8, 10, 12, 16, 10, 18, 50)
+# Control characters that .xlsx (XML) cannot hold; openpyxl refuses them (as its
+# ILLEGAL_CHARACTERS_RE). Attendee names are typed by hand and could carry one.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Confirmed first, then those still waiting, then the rest.
 STATUS_ORDER = ("confirmed", "pending", "offered", "waitlisted", "declined", "cancelled")
 
@@ -62,7 +65,9 @@ def participants_workbook(event) -> bytes:
     """The participant list as .xlsx bytes."""
     when = _local(event.starts_at)[:10]
     title = f"{event.title} 参会名单（{event.kind_label}，{when}）"
-    return workbook_bytes([("参会名单", title, HEADERS, participant_rows(event), WIDTHS)])
+    rows = ([_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in row]
+            for row in participant_rows(event))
+    return workbook_bytes([("参会名单", title, HEADERS, rows, WIDTHS)])
 
 
 def participants_filename(event) -> tuple[str, str]:

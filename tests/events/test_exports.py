@@ -64,6 +64,15 @@ def test_the_participant_list_opens_back_with_every_column(app, login_as, day):
     assert cell.data_type == "s" and restore(cell.value) == FORMULA
 
 
+def test_a_control_character_in_a_name_does_not_break_the_workbook(app, make, login_as, day):
+    event, presenting, *_, staff = day
+    presenting.attendees[0].name = "张\x07三"
+    db.session.commit()
+    response = login_as(staff).get(f"/events/{event.id}/participants.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data))["参会名单"]
+    assert "张三" in [row[3] for row in sheet.iter_rows(values_only=True)]
+
+
 def test_the_sign_in_sheet_lists_confirmed_attendees_with_a_signature_column(
         app, login_as, day):
     event, presenting, department, waiting, staff = day

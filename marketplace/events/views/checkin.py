@@ -55,11 +55,10 @@ def check_in(event_id):
     form = CheckinForm()
     ok, attendee = perform(checkin.check_in, current_user, event, code=form.code.data or "",
                            token=form.token.data or "")
-    if ok:
-        message = f"签到成功：{checkin.who(attendee)}"
-        if not _wants_json():
-            flash(message, "success")
+    message = f"签到成功：{checkin.who(attendee)}" if ok else ""
     if not _wants_json():
+        if ok:
+            flash(message, "success")
         return redirect(url_for("events.checkin_page", event_id=event.id))
     if not ok:  # perform flashed the refusal: it goes into the answer instead
         message = next((m for _, m in get_flashed_messages(with_categories=True)), "")

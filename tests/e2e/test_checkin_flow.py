@@ -3,23 +3,15 @@ space) and see the success and the counts move; the same code again is refused w
 time of the first check-in. The page's script does it without leaving the page, with no
 console error and nothing refused by the Content-Security-Policy.
 
-Chromium and the page are those of tests/e2e (its fixtures, imported); the live server
-is this module's own (like tests/e2e's, but without the search drain thread and torn
-down with the module, before the other tests of this package swap ``db.session``)."""
-import os
+It sits with the other browser tests (their live server and Chromium) rather than in
+tests/events: a second Playwright in the same run is refused.
+"""
 import re
 import secrets
-import shutil
-import tempfile
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from marketplace import create_app
-from marketplace.config import TestConfig
-from marketplace.extensions import db, upgrade_database
-from tests.e2e.conftest import LiveServer, browser, page  # noqa: F401 - fixtures
+from marketplace.extensions import db
 from tests.e2e.test_publish_flow import login
 from tests.events.checkin_helpers import give_codes
 from tests.factories import Factory
@@ -35,39 +27,6 @@ WATCH_CSP = """window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', function (e) {
   window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
 });"""
-
-
-@pytest.fixture(scope="module")
-def live_server():
-    from marketplace.accounts.services import create_platform_admin
-    from marketplace.seeding.reference import load_reference
-
-    tmp_dir = tempfile.mkdtemp(prefix="marketplace-checkin-")
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_dir}/e2e.db",
-                     WTF_CSRF_ENABLED=True,
-                     DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
-                     SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"),
-                     UPLOAD_DIR=os.path.join(tmp_dir, "uploads"))
-    admin_email, admin_password = "admin@checkin.test.cn", "E2e-admin-passw0rd"
-    with app.app_context():
-        upgrade_database(app)
-        load_reference()
-        create_platform_admin(admin_email, "平台管理员", admin_password)
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="checkin-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app,
-                         admin_email=admin_email, admin_password=admin_password)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -86,7 +45,7 @@ def door(live_server):
 
 
 def test_staff_check_in_by_code_then_a_second_try_is_refused(
-        page: Page, live_server, door):  # noqa: F811 - page
+        page: Page, live_server, door):
     event_id, code, organization = door
     problems = []
     page.on("console", lambda m: m.type == "error" and not m.location.get(

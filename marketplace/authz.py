@@ -329,6 +329,18 @@ def can_view_ratings(user, event) -> bool:
     return is_organizer(user, event)
 
 
+def can_view_ticket(user, attendee) -> bool:
+    """An attendee's ticket (its QR code and short code): whoever may see its
+    registration."""
+    return can_view_registration(user, attendee.registration)
+
+
+def can_view_participants(user, event) -> bool:
+    """An event's participant list, sign-in sheet, check-in counts and recent check-ins
+    (names, organizations, codes): its organizers only."""
+    return is_organizer(user, event)
+
+
 def can_view_match(user, match) -> bool:
     """Either side of a pairing and platform admins: those who may advance it."""
     return can(user, P.MATCH_ADVANCE, match)

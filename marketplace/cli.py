@@ -94,6 +94,7 @@ def seed_demo(if_empty):
     """Demo accounts, enterprises, listings and two published releases."""
     from marketplace.accounts.models import User
     from marketplace.seeding.demo import load_demo, logins_file
+    from marketplace.seeding.demo_events import run_demo_day
     from marketplace.seeding.reference import load_reference
 
     if db.session.scalar(sa.select(sa.func.count(User.id))):
@@ -105,6 +106,7 @@ def seed_demo(if_empty):
     load_reference()
     load_demo()
     db.session.commit()
+    run_demo_day()
     click.echo("演示数据已载入。")
     click.echo(logins_file().read_text(encoding="utf-8"))
 

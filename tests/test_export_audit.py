@@ -37,3 +37,16 @@ def test_the_command_line_export_is_audited(app, make, tmp_path):
     [entry] = exported("lists.export")
     assert entry.actor_label == "系统" and entry.after == {"rows": 1}
     assert "out.xlsx" in entry.summary
+
+
+def test_the_event_exports_are_audited(client, make, login_as):
+    admin = make.admin()
+    event = make.event(admin, kind="matchmaking")
+    make.registration(event, make.org("enterprise"), names=("张三", "李四"))
+    login_as(admin)
+    assert client.get(f"/events/{event.id}/participants.xlsx").status_code == 200
+    assert client.get(f"/events/{event.id}/report.xlsx").status_code == 200
+    [participants] = exported("event.participants_export")
+    assert participants.object_id == event.id and participants.after == {"rows": 2}
+    [report] = exported("event.report_export")
+    assert report.actor_id == admin.id

@@ -20,6 +20,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace import audit
 from marketplace.db import BEIJING, utcnow
 from marketplace.events.models import (
     PAIRING_ACTIONS, RATINGS, SIDES, Event, EventPairing, Meeting, MeetingRating, Registration)
@@ -177,6 +178,15 @@ def rating_counts(event: Event) -> dict[str, int]:
         .join(Meeting, Meeting.id == MeetingRating.meeting_id)
         .where(Meeting.event_id == event.id).group_by(MeetingRating.rating)).all())
     return {rating: counts.get(rating, 0) for rating in RATINGS}
+
+
+def export(actor, report: EventReport) -> bytes:
+    """The report as .xlsx; the download is audited (``event.report_export``, rows: its
+    meetings). The caller commits."""
+    data = workbook(report)
+    audit.record_export(actor, "event.report_export", report.event,
+                        rows=len(report.meetings), summary=report.event.title)
+    return data
 
 
 def workbook(report: EventReport) -> bytes:

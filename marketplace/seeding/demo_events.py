@@ -12,10 +12,11 @@ from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
-from marketplace.accounts.models import Organization
+from marketplace.accounts.models import Organization, User
 from marketplace.db import BEIJING, beijing_today
+from marketplace.events import meeting_schedule, meetings, outcomes
 from marketplace.events import services as events
-from marketplace.events.models import Event, Registration
+from marketplace.events.models import Event, Meeting, Registration
 from marketplace.extensions import db
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
@@ -80,3 +81,64 @@ def load_events(admin) -> list[Event]:
             _register(event, registration, event.registration_opens_at + timedelta(hours=1))
         made.append(event)
     return made
+
+
+def _registration_of(event: Event, name: str) -> Registration:
+    return next(r for r in event.registrations if r.organization.name == name)
+
+
+def _meeting_of(event: Event, demand: str, supply: str) -> Meeting:
+    return db.session.scalar(sa.select(Meeting).where(
+        Meeting.event_id == event.id,
+        Meeting.demand_id == _registration_of(event, demand).id,
+        Meeting.supply_id == _registration_of(event, supply).id))
+
+
+def _ask(event: Event, row: dict) -> None:
+    sender, recipient = _registration_of(event, row["from"]), _registration_of(event, row["to"])
+    request = meetings.request_meeting(sender.organization.users[0], sender, {
+        "recipient_id": str(recipient.id), "reason": row["reason"]})
+    if row.get("accept"):
+        meetings.answer_request(recipient.organization.users[0], request, "accept")
+
+
+def _rate(event: Event, row: dict) -> None:
+    meeting = _meeting_of(event, row["demand"], row["supply"])
+    sides = {"demand": [meeting.demand], "supply": [meeting.supply],
+             "both": [meeting.demand, meeting.supply]}[row["by"]]
+    for registration in sides:
+        outcomes.rate_meeting(registration.organization.users[0], meeting, row["rating"],
+                              row.get("note", ""), now=event.ends_at)
+
+
+def hold_past_events(admin) -> None:
+    """Run the day of every past 供需对接会 in the file: requests asked and accepted, the
+    schedule built from the stored recommendations and published (final), attendees
+    checked in (but the absent), meetings rated, minutes recorded."""
+    for row in _rows():
+        if row["kind"] != "matchmaking" or row["day"] >= 0:
+            continue
+        event = db.session.scalar(sa.select(Event).where(Event.title == row["title"]))
+        for request in row.get("requests", []):
+            _ask(event, request)
+        meeting_schedule.build_schedule(admin, event)
+        meeting_schedule.publish_schedule(admin, event, "preliminary")
+        meeting_schedule.publish_schedule(admin, event, "final")
+        _check_in(admin, event, set(row.get("absent", [])))
+        for rating in row.get("ratings", []):
+            _rate(event, rating)
+        outcomes.record_minutes(admin, event, row.get("minutes", ""), now=event.ends_at)
+
+
+def run_demo_day() -> None:
+    """After ``load_demo`` has committed: index the listings and store their
+    recommendations (the schedule is built from them), then hold the past events."""
+    from marketplace.sync.steps import rebuild_index, refresh_all_queued
+
+    rebuild_index()
+    refresh_all_queued()
+    admin = db.session.scalar(sa.select(User).where(User.is_platform_admin.is_(True))
+                              .order_by(User.id).limit(1))
+    hold_past_events(admin)
+    db.session.commit()
+

@@ -10,8 +10,11 @@ from flask import (
     request, url_for)
 from flask_login import current_user, login_required
 
+from marketplace import ratelimits
 from marketplace.authz import (
     Permission, can_view_participants, can_view_ticket, permission_required)
+from marketplace.db import writes_on_get
+from marketplace.extensions import db
 from marketplace.errors import PermissionDenied
 from marketplace.events import checkin, checkin_pages, exports
 from marketplace.events.forms import CheckinForm, places, roadshow_order_form
@@ -130,11 +133,15 @@ def roadshow_save(event_id):
 
 # --- exports for the day ---------------------------------------------------------------
 @bp.get("/events/<int:event_id>/participants.xlsx")
+@writes_on_get
+@ratelimits.export
 @login_required
 @permission_required(Permission.EVENT_MANAGE)
 def participants_export(event_id):
     event = _organized(event_id)
-    return Response(exports.participants_workbook(event), mimetype=exports.XLSX, headers={
+    data = exports.export_participants(current_user, event)
+    db.session.commit()
+    return Response(data, mimetype=exports.XLSX, headers={
         "Content-Disposition": exports.content_disposition(
             *exports.participants_filename(event)),
         "Cache-Control": "private, no-store"})

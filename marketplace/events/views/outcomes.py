@@ -3,11 +3,14 @@ contracts signed at a 项目签约 and the minutes."""
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace import ratelimits
 from marketplace.authz import Permission, is_organizer, require
+from marketplace.db import writes_on_get
 from marketplace.events import outcome_pages, outcomes, reports
 from marketplace.events.forms import MinutesForm, RateForm, SigningForm
 from marketplace.events.models import Event
 from marketplace.events.views import bp
+from marketplace.extensions import db
 from marketplace.viewhelpers import get_or_404, perform
 
 
@@ -70,11 +73,15 @@ def event_report(event_id):
 
 
 @bp.get("/events/<int:event_id>/report.xlsx")
+@writes_on_get
+@ratelimits.export
 @login_required
 def event_report_xlsx(event_id):
     event = _organized(event_id)
     report = outcome_pages.report_context(current_user, event)["report"]
-    return Response(reports.workbook(report), headers={
+    data = reports.export(current_user, report)
+    db.session.commit()
+    return Response(data, headers={
         "Content-Disposition": f"attachment; filename=event-{event.id}-report.xlsx"},
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

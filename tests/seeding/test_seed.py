@@ -90,3 +90,28 @@ def test_every_demo_login_has_its_own_password(ctx):
     logins = load_demo()["logins"]
     passwords = [password for _, _, password in logins]
     assert len(set(passwords)) == len(passwords) == len(logins)
+
+
+def test_demo_events_a_past_matchmaking_day_and_an_open_salon(ctx, index):
+    from marketplace.db import utcnow
+    from marketplace.events.models import (
+        Attendee, Event, EventPairing, Meeting, MeetingRating)
+    from marketplace.seeding.demo_events import run_demo_day
+
+    load_demo()
+    db.session.commit()
+    run_demo_day()
+    past = db.session.scalar(sa.select(Event).where(Event.kind == "matchmaking"))
+    assert past.ends_at < utcnow() and past.schedule_status == "final"
+    kinds = set(db.session.scalars(sa.select(Meeting.kind).where(Meeting.event_id == past.id)))
+    assert kinds == {"request", "suggested"}  # asked for, and filled from the matches
+    checked = db.session.scalar(sa.select(sa.func.count(Attendee.id)).where(
+        Attendee.checked_in_at.is_not(None)))
+    attendees = sum(len(r.attendees) for r in past.registrations)
+    assert 0 < checked < attendees  # someone stayed away
+    assert count(sa.select(sa.func.count(MeetingRating.id))) >= 3
+    assert count(sa.select(sa.func.count(EventPairing.id)).where(
+        EventPairing.event_id == past.id)) >= 1
+    assert past.minutes
+    salon = db.session.scalar(sa.select(Event).where(Event.kind == "salon"))
+    assert salon.registration_opens_at < utcnow() < salon.registration_closes_at

@@ -107,8 +107,9 @@ def refresh_all_queued() -> None:
 
 def start_background(app: Flask, interval: float = 1.0) -> threading.Event:
     """Run ``sync_step`` every ``interval`` seconds in a daemon thread until the returned
-    event is set (also kept as ``app.extensions["search_drain_stop"]``). Only for a single
-    process (`make run`): with several workers run `flask search sync --follow`."""
+    event is set (also kept as ``app.extensions["search_drain_stop"]``, the thread as
+    ``["search_drain_thread"]`` for whoever must wait for its last pass). Only for a
+    single process (`make run`): with several workers run `flask search sync --follow`."""
     stop = threading.Event()
 
     def loop():
@@ -120,6 +121,8 @@ def start_background(app: Flask, interval: float = 1.0) -> threading.Event:
                     log.exception("search sync failed; tasks stay pending")
             stop.wait(interval)
 
-    threading.Thread(target=loop, name="search-drain", daemon=True).start()
+    thread = threading.Thread(target=loop, name="search-drain", daemon=True)
+    thread.start()
     app.extensions["search_drain_stop"] = stop
+    app.extensions["search_drain_thread"] = thread
     return stop

@@ -79,6 +79,7 @@ def live_server():
     finally:
         # Stop the drain thread before the unit tests swap db.session for their own.
         app.extensions["search_drain_stop"].set()
+        app.extensions["search_drain_thread"].join(timeout=30)  # its last pass, then files go
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()

@@ -15,8 +15,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace.db import BEIJING, utcnow
-from marketplace.events.models import Attendee, Event, EventSession, Registration
+from marketplace.db import utcnow
+from marketplace.events.models import Attendee, Event, Registration
 from marketplace.extensions import db
 from marketplace.matching.models import Match
 from tests.e2e.test_proposal_flow import wait_for_background_drain
@@ -67,8 +67,8 @@ def create_event(page: Page, live_server, title: str) -> int:
     page.get_by_label("活动名称").fill(title)
     page.get_by_label("地区").select_option(value="360113")
     page.get_by_label("地点").fill("红谷滩区会展中心")
-    page.get_by_label("开始时间", exact=True).fill(_local(now + timedelta(days=3)))
-    page.get_by_label("结束时间", exact=True).fill(_local(now + timedelta(days=3, hours=3)))
+    page.get_by_label(re.compile(r"^开始时间")).fill(_local(now + timedelta(days=3)))
+    page.get_by_label(re.compile(r"^结束时间")).fill(_local(now + timedelta(days=3, hours=3)))
     page.get_by_label("报名开始时间").fill(_local(now - timedelta(hours=1)))
     page.get_by_label("报名截止时间").fill(_local(now + timedelta(days=2)))
     page.get_by_label("名额（人）").fill("20")
@@ -108,16 +108,15 @@ def registration_of(live_server, event_id: int, name: str) -> Registration:
 
 
 def the_day_has_come(live_server, event_id: int) -> None:
-    """Move the event (and its sessions) so that it started an hour ago."""
+    """Move the event (and its sessions) so that its first session began an hour ago."""
     with live_server.app.app_context():
         event = db.session.get(Event, event_id)
         shift = event.sessions[0].starts_at - (utcnow() - timedelta(hours=1))
-        for column in (Event.starts_at, Event.ends_at, Event.registration_opens_at,
-                       Event.registration_closes_at):
-            db.session.execute(sa.update(Event).where(Event.id == event_id)
-                               .values({column: column - shift}))
-        db.session.execute(sa.update(EventSession).where(EventSession.event_id == event_id)
-                           .values(starts_at=EventSession.starts_at - shift))
+        for name in ("starts_at", "ends_at", "registration_opens_at",
+                     "registration_closes_at"):
+            setattr(event, name, getattr(event, name) - shift)
+        for session in event.sessions:
+            session.starts_at -= shift
         db.session.commit()
         db.session.remove()
 
@@ -141,13 +140,17 @@ def test_a_matchmaking_day_from_creation_to_the_funnel(page: Page, live_server, 
     login(page, emails["department"], PASSWORD)
     page.goto(f"/events/registrations/{department_id}/meetings")
     card = page.locator(".counterpart").filter(has_text=names["first"])
+    card.locator("summary").click()  # 约见: opens the request form
     card.get_by_label("约见事由").fill("了解非遗 VR 展厅的案例与报价。")
     card.get_by_role("button", name="发送约见请求").click()
     expect(flash(page, "约见")).to_be_visible()
     logout(page)
     login(page, emails["first"], PASSWORD)
     page.goto(f"/events/registrations/{first_id}/meetings")
-    page.get_by_role("button", name=f"接受：{names['department']}").click()
+    incoming = page.locator("section").filter(has_text="收到的约见").locator("li, .card")
+    incoming.filter(has_text=names["department"]).get_by_role(
+        "button", name=re.compile("^接受")).click()
+    expect(flash(page, "接受")).to_be_visible()
     logout(page)
 
     # The organizer generates the schedule and publishes it.
@@ -164,7 +167,7 @@ def test_a_matchmaking_day_from_creation_to_the_funnel(page: Page, live_server, 
     # The day: the department's attendee checks in by short code, typed in lower case.
     the_day_has_come(live_server, event_id)
     page.goto(f"/events/{event_id}/checkin")
-    page.get_by_label("签到码").fill(department_code.lower())
+    page.get_by_role("textbox", name=re.compile("^签到码")).fill(department_code.lower())
     page.get_by_role("button", name="签到", exact=True).click()
     expect(page.get_by_text("张主任").first).to_be_visible()
     with live_server.app.app_context():

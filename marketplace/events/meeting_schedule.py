@@ -216,7 +216,7 @@ def _announce(event, before: dict, change: str) -> None:
     for reg in db.session.scalars(sa.select(Registration).where(Registration.id.in_(affected))
                                   .options(joinedload(Registration.organization))):
         notify("schedule_published", organization_users(reg.organization),
-               link=path_for("events.agenda", registration_id=reg.id), activity=event,
+               link=path_for("events.agenda", registration_id=reg.id), event=event,
                stage=event.schedule_status_label, change=change, registration=reg)
 
 
@@ -358,6 +358,6 @@ def publish_schedule(actor, event, stage: str) -> int:
     people = queries.participants(event)
     for reg in people:
         notify("schedule_published", organization_users(reg.organization),
-               link=path_for("events.agenda", registration_id=reg.id), activity=event,
+               link=path_for("events.agenda", registration_id=reg.id), event=event,
                stage=event.schedule_status_label, change="", registration=reg)
     return len(people)

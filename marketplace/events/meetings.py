@@ -115,7 +115,7 @@ def request_meeting(actor, sender: Registration, data: dict) -> MeetingRequest:
         audit.record(actor, "meeting_request.create", request,
                      after={"status": "pending", "reason": reason}, summary=summary)
     notify("meeting_requested", organization_users(recipient.organization),
-           link=_link(recipient), request=request, activity=sender.event,
+           link=_link(recipient), request=request, event=sender.event,
            sender=sender.organization, recipient=recipient.organization)
     return request
 
@@ -138,7 +138,7 @@ def answer_request(actor, request: MeetingRequest, decision: str) -> MeetingRequ
                  summary=f"{request.event.title}：{recipient.organization.name} "
                          f"{REQUEST_STATUSES[target]} {request.sender.organization.name}")
     notify("meeting_request_answered", organization_users(request.sender.organization),
-           link=_link(request.sender), request=request, activity=request.event,
+           link=_link(request.sender), request=request, event=request.event,
            sender=request.sender.organization, recipient=recipient.organization)
     return request
 

@@ -34,12 +34,12 @@ registration_changed        ``registration`` (status_label, offered_until,
                             ``action`` (create, approve, decline, offer, confirm,
                             cancel, offer_lapse, move); to the registering
                             organization's users (``events.services``)
-meeting_requested           ``request`` (MeetingRequest: reason), ``activity`` (the
+meeting_requested           ``request`` (MeetingRequest: reason), ``event`` (the
                             Event), ``sender``, ``recipient`` (the two Organizations); to
                             the recipient's users (``events.meetings``)
 meeting_request_answered    the same; ``request.status`` accepted | declined
                             (status_label); to the sender's users
-schedule_published          ``activity`` (the Event), ``stage`` (初步日程 / 最终日程),
+schedule_published          ``event`` (the Event), ``stage`` (初步日程 / 最终日程),
                             ``registration`` (the participant told), ``change`` ("" at a
                             publication, else what changed after it: a rebuild, a meeting
                             added, moved or removed); to each participant's users

@@ -100,14 +100,14 @@ def _meeting_request(w, status="pending"):
 
 def _meeting_requested(w):
     event, request = _meeting_request(w)
-    return (w.dept_user, {"request": request, "activity": event, "sender": w.enterprise,
+    return (w.dept_user, {"request": request, "event": event, "sender": w.enterprise,
                           "recipient": w.department},
             ["江西云数科技有限公司", "数字经济供需对接会", "约见事由：介绍泊位感知方案"])
 
 
 def _meeting_request_answered(w):
     event, request = _meeting_request(w, "accepted")
-    return (w.ent_user, {"request": request, "activity": event, "sender": w.enterprise,
+    return (w.ent_user, {"request": request, "event": event, "sender": w.enterprise,
                          "recipient": w.department},
             ["南昌市红谷滩区数据局」已接受", "优先安排"])
 
@@ -116,7 +116,7 @@ def _schedule_published(w):
     from marketplace.events.models import Registration
     event, request = _meeting_request(w)
     registration = db.session.get(Registration, request.sender_id)
-    return (w.ent_user, {"activity": event, "stage": "最终日程", "change": "",
+    return (w.ent_user, {"event": event, "stage": "最终日程", "change": "",
                          "registration": registration},
             ["数字经济供需对接会发布了最终日程", "江西云数科技有限公司", ".ics"])
 

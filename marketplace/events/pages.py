@@ -18,7 +18,8 @@ from marketplace.taxonomy.queries import field_choices, get_place, region_choice
 from marketplace.validators import as_id
 
 BEIJING_OFFSET = timedelta(hours=8)
-STATES = {"upcoming": "未开始", "open": "报名中", "closed": "已截止"}
+STATES = {"upcoming": "未开始", "open": "报名中", "closed": "已截止", "ongoing": "进行中",
+          "ended": "已结束"}
 ACTIVE = ("pending", "confirmed", "waitlisted", "offered")
 
 
@@ -57,6 +58,12 @@ def when_label(event: Event) -> str:
 
 
 def registration_state(event: Event, now: datetime) -> str:
+    """Where the event stands for a visitor: registration not yet open, open, closed; then
+    the event under way, then over."""
+    if now >= event.ends_at:
+        return "ended"
+    if now >= event.starts_at:
+        return "ongoing"
     if now < event.registration_opens_at:
         return "upcoming"
     return "open" if now < event.registration_closes_at else "closed"
@@ -119,7 +126,8 @@ def _viewer(user, event: Event, now: datetime) -> dict:
         "registration": registration,
         "may_register": may_register and registration is None and state == "open",
         "needs_verification": organization_id is not None and not may_register,
-        "may_cancel": registration is not None and registration.status in ACTIVE,
+        "may_cancel": (registration is not None and registration.status in ACTIVE
+                       and now < event.starts_at),
         "may_confirm": (registration is not None and registration.is_offered
                         and registration.offered_until > now),
     }
@@ -247,12 +255,16 @@ def manage_context(user, event: Event, now: datetime) -> dict:
                          counts["taken"], counts["waiting"]),
             "attendee_count": sum(len(r.attendees) for r in registrations
                                   if r.status in ("confirmed", "pending", "offered")),
-            "actions": {r.id: _organizer_actions(r) for r in registrations},
+            "actions": {r.id: _organizer_actions(r, now < event.starts_at)
+                        for r in registrations},
             **meeting_pages.manage_part(user, event), **checkin_pages.manage_part(user, event),
             **outcome_pages.manage_part(user, event)}
 
 
-def _organizer_actions(registration: Registration) -> set[str]:
+def _organizer_actions(registration: Registration, before_start: bool) -> set[str]:
+    """What an organizer may do with a registration; nothing once the event has begun."""
+    if not before_start:
+        return set()
     status = registration.status
     actions = set()
     if status == "pending":

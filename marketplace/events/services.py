@@ -252,10 +252,14 @@ def _offer_freed_seats(actor, event: Event, now: datetime, skip: int | None = No
 
 
 def cancel(actor, registration: Registration, now: datetime | None = None) -> None:
-    """The organization (or an organizer) cancels; a freed seat goes to the waiting list."""
+    """The organization (or an organizer) cancels before the event begins; a freed seat
+    goes to the waiting list. Raises PermissionDenied, IllegalTransition (cancelled or
+    declined already; the event has begun)."""
     if not _may_act_for(actor, registration):
         raise PermissionDenied()
     event = _locked(registration.event)
+    if (now or utcnow()) >= event.starts_at:
+        raise IllegalTransition("活动已开始，不能再取消报名。")
     _move(actor, registration, "cancelled", "cancel", offered_until=None)
     _offer_freed_seats(actor, event, now or utcnow())
 

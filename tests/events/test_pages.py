@@ -224,3 +224,23 @@ def test_editing_below_the_seats_taken_is_refused_at_capacity(client, make, logi
     assert response.status_code == 400
     assert "已有 2 个座位被占用，名额不能少于 2" in response.get_data(as_text=True)
     assert db.session.get(Event, event.id).title == "数字经济供需对接会"
+
+
+def test_a_past_event_is_shown_as_held_without_cancel_buttons(client, make, login_as):
+    admin = make.admin()
+    event = make.event(admin)
+    org = make.org("department")
+    registration = make.registration(event, org)
+    ago = utcnow() - event.ends_at - timedelta(days=1)
+    db.session.execute(sa.update(Event).where(Event.id == event.id).values(
+        starts_at=event.starts_at + ago, ends_at=event.ends_at + ago,
+        registration_opens_at=event.registration_opens_at + ago,
+        registration_closes_at=event.registration_closes_at + ago))
+    db.session.commit()
+    login_as(org.users[0])
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "已结束" in page and "取消报名" not in page and "1 人报名参加" in page
+    login_as(admin)
+    manage = client.get(f"/events/{event.id}/manage").get_data(as_text=True)
+    assert org.name in manage
+    assert f"/events/registrations/{registration.id}/cancel" not in manage

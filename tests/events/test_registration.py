@@ -156,3 +156,14 @@ def test_fifty_simultaneous_registrations_for_twenty_seats(own_app, make):
             Registration.event_id == event_id)).all()
     assert sorted(statuses).count("confirmed") == 20
     assert sorted(statuses).count("waitlisted") == 30
+
+
+def test_no_cancelling_once_the_event_has_begun(ctx, make):
+    event = services.create_event(make.admin(), event_data(capacity="5"))
+    user = make.org().users[0]
+    registration = services.register(user, event, people("甲"))
+    with pytest.raises(IllegalTransition, match="活动已开始"):
+        services.cancel(user, registration, now=event.starts_at + timedelta(minutes=1))
+    assert registration.status == "confirmed"
+    services.cancel(user, registration, now=event.starts_at - timedelta(minutes=1))
+    assert registration.status == "cancelled"

@@ -1,6 +1,9 @@
-"""Simultaneous requests against a real database (the ``own_app`` fixture): each on its
-own thread, test client, session and connection, released together by a barrier."""
+"""Simultaneous units of work against a real database (the ``own_app`` fixture): each on
+its own thread, session and connection (and for requests its own test client), released
+together by a barrier."""
 import threading
+
+from marketplace.extensions import db
 
 from tests.factories import PASSWORD
 
@@ -35,3 +38,31 @@ def post_together(app, posts: list[tuple[str | None, str, dict]]) -> list[int]:
     for thread in threads:
         thread.join(timeout=120)
     return statuses
+
+
+def run_together(app, work, arguments: list) -> list:
+    """Call ``work(argument)`` for every argument at once, each in its own app context and
+    transaction (committed after it returns, rolled back if it raises). Returns, in order,
+    what each returned or the exception it raised."""
+    start = threading.Barrier(len(arguments))
+    results: list = [None] * len(arguments)
+
+    def unit_of_work(index: int) -> None:
+        with app.app_context():
+            try:
+                start.wait(timeout=60)
+                results[index] = work(arguments[index])
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - the caller judges what happened
+                db.session.rollback()
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=unit_of_work, args=(i,)) for i in range(len(arguments))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+

@@ -2,7 +2,6 @@
 refused with nothing changed), short codes, double check-in with the time of the first,
 registrations that are not confirmed, counts, undo, and exactly one success when two
 staff check the same person in at once (real threads on a real database)."""
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from marketplace.events.checkin import CheckinRefused
 from marketplace.events.checkin_pages import counts, recent_checkins
 from marketplace.events.models import Attendee, Event
 from marketplace.extensions import db
+from tests.concurrency import run_together
 from tests.events.checkin_helpers import give_codes, registered
 
 
@@ -233,32 +233,12 @@ def test_simultaneous_check_ins_of_one_attendee_let_exactly_one_through(own_app,
         staff = [make.region_admin("360113").id for _ in range(8)]
         db.session.remove()
 
-    start = threading.Barrier(len(staff))
-    outcomes, errors = [], []
-
-    def unit_of_work(user_id):
-        with own_app.app_context():
-            try:
-                start.wait(timeout=60)
-                checkin.check_in(db.session.get(User, user_id),
-                                 db.session.get(Event, event_id), code=code)
-                db.session.commit()
-                outcomes.append("ok")
-            except CheckinRefused as refused:
-                db.session.rollback()
-                outcomes.append(refused.message)
-            except Exception as error:  # noqa: BLE001 - the test reports what happened
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=unit_of_work, args=(u,)) for u in staff]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = run_together(own_app, lambda user_id: checkin.check_in(
+        db.session.get(User, user_id), db.session.get(Event, event_id), code=code), staff)
+    errors = [r for r in results if isinstance(r, Exception)
+              and not isinstance(r, CheckinRefused)]
     assert not errors, errors
+    outcomes = [r.message if isinstance(r, CheckinRefused) else "ok" for r in results]
     assert outcomes.count("ok") == 1
     refusals = [o for o in outcomes if o != "ok"]
     assert len(refusals) == 7 and all("孙八（并发签到企业）已于" in r for r in refusals)

@@ -1,6 +1,5 @@
 """Events and registration: seats, the waiting list and its offers, the window, one
 registration per organization, and seats holding exactly under concurrent registrations."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,18 +12,14 @@ from marketplace.errors import IllegalTransition, PermissionDenied, ValidationEr
 from marketplace.events import services
 from marketplace.events.models import Event, Registration
 from marketplace.extensions import db
+from tests.concurrency import run_together
+from tests.factories import Factory
 
 
 def event_data(**overrides) -> dict:
-    now = utcnow()
-    data = {"kind": "salon", "title": "智慧城市场景沙龙", "region_code": "360113",
-            "venue": "红谷滩区会展中心", "starts_at": now + timedelta(days=10),
-            "ends_at": now + timedelta(days=10, hours=3),
-            "registration_opens_at": now - timedelta(days=1),
-            "registration_closes_at": now + timedelta(days=9), "capacity": "3",
-            "offer_hours": "24"}
-    data.update(overrides)
-    return data
+    """A 场景沙龙 of three seats (the factory's event otherwise)."""
+    return Factory.event_data(**{"kind": "salon", "title": "智慧城市场景沙龙", "capacity": "3",
+                                 "summary": "", **overrides})
 
 
 def people(*names) -> dict:
@@ -129,28 +124,10 @@ def test_fifty_simultaneous_registrations_for_twenty_seats(own_app, make):
         users = [make.org().users[0].id for _ in range(50)]
         db.session.remove()
 
-    start = threading.Barrier(len(users))
-    errors = []
-
-    def unit_of_work(user_id):
-        with own_app.app_context():
-            try:
-                start.wait(timeout=60)
-                services.register(db.session.get(User, user_id),
-                                  db.session.get(Event, event_id), people("参会人"))
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - the test reports what happened
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=unit_of_work, args=(u,)) for u in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    results = run_together(own_app, lambda user_id: services.register(
+        db.session.get(User, user_id), db.session.get(Event, event_id), people("参会人")),
+        users)
+    assert not [r for r in results if isinstance(r, Exception)], results
     with own_app.app_context():
         statuses = db.session.scalars(sa.select(Registration.status).where(
             Registration.event_id == event_id)).all()

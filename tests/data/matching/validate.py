@@ -1,4 +1,5 @@
-"""Check the labelled matching set: python3 tests/data/matching/validate.py (from the repo root or anywhere)."""
+"""Check a labelled matching set: python3 tests/data/matching/validate.py [DIR] (from the repo
+root or anywhere; DIR defaults to this set's own directory)."""
 import csv
 import json
 import re
@@ -6,8 +7,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
+ROOT = Path(__file__).resolve().parents[3]
+HERE = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else Path(__file__).resolve().parent
 CASES = {"synonym", "paraphrase", "distractor", "traditional", "cross_field", "no_match", "two_char", "mixed"}
 MATURITIES = {"研发", "试点", "成熟"}
 LIMITS = {"title": 40, "summary": 120, "description": 600}

@@ -189,6 +189,6 @@ class Fts5Side:
                                     "t_body", "t_cases", "f_field", "f_group", "f_tag",
                                     "f_region", "f_maturity"), r)) for r in rows
                           if r[0] != doc.key][:ranking.CANDIDATES]
-                ranking.rank(doc, terms, ranking.stored_candidates(stored), idf, pipeline,
+                ranking.rank(doc, terms, ranking.stored_candidates(stored, pipeline), idf, pipeline,
                              with_evidence=False)[:10]
         self.result.update(summary_ms(times, "fts5_recommend_full"))

@@ -20,7 +20,7 @@ class MatchEngine:
             idf = ranking.Idf.of(searcher)
             stored = ranking.candidates(searcher, terms, kind, idf, exclude=doc.key,
                                           limit=candidates)
-            others = ranking.stored_candidates(stored)
+            others = ranking.stored_candidates(stored, pipeline)
             return ranking.rank(doc, terms, others, idf, pipeline, self.weights,
                                   with_evidence=False)[:limit]
 
@@ -34,7 +34,7 @@ class MatchEngine:
             stored = ranking.candidates(searcher, terms, kind, idf, exclude=doc.key,
                                           limit=candidates)
             return [(other.key, ranking.components(doc, terms, other, other_terms, idf))
-                    for other, other_terms in ranking.stored_candidates(stored)]
+                    for other, other_terms in ranking.stored_candidates(stored, pipeline)]
 
     def explain(self, doc: Doc, other: Doc) -> tuple[float, str | None, dict]:
         """Score, band and the evidence shown for one pair (both documents complete)."""

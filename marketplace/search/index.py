@@ -78,9 +78,10 @@ _NAME_FIELDS = {"tags", "field"}  # taxonomy names: a few distinct values, repea
 
 
 def document_fields(doc: Doc, pipeline: Pipeline) -> dict:
-    """Whoosh field values for ``doc``: pre-segmented tokens joined by spaces."""
+    """Whoosh field values for ``doc``: pre-segmented tokens joined by spaces, stop-words
+    included (searchable; matching leaves them out)."""
     tokens = {name: " ".join(pipeline.name_terms(text) if name in _NAME_FIELDS
-                             else pipeline.terms(text))
+                             else pipeline.terms(text, keep_stop=True))
               for name, text in doc.texts().items()}
     published = int(doc.published.timestamp()) if isinstance(doc.published, datetime) else 0
     return {

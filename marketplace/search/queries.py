@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from whoosh import sorting
-from whoosh.query import And, Or, Term
+from whoosh.query import And, AndMaybe, Or, Term
 
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 SORTS = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期"}
 FACETS = {name: fieldname for name, (fieldname, _) in facets.FACET_FIELDS.items()}
 QUERY_MAX = 100
+GENERIC_BOOST = 0.2  # a query's generic words (stop-words) next to its content words
 
 
 @dataclass
@@ -121,19 +122,38 @@ def _load_hits(keys: list[str], terms: set[str], pipeline) -> list[Hit]:
             for key in keys if (item := rows.get(key)) is not None and item.status == "published"]
 
 
+def query_terms(pipeline, q: str) -> tuple[list[str], list[str]]:
+    """(the terms that say what is wanted, the generic ones). A query of generic words only
+    (平台, 智慧, 建设) searches those: a stop-word never leaves a query with nothing."""
+    terms = list(dict.fromkeys(pipeline.terms(q, for_search=False, keep_stop=True)))
+    content = [t for t in terms if not pipeline.is_stop(t)]
+    generic = [t for t in terms if pipeline.is_stop(t)]
+    return (content, generic) if content else (generic, [])
+
+
+def _query(combine, required: list[str], generic: list[str], params: SearchParams):
+    """``required`` combined (And / Or) in any field, within the filters; the generic words
+    of a query add a little to the score of what also has them, never decide a match."""
+    wanted = combine([_term_query(t) for t in required])
+    if generic:
+        wanted = AndMaybe(wanted, Or([_term_query(t) for t in generic], boost=GENERIC_BOOST))
+    return And([wanted, *_filters(params)])
+
+
 def search(index: SearchIndex, params: SearchParams, per_page: int = 10) -> SearchPage:
-    """Every query term required (any field); if nothing has them all, any of them."""
+    """Every query term required (any field); if nothing has them all, any of them.
+    Suggestions, when nothing is found, are only those that find something."""
     ix, pipeline = index.open()
-    terms = list(dict.fromkeys(pipeline.terms(params.q, for_search=False)))
+    terms, generic = query_terms(pipeline, params.q)
     if not terms:
-        return SearchPage(empty_query=True, suggestions=suggestions(params.q) if params.q else [])
+        return SearchPage(empty_query=True)
     marked = set(terms) | set(pipeline.terms(params.q))
     sort = {"newest": sorting.FieldFacet("published", reverse=True),
             "deadline": sorting.FieldFacet("deadline")}.get(params.sort)
     with index.searcher() as searcher:
         partial = False
         for combine in (And, Or):
-            query = And([combine([_term_query(t) for t in terms]), *_filters(params)])
+            query = _query(combine, terms, generic, params)
             collector = facets.collector(params.page * per_page, sort)
             searcher.search_with_collector(query, collector)
             total, groups = facets.counts(collector.segments, index.cache, ix.storage.folder)
@@ -148,10 +168,17 @@ def search(index: SearchIndex, params: SearchParams, per_page: int = 10) -> Sear
         page = SearchPage(total=total, page=number, pages=pages, partial=partial and total > 0)
         page.facets = {name: sorted(groups[name].items(), key=lambda kv: -kv[1])
                        for name in FACETS}
+        if not page.total:
+            page.suggestions = [name for name in suggestions(params.q)
+                                if _finds_something(searcher, pipeline, name)]
     page.hits = _load_hits(keys, marked, pipeline)
-    if not page.total:
-        page.suggestions = suggestions(params.q)
     return page
+
+
+def _finds_something(searcher, pipeline, text: str) -> bool:
+    terms, _ = query_terms(pipeline, text)
+    return bool(terms) and searcher.search(And([_term_query(t) for t in terms]),
+                                           limit=1).scored_length() > 0
 
 
 def fallback_search(params: SearchParams, per_page: int = 10) -> SearchPage:

@@ -60,8 +60,10 @@ def field_terms(doc: Doc, pipeline: Pipeline) -> dict[str, list[str]]:
     return {name: pipeline.terms(text) for name, text in doc.texts().items()}
 
 
-def _stored_terms(stored: dict) -> dict[str, list[str]]:
-    return {name: (stored.get(f"t_{name}") or "").split() for name in TEXT_FIELDS}
+def _stored_terms(stored: dict, pipeline: Pipeline) -> dict[str, list[str]]:
+    """A candidate's terms as the index stored them, stop-words left out as for the item."""
+    return {name: [t for t in (stored.get(f"t_{name}") or "").split() if not pipeline.is_stop(t)]
+            for name in TEXT_FIELDS}
 
 
 class Idf:
@@ -252,5 +254,5 @@ def doc_from_stored(stored: dict) -> Doc:
                maturity="" if maturity == "none" else maturity)
 
 
-def stored_candidates(stored: list[dict]) -> list[tuple[Doc, dict]]:
-    return [(doc_from_stored(s), _stored_terms(s)) for s in stored]
+def stored_candidates(stored: list[dict], pipeline: Pipeline) -> list[tuple[Doc, dict]]:
+    return [(doc_from_stored(s), _stored_terms(s, pipeline)) for s in stored]

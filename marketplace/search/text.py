@@ -2,8 +2,10 @@
 
 NFKC (full-width → half-width) → lower-case Latin → pasted pinyin glosses like
 ``中(zhōng)`` removed → phone numbers removed → Traditional → Simplified (OpenCC t2s) →
-jieba with the domain dictionary → synonyms mapped to one canonical term → stop-words
-dropped. Glosses and phones are found after folding, so a full-width phone number or an
+jieba with the domain dictionary → synonyms mapped to one canonical term → single
+characters dropped. Stop-words (generic words: 平台, 智慧, 建设 …) are kept in the index, so
+that searching for them alone finds something, and left out of matching and evidence
+(``terms(…, keep_stop=False)``, the default). Glosses and phones are found after folding, so a full-width phone number or an
 upper-case gloss goes too, and normalising twice changes nothing.
 
 Every token keeps the character span it came from in the *original* text, so snippets and
@@ -161,7 +163,10 @@ class Pipeline:
     def canonical(self, token: str) -> str:
         return self._canonical.get(token, token)
 
-    def _tokens(self, normalised: str, for_search: bool, only=None):
+    def is_stop(self, term: str) -> bool:
+        return term in self._stopwords
+
+    def _tokens(self, normalised: str, for_search: bool, only=None, keep_stop: bool = False):
         """(term, start, end) in ``normalised``. With ``only`` (a set of terms), just the
         tokens of the runs jieba segments separately (its ``re_han`` blocks, between
         punctuation and spaces) that contain a written form of one of those terms: the
@@ -176,10 +181,10 @@ class Pipeline:
                       if any(form in m.group() for form in forms)]
         for offset, piece in pieces:
             for word, start, end in self._tokenizer.tokenize(piece, mode=mode, HMM=True):
-                if not _WORD.search(word) or (len(word) == 1 and not word.isascii()):
-                    continue  # punctuation, spaces, single Han characters (的, 和, 与 …)
+                if not _WORD.search(word) or len(word) == 1:
+                    continue  # punctuation, spaces, single characters (的, 和, the i of i南昌)
                 term = self._canonical.get(word, word)
-                if term in self._stopwords or word in self._stopwords:
+                if not keep_stop and (term in self._stopwords or word in self._stopwords):
                     continue
                 yield term, start + offset, end + offset
 
@@ -193,16 +198,17 @@ class Pipeline:
                      origin[end - 1] + 1)
                 for term, start, end in self._tokens(normalised, for_search, only)]
 
-    def terms(self, text: str, for_search: bool = True) -> list[str]:
-        return [term for term, _, _ in self._tokens(normalise(text), for_search)]
+    def terms(self, text: str, for_search: bool = True, keep_stop: bool = False) -> list[str]:
+        return [term for term, _, _ in self._tokens(normalise(text), for_search,
+                                                     keep_stop=keep_stop)]
 
     def name_terms(self, text: str) -> list[str]:
-        """``terms(text)`` remembered, for the names every document repeats (tags, fields,
-        organizations): a rebuild segments each distinct name once. Do not modify the
-        returned list."""
+        """``terms(text, keep_stop=True)`` remembered, for the names every document repeats
+        (tags, fields, organizations): a rebuild segments each distinct name once. Do not
+        modify the returned list."""
         terms = self._names.get(text)
         if terms is None:
-            terms = self.terms(text)
+            terms = self.terms(text, keep_stop=True)
             if len(self._names) < 50_000:
                 self._names[text] = terms
         return terms

@@ -71,15 +71,35 @@ def test_sorting_and_paging(index, listings):
     assert page.total == 2 and page.pages == 2 and len(page.hits) == 1
 
 
-def test_stop_words_alone_and_nothing_found(index, listings):
-    assert search(index, SearchParams(q="平台 系统")).empty_query
+def test_generic_words_alone_are_searched(index, listings):
+    """The core words of government writing are stop-words for matching, yet a query of
+    them alone finds what has them (issue 11)."""
+    for q in ("系统", "平台 系统", "智慧", "建设"):
+        page = search(index, SearchParams(q=q))
+        assert not page.empty_query and page.total > 0, q
+    assert "老城区智慧停车诱导系统" in {hit.item.title for hit in
+                                search(index, SearchParams(q="系统")).hits}
+
+
+def test_generic_words_beside_content_words_only_add_to_the_score(index, listings):
+    with_generic = search(index, SearchParams(q="停车 系统"))
+    alone = search(index, SearchParams(q="停车"))
+    assert with_generic.total == alone.total and not with_generic.partial
+    assert with_generic.hits[0].item.title == "老城区智慧停车诱导系统"
+
+
+def test_a_query_without_words_and_nothing_found(index, listings):
+    assert search(index, SearchParams(q="！！ ……")).empty_query
     none = search(index, SearchParams(q="量子通信"))
     assert none.total == 0
 
 
-def test_nothing_found_suggests_taxonomy_terms(index, listings):
+def test_suggestions_are_only_those_that_find_something(index, listings):
     page = search(index, SearchParams(q="智慧停"))
-    assert "智慧停车" in page.suggestions or page.total
+    assert page.total or page.suggestions
+    for q in ("量子通信", "智慧停", "养老院"):
+        for suggestion in search(index, SearchParams(q=q)).suggestions:
+            assert search(index, SearchParams(q=suggestion)).total > 0, (q, suggestion)
 
 
 def test_partial_results_when_no_item_has_every_term(index, listings):

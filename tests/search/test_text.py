@@ -19,9 +19,18 @@ def test_synonyms_map_to_one_term_and_keep_the_original_span():
     assert "ai" in p.terms("人工智能质检") and "ai" in p.terms("AI质检")
 
 
-def test_stopwords_and_single_characters_are_dropped():
+def test_stopwords_are_left_out_of_matching_and_kept_for_the_index():
     p = pipeline(stopwords="平台\n系统")
     assert p.terms("停车平台和系统") == ["停车"]
+    assert p.terms("停车平台和系统", keep_stop=True) == ["停车", "平台", "系统"]
+    assert p.is_stop("平台") and not p.is_stop("停车")
+
+
+def test_single_characters_latin_ones_too_are_never_terms():
+    """Evidence once listed "i" (from "i南昌")."""
+    terms = pipeline().terms("i南昌 App 和 5G x 光")
+    assert "i" not in terms and "x" not in terms and "和" not in terms
+    assert {"南昌", "app", "5g"} <= set(terms)
 
 
 def test_search_mode_adds_short_words_inside_compounds():

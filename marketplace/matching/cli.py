@@ -66,21 +66,34 @@ def export(top, fmt, reverse, output):
             handle.close()
 
 
+EVALUATION_LABELS = {
+    "ndcg@10": "nDCG@10", "mrr": "MRR", "recall@10": "Recall@10",
+    "no_match_precision": "无匹配判断准确率 (no-match precision)",
+    "no_match_recall": "无匹配召回率 (no-match recall)",
+    "no_match_precision@3": "无匹配需求前三位留空率 (no-match precision@3)",
+    "queries": "需求数", "no_match_queries": "其中无合适产品的需求数"}
+
+
 @match_cli.command("evaluate")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def evaluate_command(directory, as_json):
-    """Score the engine on a labelled set: nDCG@10, MRR, Recall@10, no-match precision."""
+@click.argument("directories", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: set directory → scores.")
+def evaluate_command(directories, as_json):
+    """Score the engine on each labelled set: nDCG@10, MRR, Recall@10, no-match precision
+    (and @3), figures per set."""
     from marketplace.matching.evaluation import evaluate
     from marketplace.search.text import read_language_files
 
-    scores = evaluate(Path(directory), read_language_files(DEFAULT_LANGUAGE), field_groups())
+    language, groups = read_language_files(DEFAULT_LANGUAGE), field_groups()
+    results = {directory: evaluate(Path(directory), language, groups)
+               for directory in directories}
     if as_json:
-        click.echo(json.dumps(scores, ensure_ascii=False))
+        click.echo(json.dumps(results if len(results) > 1 else results[directories[0]],
+                              ensure_ascii=False))
         return
-    labels = {"ndcg@10": "nDCG@10", "mrr": "MRR", "recall@10": "Recall@10",
-              "no_match_precision": "无匹配判断准确率 (no-match precision)",
-              "no_match_recall": "无匹配召回率 (no-match recall)",
-              "queries": "需求数", "no_match_queries": "其中无合适产品的需求数"}
-    for key, label in labels.items():
-        click.echo(f"{label}: {scores[key]}")
+    for directory, scores in results.items():
+        if len(results) > 1:
+            click.echo(f"== {directory}")
+        for key, label in EVALUATION_LABELS.items():
+            click.echo(f"{label}: {scores[key]}")

@@ -20,6 +20,7 @@ from marketplace.search.text import LanguageData
 
 RELEVANT = 2
 CUTOFF = 10
+TOP = 3  # the places a user reads first
 
 
 @dataclass
@@ -61,8 +62,10 @@ def _dcg(gains: list[int]) -> float:
 def metrics(rankings: dict[str, list[str]], labelled: LabelledSet) -> dict[str, float]:
     """nDCG@10, MRR, Recall@10 over needs that have a good product; no-match precision
     (of the needs the engine answered with an empty list, how many truly have none) and
-    recall (of the needs with no good product, how many got an empty list)."""
-    ndcg, mrr, recall = [], [], []
+    recall (of the needs with no good product, how many got an empty list); no-match
+    precision@3 (over the needs with no good product, the share of the top three places
+    rightly left empty: 1 for an empty list, 0 for three products shown)."""
+    ndcg, mrr, recall, empty_top3 = [], [], [], []
     said_none = truly_none = both = 0
     for doc in labelled.opportunities:
         grades = labelled.grades.get(doc.key, {})
@@ -72,6 +75,7 @@ def metrics(rankings: dict[str, list[str]], labelled: LabelledSet) -> dict[str, 
         if not relevant:
             truly_none += 1
             both += not ranked
+            empty_top3.append((TOP - min(TOP, len(ranked))) / TOP)
             continue
         ideal = _dcg(sorted(grades.values(), reverse=True)[:CUTOFF])
         ndcg.append(_dcg([grades.get(p, 0) for p in ranked]) / ideal)
@@ -85,6 +89,7 @@ def metrics(rankings: dict[str, list[str]], labelled: LabelledSet) -> dict[str, 
     return {"ndcg@10": mean(ndcg), "mrr": mean(mrr), "recall@10": mean(recall),
             "no_match_precision": round(both / said_none, 4) if said_none else 0.0,
             "no_match_recall": round(both / truly_none, 4) if truly_none else 0.0,
+            "no_match_precision@3": mean(empty_top3),
             "queries": len(labelled.opportunities), "no_match_queries": truly_none}
 
 

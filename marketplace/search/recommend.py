@@ -38,6 +38,10 @@ class Weights:
     maturity: float = 0.03
     min_text: float = 0.10     # below this text similarity nothing counts as a match
     weak: float = 0.28         # shown at all (below: "暂无高度匹配")
+    # Per item: a match must cover this share of the item's own term weight, and score at
+    # least this share of the item's best match (0: off).
+    min_coverage: float = 0.0
+    relative: float = 0.0
     medium: float = 0.40       # ≥ 0.40: 87% of pairs graded relevant on the set
     strong: float = 0.55       # ≥ 0.55: every pair graded relevant on the set
 
@@ -159,13 +163,17 @@ def components(a: Doc, a_terms, b: Doc, b_terms, idf: Idf) -> dict:
 
 
 def _components(a: Doc, va: dict, b: Doc, vb: dict, norm_a: float | None = None) -> dict:
-    """``components`` from the term vectors (``rank`` computes its document's once)."""
+    """``components`` from the term vectors (``rank`` computes its document's once).
+    ``coverage``: the share of ``a``'s term weight that ``b`` also has (how much of the
+    need a product speaks to, asked from the need's side)."""
     shared = set(va) & set(vb)
     norm = (_norm(va) if norm_a is None else norm_a) * _norm(vb)
+    total_a = sum(va.values())
     opportunity, product = (a, b) if a.kind == "opportunity" else (b, a)
     across = a.kind != b.kind
     return {
         "text": sum(va[t] * vb[t] for t in shared) / norm if norm else 0.0,
+        "coverage": sum(va[t] for t in shared) / total_a if total_a else 0.0,
         "shared": sorted(shared, key=lambda t: -va[t] * vb[t]),
         "same_field": bool(a.field) and a.field == b.field,
         "same_group": bool(a.field_group) and a.field_group == b.field_group,
@@ -227,20 +235,32 @@ def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) 
     }
 
 
+def kept(scored: list[tuple[float, dict]], weights: Weights = WEIGHTS) -> list[bool]:
+    """Which of an item's scored candidates (score, components) it lists: banded, covering
+    enough of the item, and close enough to its best match — a cut that adapts to each
+    item instead of one score for all."""
+    best = max((score for score, _ in scored), default=0.0)
+    return [band(score, weights) is not None and parts["coverage"] >= weights.min_coverage
+            and score >= weights.relative * best for score, parts in scored]
+
+
 def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pipeline,
          weights: Weights = WEIGHTS, with_evidence: bool = True) -> list[RankedMatch]:
-    """Score ``doc`` against candidate (Doc, terms) pairs; only banded matches, best first."""
-    matches = []
+    """Score ``doc`` against candidate (Doc, terms) pairs; only the ones ``kept``, best
+    first."""
     vector = _vector(terms, idf)
     norm = _norm(vector)
+    scored = []
     for other, other_terms in others:
         basis = _components(doc, vector, other, _vector(other_terms, idf), norm)
-        score = combine(basis, weights)
-        level = band(score, weights)
-        if level is None:
+        scored.append((combine(basis, weights), basis, other, other_terms))
+    matches = []
+    for (score, basis, other, other_terms), keep in zip(
+            scored, kept([(s, b) for s, b, _, _ in scored], weights)):
+        if not keep:
             continue
         detail = evidence(doc, terms, other, other_terms, basis, pipeline) if with_evidence else {}
-        matches.append(RankedMatch(other.key, round(score, 4), level, detail))
+        matches.append(RankedMatch(other.key, round(score, 4), band(score, weights), detail))
     return sorted(matches, key=lambda m: -m.score)
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit
 from marketplace.authz import Permission, belongs_to, can, require
-from marketplace.db import utcnow
+from marketplace.db import lock_row, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.events import validation
 from marketplace.events.models import (
@@ -137,7 +137,7 @@ def update_event(actor, event: Event, data: dict, now: datetime | None = None) -
 def _locked(event: Event) -> Event:
     """The event row locked for this transaction, so seats are counted and taken as one
     step by one registration at a time."""
-    db.session.refresh(event, with_for_update=True)
+    lock_row(db.session, event)
     return event
 
 

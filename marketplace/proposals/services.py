@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit, signals
 from marketplace.authz import Permission, belongs_to, require
-from marketplace.db import BEIJING, utcnow
+from marketplace.db import BEIJING, lock_row, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.products.models import Product
@@ -176,7 +176,7 @@ def submit(actor, proposal: Proposal) -> None:
     """Submit before the deadline (end of the deadline day, Beijing time). The row is
     locked first, so a double click or two tabs submit once."""
     require(actor, Permission.PROPOSAL_SUBMIT, proposal)
-    db.session.refresh(proposal, with_for_update=True)
+    lock_row(db.session, proposal)
     _require_open(proposal.opportunity)
     _transition(actor, proposal, "submitted", "submit", submitted_at=utcnow())
     signals.proposal_submitted.send(proposal, actor=actor)

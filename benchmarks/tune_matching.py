@@ -32,16 +32,18 @@ from marketplace.search.recommend import WEIGHTS, combine, kept  # noqa: E402
 from marketplace.search.text import read_language_files  # noqa: E402
 
 SCORE_GRID = {
-    "same_field": [0.0, 0.05, 0.1, 0.15],
-    "shared_tag": [0.0, 0.05, 0.1],
-    "region": [0.0, 0.03],
-    "maturity": [0.0, 0.03],
-    "min_text": [0.05, 0.08, 0.1],
+    "same_field": [0.1, 0.15, 0.2],
+    "shared_tag": [0.05, 0.1],
+    "region": [0.03],
+    "maturity": [0.0],
+    "min_text": [0.05],
+    "need_coverage": [0.3, 0.4, 0.5, 0.6],
 }
 CUT_GRID = {
-    "weak": [round(0.10 + 0.03 * i, 2) for i in range(9)],
-    "min_coverage": [0.0, 0.1, 0.2, 0.3],
-    "relative": [0.0, 0.4, 0.5, 0.6, 0.7],
+    "weak": [round(0.31 + 0.03 * i, 2) for i in range(10)],
+    "floor": [0.0, 0.05, 0.08, 0.1, 0.13],
+    "min_coverage": [0.0, 0.1],
+    "relative": [0.0, 0.4, 0.5, 0.6],
 }
 FIGURES = ("ndcg@10", "recall@10", "no_match_precision@3", "mrr", "no_match_precision")
 
@@ -89,8 +91,9 @@ def tune(sets: dict) -> list[tuple[float, object]]:
 
 def show(weights) -> str:
     return ("same_field={0.same_field} shared_tag={0.shared_tag} region={0.region} "
-            "maturity={0.maturity} min_text={0.min_text} weak={0.weak} "
-            "min_coverage={0.min_coverage} relative={0.relative}").format(weights)
+            "maturity={0.maturity} min_text={0.min_text} need_coverage={0.need_coverage} "
+            "weak={0.weak} floor={0.floor} min_coverage={0.min_coverage} "
+            "relative={0.relative}").format(weights)
 
 
 def report(sets: dict, weights, tuned_on) -> None:

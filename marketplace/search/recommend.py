@@ -36,10 +36,13 @@ class Weights:
     shared_tag: float = 0.0
     region: float = 0.03
     maturity: float = 0.03
+    need_coverage: float = 0.0  # × the share of the opportunity's term weight the product has
     min_text: float = 0.10     # below this text similarity nothing counts as a match
     weak: float = 0.28         # shown at all (below: "暂无高度匹配")
-    # Per item: a match must cover this share of the item's own term weight, and score at
-    # least this share of the item's best match (0: off).
+    # Per item: when its best match reaches ``weak``, the others are listed down to ``floor``
+    # (None: ``weak``) if they cover this share of the item's own term weight and score at
+    # least this share of its best match (0: off).
+    floor: float | None = None
     min_coverage: float = 0.0
     relative: float = 0.0
     medium: float = 0.40       # ≥ 0.40: 87% of pairs graded relevant on the set
@@ -153,6 +156,11 @@ def _region_signal(opportunity_region: str, product_region: str) -> float:
     return 0.5 if opportunity_region[:2] == product_region[:2] else 0.0
 
 
+def _share(vector: dict[str, float], terms: set[str]) -> float:
+    total = sum(vector.values())
+    return sum(vector[t] for t in terms) / total if total else 0.0
+
+
 def _norm(vector: dict[str, float]) -> float:
     return math.sqrt(sum(v * v for v in vector.values()))
 
@@ -168,12 +176,14 @@ def _components(a: Doc, va: dict, b: Doc, vb: dict, norm_a: float | None = None)
     need a product speaks to, asked from the need's side)."""
     shared = set(va) & set(vb)
     norm = (_norm(va) if norm_a is None else norm_a) * _norm(vb)
-    total_a = sum(va.values())
+    need_vector = va if a.kind == "opportunity" or b.kind != "opportunity" else vb
     opportunity, product = (a, b) if a.kind == "opportunity" else (b, a)
     across = a.kind != b.kind
     return {
         "text": sum(va[t] * vb[t] for t in shared) / norm if norm else 0.0,
-        "coverage": sum(va[t] for t in shared) / total_a if total_a else 0.0,
+        "coverage": _share(va, shared),
+        # The same whichever side asks, so that one stored score serves both pages.
+        "need_coverage": _share(need_vector, shared),
         "shared": sorted(shared, key=lambda t: -va[t] * vb[t]),
         "same_field": bool(a.field) and a.field == b.field,
         "same_group": bool(a.field_group) and a.field_group == b.field_group,
@@ -192,7 +202,8 @@ def combine(parts: dict, weights: Weights = WEIGHTS) -> float:
             + weights.same_group * parts["same_group"]
             + weights.shared_tag * min(len(parts["shared_tags"]), 2) / 2
             + weights.region * parts["region"]
-            + weights.maturity * parts["maturity"])
+            + weights.maturity * parts["maturity"]
+            + weights.need_coverage * parts["need_coverage"])
 
 
 def pair_score(a: Doc, a_terms, b: Doc, b_terms, idf: Idf,
@@ -236,11 +247,15 @@ def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) 
 
 
 def kept(scored: list[tuple[float, dict]], weights: Weights = WEIGHTS) -> list[bool]:
-    """Which of an item's scored candidates (score, components) it lists: banded, covering
-    enough of the item, and close enough to its best match — a cut that adapts to each
-    item instead of one score for all."""
+    """Which of an item's scored candidates (score, components) it lists. Nothing unless
+    its best match reaches ``weak`` ("nothing fits" is decided on the best evidence);
+    then every candidate down to ``floor`` that covers enough of the item and comes close
+    enough to the best — a cut that adapts to each item instead of one score for all."""
     best = max((score for score, _ in scored), default=0.0)
-    return [band(score, weights) is not None and parts["coverage"] >= weights.min_coverage
+    if best < weights.weak:
+        return [False] * len(scored)
+    floor = weights.weak if weights.floor is None else weights.floor
+    return [score >= floor and score > 0 and parts["coverage"] >= weights.min_coverage
             and score >= weights.relative * best for score, parts in scored]
 
 
@@ -260,7 +275,8 @@ def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pi
         if not keep:
             continue
         detail = evidence(doc, terms, other, other_terms, basis, pipeline) if with_evidence else {}
-        matches.append(RankedMatch(other.key, round(score, 4), band(score, weights), detail))
+        matches.append(RankedMatch(other.key, round(score, 4), band(score, weights) or "weak",
+                                   detail))
     return sorted(matches, key=lambda m: -m.score)
 
 

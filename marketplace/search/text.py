@@ -25,6 +25,7 @@ from marketplace.search.segmenter import Tokenizer, stock_dictionary
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ]{1,8}\))+")
 _PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[48]00-?\d{3}-?\d{4})(?!\d)")
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_LATIN_RUN = re.compile(r"[a-z0-9]+")
 _CONVERTER = opencc.OpenCC("t2s")
 _JIEBA_LOCK = threading.Lock()
 
@@ -145,14 +146,18 @@ class Pipeline:
         self._tokenizer = _fresh_tokenizer()
         self._canonical = {}
         words = [(normalise(w), freq, pos) for w, freq, pos in self.language.dictionary]
+        listed = {word for word, _, _ in words}
         for group in self.language.synonyms:
             terms = [normalise(t) for t in group if t.strip()]
             for term in terms:
                 self._canonical[term] = terms[0]
-                words.append((term, 1000, "nz"))
+                if term not in listed:  # the dictionary's frequency stands (老人 4424)
+                    words.append((term, 1000, "nz"))
         with _JIEBA_LOCK:
             for word, freq, pos in words:
-                if len(word) > 1:
+                # Runs of Latin letters and digits come out of jieba whole by themselves;
+                # as dictionary words they would cut other ones apart (smart → sm/ar/t).
+                if len(word) > 1 and not _LATIN_RUN.fullmatch(word):
                     self._tokenizer.add_word(word, freq, pos)
         self._stopwords = {self.canonical(normalise(w)) for w in self.language.stopwords}
         self._names: dict[str, list[str]] = {}          # see name_terms

@@ -49,3 +49,19 @@ def test_mixed_latin_and_chinese():
     p = pipeline()
     assert p.terms("BIM+GIS数字孪生", for_search=False)[:2] == ["bim", "gis"]
     assert "5g" in p.terms("5G+AR远程运维")
+
+
+def test_latin_abbreviations_do_not_cut_other_latin_words_apart():
+    """Synonyms such as ar, ai, gis are not jieba words: a Latin run comes out whole by
+    itself, and as dictionary words they cut smart into sm/ar/t and email into em/ai/l."""
+    p = pipeline(synonyms="增强现实,ar\n人工智能,ai\n地理信息系统,gis")
+    assert p.terms("Smart City email Logistics", for_search=False) == [
+        "smart", "city", "email", "logistics"]
+    assert p.terms("AR眼镜和AI质检、GIS一张图", for_search=False)[:4] == [
+        "增强现实", "眼镜", "人工智能", "质检"]
+    assert "地理信息系统" in p.terms("GIS一张图")
+
+
+def test_a_synonym_keeps_the_frequency_the_dictionary_gives_it():
+    p = pipeline(synonyms="老年人,老人", dictionary="老人 4424 nz")
+    assert p._tokenizer.FREQ["老人"] == 4424

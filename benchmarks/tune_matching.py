@@ -9,7 +9,7 @@ objective), then its figures on every set — the report sets' are the honest on
 
 Candidates are retrieved once per set; each combination only re-combines the stored score
 components (``recommend.combine``) and re-applies the per-item cut (``recommend.kept``),
-so a grid of tens of thousands of combinations runs in a minute. The chosen values are
+so a grid of thousands of combinations runs in a minute per fold. The chosen values are
 written by hand into ``marketplace/search/recommend.py`` (``Weights``); prefer round values
 near the top of the table over the single best cell.
 
@@ -41,9 +41,7 @@ SCORE_GRID = {
 }
 CUT_GRID = {
     "weak": [round(0.31 + 0.03 * i, 2) for i in range(10)],
-    "floor": [0.0, 0.05, 0.08, 0.1, 0.13],
-    "min_coverage": [0.0, 0.1],
-    "relative": [0.0, 0.4, 0.5, 0.6],
+    "floor": [0.0, 0.05, 0.1, 0.15, 0.2],
 }
 FIGURES = ("ndcg@10", "recall@10", "no_match_precision@3", "mrr", "no_match_precision")
 
@@ -60,9 +58,9 @@ def candidates_of(directory: Path):
 def rankings_for(scored_by_query, weights) -> dict[str, list[str]]:
     ranked = {}
     for query, scored in scored_by_query.items():
-        rows = [(combine(parts, weights), key, parts) for key, parts in scored]
-        keep = kept([(score, parts) for score, _, parts in rows], weights)
-        chosen = sorted(((s, k) for (s, k, _), ok in zip(rows, keep) if ok), reverse=True)
+        rows = [(combine(parts, weights), key) for key, parts in scored]
+        keep = kept([score for score, _ in rows], weights)
+        chosen = sorted((row for row, ok in zip(rows, keep) if ok), reverse=True)
         ranked[query] = [key for _, key in chosen][:CUTOFF]
     return ranked
 
@@ -92,8 +90,7 @@ def tune(sets: dict) -> list[tuple[float, object]]:
 def show(weights) -> str:
     return ("same_field={0.same_field} shared_tag={0.shared_tag} region={0.region} "
             "maturity={0.maturity} min_text={0.min_text} need_coverage={0.need_coverage} "
-            "weak={0.weak} floor={0.floor} min_coverage={0.min_coverage} "
-            "relative={0.relative}").format(weights)
+            "weak={0.weak} floor={0.floor}").format(weights)
 
 
 def report(sets: dict, weights, tuned_on) -> None:

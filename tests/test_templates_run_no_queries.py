@@ -106,8 +106,8 @@ def world(app, make, sync, tmp_path, monkeypatch):
     department, enterprise, other = make.org("department"), make.org(), make.org("department")
     need = make.opportunity(department, status="published")
     product = make.product(enterprise, status="published",
-                           title="路内泊位智慧停车诱导与共享平台",
-                           summary="路内外泊位感知、停车诱导屏、错时共享泊位预约。")
+                           title="智慧停车诱导与泊位共享平台",
+                           summary="核心商圈停车场泊位实时采集、停车诱导屏发布、泊位共享。")
     twin = make.opportunity(other, status="submitted", region_code="420102")
     head, supplier = department.users[0], enterprise.users[0]
     answered = proposals.ask(supplier, need, "是否接受联合体？")

@@ -37,7 +37,7 @@ class Weights:
     An item lists nothing unless its best match reaches ``weak`` ("暂无高度匹配": decided
     on the best evidence, which is what separates needs no product serves); then every
     match down to ``floor``. Bands: ≥ ``strong`` 98% of pairs were graded relevant across
-    the three sets, ≥ ``medium`` 79%."""
+    the three sets, ≥ ``medium`` 84%."""
 
     same_field: float = 0.10
     same_group: float = 0.0
@@ -48,7 +48,7 @@ class Weights:
     min_text: float = 0.05     # below this text similarity nothing counts as a match
     weak: float = 0.43         # an item's best match must reach this for anything to be listed
     floor: float = 0.15        # …and then every match down to this is
-    medium: float = 0.40
+    medium: float = 0.43       # (= weak: a match banded 中 or better is always listable)
     strong: float = 0.60
 
 
@@ -216,11 +216,12 @@ def pair_score(a: Doc, a_terms, b: Doc, b_terms, idf: Idf,
 
 
 def band(score: float, weights: Weights = WEIGHTS) -> str | None:
+    """强 / 中 / 弱 for a score that could be listed at all (≥ ``floor``), else None."""
     if score >= weights.strong:
         return "strong"
     if score >= weights.medium:
         return "medium"
-    if score >= weights.weak:
+    if score >= weights.floor and score > 0:
         return "weak"
     return None
 
@@ -273,8 +274,7 @@ def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pi
         if not keep:
             continue
         detail = evidence(doc, terms, other, other_terms, basis, pipeline) if with_evidence else {}
-        matches.append(RankedMatch(other.key, round(score, 4), band(score, weights) or "weak",
-                                   detail))
+        matches.append(RankedMatch(other.key, round(score, 4), band(score, weights), detail))
     return sorted(matches, key=lambda m: -m.score)
 
 

@@ -219,3 +219,24 @@ def test_password_age_is_not_enforced_when_set_to_zero(app, client, make, monkey
     _age_password(user, 1000)
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert client.get("/opportunities/").status_code == 200
+
+
+def test_the_header_names_a_user_and_a_different_role_once_each(client, make, login_as):
+    admin = make.admin()
+    admin.name = "平台管理员"
+    db.session.commit()
+    login_as(admin)
+    page = client.get("/account").get_data(as_text=True)
+    header = page[page.index('class="user-menu"'):page.index("</header>")]
+    assert header.count("平台管理员") == 1
+    user = make.org().users[0]
+    login_as(user)
+    header = client.get("/account").get_data(as_text=True)
+    assert user.name in header and user.role_label in header
+
+
+def test_pages_point_to_an_icon_that_is_served(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'rel="icon"' in page and "favicon.svg" in page
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"

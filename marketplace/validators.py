@@ -14,14 +14,20 @@ AMOUNT_MAX_WAN = Decimal("10000000")
 ID_MAX = 2**31 - 1
 
 
-def as_id(raw) -> int | None:
-    """``raw`` (a request value) as a positive whole number up to ID_MAX, or None: ASCII
-    digits only, so "²" or "١" never reach ``int``."""
+def as_whole(raw) -> int | None:
+    """``raw`` (a request or file value) as a whole number ≥ 0 of at most ten digits, or
+    None: ASCII digits only, so "²" or "١" (which ``str.isdigit`` accepts) never reach
+    ``int``."""
     value = str(raw if raw is not None else "").strip()
     if not (0 < len(value) <= 10 and value.isascii() and value.isdigit()):
         return None
-    number = int(value)
-    return number if 0 < number <= ID_MAX else None
+    return int(value)
+
+
+def as_id(raw) -> int | None:
+    """``raw`` as a positive whole number up to ID_MAX (a row id, a page), or None."""
+    number = as_whole(raw)
+    return number if number is not None and 0 < number <= ID_MAX else None
 
 
 def text(data: dict, name: str, label: str, max_len: int, required: bool = True) -> str:

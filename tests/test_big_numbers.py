@@ -37,8 +37,9 @@ def test_huge_ids_in_urls_are_not_found(app, make, number):
     "/opportunities/?page={n}", "/opportunities/?field={n}&tag={n}&release={n}",
     "/products/?page={n}&field={n}", "/search?q=停车&page={n}", "/notifications?page={n}",
     "/admin/audit?page={n}",
-    "/programme/designations?page={n}"])
-@pytest.mark.parametrize("number", [HUGE, PG_HUGE])
+    "/programme/designations?page={n}", "/programme/?year={n}", "/programme/report?year={n}",
+    "/programme/indicators?year={n}"])
+@pytest.mark.parametrize("number", [HUGE, PG_HUGE, "²", "١٢"])
 def test_huge_numbers_in_queries_are_ignored(app, make, path, number):
     client = app.test_client()
     sign_in(client, make.admin())
@@ -78,3 +79,16 @@ def test_an_event_with_an_odd_number_of_seats_is_a_message(ctx, make, capacity):
     with pytest.raises(ValidationError) as refused:
         events.create_event(make.admin(), make.event_data(capacity=capacity))
     assert refused.value.errors["capacity"] == "名额应为 1—10000 的整数。"
+
+
+@pytest.mark.parametrize("place", ["²", HUGE, "-1"])
+def test_an_odd_roadshow_place_is_a_message_at_its_row(ctx, make, place):
+    from marketplace.errors import ValidationError
+    from marketplace.events import checkin
+
+    admin = make.admin()
+    event = make.event(admin, kind="roadshow")
+    registration = make.registration(event, make.org("enterprise"))
+    with pytest.raises(ValidationError) as refused:
+        checkin.set_presentation_order(admin, event, {registration.id: place})
+    assert refused.value.errors == {f"order-{registration.id}": "请填写 1—1 之间的序号。"}

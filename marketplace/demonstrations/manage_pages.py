@@ -20,6 +20,7 @@ from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.taxonomy.models import Region
 from marketplace.taxonomy.queries import get_place
+from marketplace.validators import as_whole
 
 
 def _signed_pairings(user) -> list[tuple[int, str]]:
@@ -84,7 +85,7 @@ def indicators_context(user, args, form: IndicatorValueForm | None = None) -> di
 
 def _period(args) -> reports.Period:
     year, quarter = (args.get("year") or "").strip(), (args.get("quarter") or "").strip()
-    return reports.Period(int(year) if year.isdigit() and 2000 < int(year) < 2100
+    return reports.Period(as_whole(year) if 2000 < (as_whole(year) or 0) < 2100
                           else beijing_today().year,
                           int(quarter) if quarter in ("1", "2", "3", "4") else None)
 

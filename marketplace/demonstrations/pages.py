@@ -28,7 +28,7 @@ from marketplace.demonstrations.services import plan_years
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.taxonomy.models import Region
 from marketplace.taxonomy.queries import region_choices
-from marketplace.validators import as_id
+from marketplace.validators import as_id, as_whole
 
 DEFAULT_REGION = "360000"  # 江西省: the province whose plan this platform serves
 SPANS = {"all": "截至当年累计", "year": "当年"}
@@ -56,7 +56,7 @@ class Period:
     def from_args(cls, args) -> "Period":
         years = plan_years()
         raw = (args.get("year") or "").strip()
-        year = int(raw) if raw.isdigit() and int(raw) in years else beijing_today().year
+        year = as_whole(raw) if as_whole(raw) in years else beijing_today().year
         span = args.get("span") if args.get("span") in SPANS else "all"
         return cls(year=year, span=span)
 
@@ -232,8 +232,8 @@ class DesignationFilters:
 
 
 def _year(raw) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) == 4 else None
+    year = as_whole(raw)
+    return year if year is not None and 1000 <= year <= 9999 else None
 
 
 def designations_context(user, args) -> dict:

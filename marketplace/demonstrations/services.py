@@ -32,7 +32,7 @@ from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.products.models import Product
 from marketplace.taxonomy.queries import get_region
 from marketplace.taxonomy.services import place_code
-from marketplace.validators import as_id, choice, text
+from marketplace.validators import as_id, as_whole, choice, text
 from marketplace.workflow import change_state
 
 PLAN_FIRST_YEAR = 2020  # the seeds' plans start in 2022 and count a 2020-22 baseline
@@ -210,11 +210,11 @@ def _goal(raw) -> int | None:
     raw = str(raw if raw is not None else "").strip()
     if not raw:
         return None
-    if not raw.lstrip("-").isdigit():
-        raise ValidationError("目标数量请填写整数。", field="target")
-    value = int(raw)
-    if value < 0:
+    if raw.startswith("-") and as_whole(raw[1:]) is not None:
         raise ValidationError("目标数量不能小于 0。", field="target")
+    value = as_whole(raw)
+    if value is None:
+        raise ValidationError("目标数量请填写整数。", field="target")
     return value
 
 

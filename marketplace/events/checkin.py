@@ -34,6 +34,7 @@ from marketplace.db import BEIJING, utcnow
 from marketplace.errors import IllegalTransition, NotFound, ValidationError
 from marketplace.events.models import Attendee, Event, Registration
 from marketplace.extensions import db
+from marketplace.validators import as_id
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 SALT = "event-checkin"
@@ -224,14 +225,14 @@ def set_presentation_order(actor, event: Event, orders: dict) -> list[Registrati
         raise ValidationError("路演顺序只能为已确认的供给方设置。")
     n, errors, places = len(ordered), {}, {}
     for registration in ordered:
-        raw = str(given.get(registration.id, "")).strip()
+        place = as_id(given.get(registration.id, ""))
         field = f"order-{registration.id}"
-        if not raw.isdigit() or not 1 <= int(raw) <= n:
+        if place is None or not 1 <= place <= n:
             errors[field] = f"请填写 1—{n} 之间的序号。"
-        elif int(raw) in places.values():
-            errors[field] = f"序号 {int(raw)} 重复了，每个序号只能用一次。"
+        elif place in places.values():
+            errors[field] = f"序号 {place} 重复了，每个序号只能用一次。"
         else:
-            places[registration.id] = int(raw)
+            places[registration.id] = place
     if errors:
         field, message = next(iter(errors.items()))
         raise ValidationError(message, field, errors)

@@ -40,11 +40,11 @@ from marketplace.events import scheduler
 from marketplace.events.models import SCHEDULE_STATUSES, Meeting, Registration
 from marketplace.extensions import db
 from marketplace.notifications.services import notify, organization_users, path_for
+from marketplace.validators import as_id
 from marketplace.workflow import change_state
 
 SCHEDULE_TRANSITIONS = {"draft": {"preliminary", "final"}, "preliminary": {"final"},
                         "final": set()}
-BIG = 2**63
 
 
 @dataclass
@@ -222,8 +222,8 @@ def _announce(event, before: dict, change: str) -> None:
 
 # --- hand edits ------------------------------------------------------------------------
 def _int(raw) -> int | None:
-    value = str(raw if raw is not None else "").strip()
-    return int(value) if value.isdigit() and int(value) < BIG else None
+    """A whole number from a form, 0 included (session and slot positions)."""
+    return 0 if str(raw if raw is not None else "").strip() == "0" else as_id(raw)
 
 
 def _place(event, data: dict) -> tuple[int, int, int]:

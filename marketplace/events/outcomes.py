@@ -36,7 +36,7 @@ from marketplace.matching import pairings
 from marketplace.matching.models import Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
-from marketplace.validators import choice, text
+from marketplace.validators import as_id, choice, text
 
 MINUTES_MAX = 20000
 
@@ -143,8 +143,7 @@ def _pair(actor, meeting: Meeting) -> tuple[Match | None, str | None]:
 
 # --- 项目签约 ------------------------------------------------------------------------------
 def _chosen(data: dict, name: str) -> int | None:
-    raw = str(data.get(name) or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return as_id(data.get(name))
 
 
 def _opportunity(data: dict) -> Opportunity:

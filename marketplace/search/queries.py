@@ -18,6 +18,7 @@ from marketplace.search.highlight import Segments, mark
 from marketplace.search.index import SearchIndex
 from marketplace.search.union import SummedOr
 from marketplace.taxonomy.models import Field, Tag
+from marketplace.validators import as_id
 
 log = logging.getLogger(__name__)
 SORTS = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期"}
@@ -48,7 +49,7 @@ class SearchParams:
                    region=args.get("region", "")[:6] if args.get("region", "").isdigit() else "",
                    release=args.get("release", "")[:10],
                    sort=sort if sort in SORTS else "relevance",
-                   page=int(page) if page.isdigit() and 0 < int(page) < 1000 else 1)
+                   page=min(as_id(page) or 1, 999))
 
 
 @dataclass

@@ -7,6 +7,7 @@ from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.search.models import LANGUAGE_KINDS, IndexTask, LanguageEntry
 from marketplace.search.text import parse_dictionary_line, parse_synonym_line
+from marketplace.validators import as_whole
 
 MAX_LINES = 5000
 MAX_LINE = 200
@@ -19,7 +20,7 @@ def _check_line(kind: str, number: int, line: str) -> None:
         raise ValidationError(f"第 {number} 行至少需要两个以逗号分隔的词。", field="content")
     if kind == "dictionary":
         parts = line.split("#")[0].split()
-        if len(parts) > 1 and not parts[1].isdigit():
+        if len(parts) > 1 and as_whole(parts[1]) is None:
             raise ValidationError(f"第 {number} 行格式应为“词语 词频 词性”，词频为数字。",
                                   field="content")
         if len(parse_dictionary_line(line)[0]) < 2:

@@ -20,6 +20,7 @@ import jieba
 import opencc
 
 from marketplace.search.segmenter import Tokenizer, stock_dictionary
+from marketplace.validators import as_whole
 
 # Pinyin glosses pasted after a Han character (in folded text): 中(zhōng), 國(guó)(guo).
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ]{1,8}\))+")
@@ -240,7 +241,7 @@ def parse_synonym_line(line: str) -> tuple[str, ...]:
 def parse_dictionary_line(line: str) -> tuple[str, int, str]:
     parts = line.split("#")[0].split()
     word = parts[0]
-    freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1000
+    freq = (as_whole(parts[1]) if len(parts) > 1 else None) or 1000
     pos = parts[2] if len(parts) > 2 else "nz"
     return word, freq, pos
 

@@ -7,6 +7,7 @@ from flask import has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import utcnow
+from marketplace.text import mask_phone
 from marketplace.extensions import db
 
 
@@ -58,9 +59,19 @@ def record_export(actor, action: str, obj=None, *, rows: int, summary: str = "")
     return entry
 
 
+def _masked(values: dict | None) -> dict | None:
+    """Phone numbers kept in the audit log only masked (138****5678): the log is read by
+    administrators and kept for years; the full number is personal data it does not need."""
+    if not isinstance(values, dict):
+        return values
+    return {key: mask_phone(value) if "phone" in key and isinstance(value, str) else value
+            for key, value in values.items()}
+
+
 def record(actor, action: str, obj=None, *, before=None, after=None, summary: str = "",
            object_type: str | None = None) -> AuditLog:
-    """Add an audit row to the current transaction (the caller commits)."""
+    """Add an audit row to the current transaction (the caller commits). Phone numbers in
+    ``before`` / ``after`` are stored masked."""
     entry = AuditLog(
         actor_id=getattr(actor, "id", None),
         actor_label=getattr(actor, "audit_label", "") or "系统",
@@ -68,8 +79,8 @@ def record(actor, action: str, obj=None, *, before=None, after=None, summary: st
         object_type=object_type or (getattr(obj, "audit_type", "") if obj is not None else ""),
         object_id=getattr(obj, "id", None),
         summary=summary[:300],
-        before=before,
-        after=after,
+        before=_masked(before),
+        after=_masked(after),
         ip_address=(request.remote_addr or "")[:64] if has_request_context() else "",
     )
     db.session.add(entry)

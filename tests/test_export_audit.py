@@ -1,4 +1,5 @@
-"""Every export of data leaves an audit row: who, what and how many rows (D10)."""
+"""Every export of data leaves an audit row: who, what and how many rows (D10); the log
+keeps phone numbers masked."""
 import sqlalchemy as sa
 
 from marketplace.audit import AuditLog
@@ -50,3 +51,18 @@ def test_the_event_exports_are_audited(client, make, login_as):
     assert participants.object_id == event.id and participants.after == {"rows": 2}
     [report] = exported("event.report_export")
     assert report.actor_id == admin.id
+
+
+def test_the_audit_log_keeps_phone_numbers_masked(ctx, make):
+    """Issue 13: no full phone numbers in audit records."""
+    from marketplace.opportunities import services as opportunities
+
+    department = make.org("department")
+    item = make.opportunity(department, contact_phone="13812345678")
+    opportunities.update(department.users[0], item,
+                         make.opportunity_data(contact_phone="13987654321"))
+    db.session.flush()
+    rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.object_id == item.id)).all()
+    stored = " ".join(str(row.before) + str(row.after) for row in rows)
+    assert "139****4321" in stored and "138****5678" in stored
+    assert "13987654321" not in stored and "13812345678" not in stored

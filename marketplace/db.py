@@ -131,6 +131,30 @@ def lock_row(session, obj) -> None:
 BEIJING = timezone(timedelta(hours=8))
 
 
+def to_beijing(moment: datetime) -> datetime:
+    """A stored time (naive UTC, as every column keeps it) as an aware Beijing time."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(BEIJING)
+
+
+def from_beijing(local: datetime) -> datetime:
+    """A Beijing wall-clock time (as people type it) as the naive UTC the columns keep."""
+    return local.replace(tzinfo=BEIJING).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def beijing_text(moment: datetime | None) -> str:
+    """"2026-12-15 09:00" in Beijing time, for sheets and files ("" for no time)."""
+    return to_beijing(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def beijing_day(moment: datetime) -> str:
+    """"12月15日（周二）": the Beijing date of a stored time, as schedules name a day."""
+    local = to_beijing(moment)
+    return f"{local.month}月{local.day}日（周{WEEKDAYS[local.weekday()]}）"
+
+
 def beijing_today() -> date:
     """Today's date in China, whatever the server's time zone (deadlines are China dates)."""
     return datetime.now(BEIJING).date()

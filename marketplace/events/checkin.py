@@ -21,7 +21,7 @@ Every check-in and every undo (``undo_check_in``) is audited; a refusal changes 
 供给方 registrations of a 产品路演 1…n; the public event page lists them in that order.
 """
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from marketplace import audit
 from marketplace.authz import Permission, require
-from marketplace.db import BEIJING, utcnow
+from marketplace.db import to_beijing, utcnow
 from marketplace.errors import IllegalTransition, NotFound, ValidationError
 from marketplace.events.models import Attendee, Event, Registration
 from marketplace.extensions import db
@@ -119,8 +119,7 @@ def _by_code(event: Event, raw: str) -> Attendee:
 # --- check-in ----------------------------------------------------------------------------
 def beijing_clock(moment: datetime, now: datetime | None = None) -> str:
     """A stored (UTC) time as staff read it: "14:05", or "12月5日 14:05" on another day."""
-    local = moment.replace(tzinfo=timezone.utc).astimezone(BEIJING)
-    today = (now or utcnow()).replace(tzinfo=timezone.utc).astimezone(BEIJING).date()
+    local, today = to_beijing(moment), to_beijing(now or utcnow()).date()
     clock = local.strftime("%H:%M")
     return clock if local.date() == today else f"{local.month}月{local.day}日 {clock}"
 

@@ -3,14 +3,13 @@ marketplace.spreadsheets, every cell neutralised against formula injection) and 
 of the printable sign-in sheet. Reads only: like the other exports (releases,
 proposals, reports) a download is a GET and is not audited."""
 import re
-from datetime import timezone
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from marketplace import audit
-from marketplace.db import BEIJING
+from marketplace.db import beijing_text
 from marketplace.events.models import Registration
 from marketplace.extensions import db
 from marketplace.spreadsheets import workbook_bytes
@@ -39,12 +38,6 @@ def _registrations(event, statuses=None) -> list[Registration]:
         r.organization.name, r.id))
 
 
-def _local(moment) -> str:
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=timezone.utc).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-
-
 def _brings(registration) -> str:
     return "、".join(" ".join(part for part in (item.public_number, item.title) if part)
                     for item in registration.listings)
@@ -58,12 +51,12 @@ def participant_rows(event) -> list[list]:
         for attendee in registration.attendees:
             rows.append([registration.organization.name, registration.side_label,
                          registration.status_label, attendee.name, attendee.title,
-                         attendee.code or "", _local(attendee.checked_in_at), brings])
+                         attendee.code or "", beijing_text(attendee.checked_in_at), brings])
     return rows
 
 
 def _participants_workbook(event, rows: list[list]) -> bytes:
-    when = _local(event.starts_at)[:10]
+    when = beijing_text(event.starts_at)[:10]
     title = f"{event.title} 参会名单（{event.kind_label}，{when}）"
     cells = ([_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in row] for row in rows)
     return workbook_bytes([("参会名单", title, HEADERS, cells, WIDTHS)])

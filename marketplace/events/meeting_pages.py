@@ -9,29 +9,20 @@ including page may merge them into its context (``**meeting_pages.detail_part(..
 Times are UTC in the database and shown in Beijing time here.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 
 from flask import url_for
 from icalendar import Calendar, Event as CalendarEvent
 
 from marketplace import authz
-from marketplace.db import BEIJING
+from marketplace.db import beijing_day, to_beijing
 from marketplace.events import meeting_queries as queries
 from marketplace.events.models import SIDES, Meeting, Registration
 
-WEEKDAYS = "一二三四五六日"
-
-
-def beijing(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc).astimezone(BEIJING)
-
-
 def slot_label(slot: queries.Slot, with_date: bool = True) -> str:
-    start, end = beijing(slot.starts_at), beijing(slot.ends_at)
+    start, end = to_beijing(slot.starts_at), to_beijing(slot.ends_at)
     times = f"{start:%H:%M}–{end:%H:%M}"
-    if not with_date:
-        return times
-    return f"{start.month}月{start.day}日（周{WEEKDAYS[start.weekday()]}）{times}"
+    return f"{beijing_day(slot.starts_at)}{times}" if with_date else times
 
 
 @dataclass

@@ -3,10 +3,11 @@ the public list and event page (with the parts the meeting, check-in and outcome
 add), the registration form, an organization's registrations, and the organizers'
 pages. Also the form ↔ service conversions: times typed in Beijing time become UTC."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from marketplace.authz import (
     Permission, can, can_in_region, can_view_registration, is_organizer, region_scope)
+from marketplace.db import beijing_day, from_beijing, to_beijing
 from marketplace.errors import NotFound
 from marketplace.events import checkin_pages, meeting_pages, outcome_pages, queries
 from marketplace.events.forms import SESSION_ROWS, EventForm, RegistrationForm
@@ -17,7 +18,6 @@ from marketplace.forms import choices
 from marketplace.taxonomy.queries import field_choices, get_place, region_choices
 from marketplace.validators import as_id
 
-BEIJING_OFFSET = timedelta(hours=8)
 STATES = {"upcoming": "未开始", "open": "报名中", "closed": "已截止", "ongoing": "进行中",
           "ended": "已结束"}
 ACTIVE = ("pending", "confirmed", "waitlisted", "offered")
@@ -30,28 +30,21 @@ def to_utc(raw):
     if isinstance(raw, datetime):
         return raw
     try:
-        return datetime.fromisoformat(str(raw or "").strip()) - BEIJING_OFFSET
+        return from_beijing(datetime.fromisoformat(str(raw or "").strip()))
     except ValueError:
         return raw
 
 
 def to_input(value: datetime | None) -> str:
     """A stored UTC time as a datetime-local value in Beijing time."""
-    return (value + BEIJING_OFFSET).strftime("%Y-%m-%dT%H:%M") if value else ""
-
-
-WEEKDAYS = "一二三四五六日"
-
-
-def beijing(value: datetime) -> datetime:
-    return value + BEIJING_OFFSET
+    return to_beijing(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
 def when_label(event: Event) -> str:
     """"2026年12月15日（周二）09:00—12:00" in Beijing time; the end's date too when the
     event runs over days."""
-    start, end = beijing(event.starts_at), beijing(event.ends_at)
-    label = f"{start.year}年{start.month}月{start.day}日（周{WEEKDAYS[start.weekday()]}）{start:%H:%M}—"
+    start, end = to_beijing(event.starts_at), to_beijing(event.ends_at)
+    label = f"{start.year}年{beijing_day(event.starts_at)}{start:%H:%M}—"
     if end.date() != start.date():
         label += f"{end.month}月{end.day}日 "
     return label + f"{end:%H:%M}"

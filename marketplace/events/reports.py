@@ -14,14 +14,14 @@ Rules of the numbers:
   amounts of the pairings signed at the event.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import audit
-from marketplace.db import BEIJING, utcnow
+from marketplace.db import beijing_text, utcnow
 from marketplace.events.models import (
     PAIRING_ACTIONS, RATINGS, SIDES, Event, EventPairing, Meeting, MeetingRating, Registration)
 from marketplace.events.outcomes import meeting_starts_at, pairing_listings
@@ -201,7 +201,7 @@ def workbook(report: EventReport) -> bytes:
                *((f"对接：{label}", report.actions[action])
                  for action, label in PAIRING_ACTIONS.items()),
                ("签约金额", format_wan(report.signed_amount_wan))]
-    meetings = [(beijing(row.starts_at), row.meeting.table_number + 1,
+    meetings = [(beijing_text(row.starts_at), row.meeting.table_number + 1,
                  row.meeting.demand.organization.name, row.meeting.supply.organization.name,
                  *(_rating_cell(row.ratings.get(side)) for side in SIDES),
                  "是" if row.held else ("未到时间" if not row.started else "否"))
@@ -224,10 +224,3 @@ def _rating_cell(rating: MeetingRating | None) -> str:
     if rating is None:
         return "未评价"
     return rating.rating_label + (f"：{rating.note}" if rating.note else "")
-
-
-def beijing(value: datetime | None) -> str:
-    """A UTC time as Beijing time, for the sheet (pages format with cn_date)."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=timezone.utc).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")

@@ -8,12 +8,12 @@ and needs the stored recommendations, so `flask seed demo` calls it after indexi
 Times in the file are Beijing times on days counted from the day the demo is loaded.
 """
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Organization, User
-from marketplace.db import BEIJING, beijing_today
+from marketplace.db import beijing_today, from_beijing
 from marketplace.events import checkin, meeting_schedule, meetings, outcomes
 from marketplace.events import services as events
 from marketplace.events.models import Event, Meeting, Registration
@@ -31,9 +31,8 @@ def _rows() -> list[dict]:
 
 def at(day: int, clock: str) -> datetime:
     """Beijing ``clock`` on the day ``day`` days from today, as naive UTC."""
-    moment = datetime.combine(beijing_today() + timedelta(days=day),
-                              time.fromisoformat(clock), BEIJING)
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return from_beijing(datetime.combine(beijing_today() + timedelta(days=day),
+                                         time.fromisoformat(clock)))
 
 
 def _organization(name: str) -> Organization:

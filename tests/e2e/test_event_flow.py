@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from marketplace.db import utcnow
 from marketplace.events.models import Attendee, Event, Registration
+from marketplace.events.pages import to_input
 from marketplace.extensions import db
 from marketplace.matching.models import Match
 from tests.e2e.test_proposal_flow import wait_for_background_drain
@@ -29,11 +30,6 @@ except ImportError:  # the ``browser`` fixture skips, or fails when REQUIRE_BROW
     Page = expect = None
 
 pytestmark = pytest.mark.browser
-
-
-def _local(moment) -> str:
-    """A UTC time as the form's datetime-local value (Beijing time)."""
-    return (moment.replace(tzinfo=None) + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture
@@ -67,14 +63,14 @@ def create_event(page: Page, live_server, title: str) -> int:
     page.get_by_label("活动名称").fill(title)
     page.get_by_label("地区").select_option(value="360113")
     page.get_by_label("地点").fill("红谷滩区会展中心")
-    page.get_by_label(re.compile(r"^开始时间")).fill(_local(now + timedelta(days=3)))
-    page.get_by_label(re.compile(r"^结束时间")).fill(_local(now + timedelta(days=3, hours=3)))
-    page.get_by_label("报名开始时间").fill(_local(now - timedelta(hours=1)))
-    page.get_by_label("报名截止时间").fill(_local(now + timedelta(days=2)))
+    page.get_by_label(re.compile(r"^开始时间")).fill(to_input(now + timedelta(days=3)))
+    page.get_by_label(re.compile(r"^结束时间")).fill(to_input(now + timedelta(days=3, hours=3)))
+    page.get_by_label("报名开始时间").fill(to_input(now - timedelta(hours=1)))
+    page.get_by_label("报名截止时间").fill(to_input(now + timedelta(days=2)))
     page.get_by_label("名额（人）").fill("20")
     page.get_by_label("洽谈桌数").fill("2")
     page.get_by_label("每个单位最多洽谈场数").fill("2")
-    page.get_by_label("第 1 场开始时间").fill(_local(now + timedelta(days=3, minutes=30)))
+    page.get_by_label("第 1 场开始时间").fill(to_input(now + timedelta(days=3, minutes=30)))
     page.get_by_label("时段数").first.fill("4")
     page.get_by_role("button", name="发布活动").click()
     expect(page.get_by_role("heading", name=re.compile(title))).to_be_visible()

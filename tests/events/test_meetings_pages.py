@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from marketplace.db import to_beijing
 from marketplace.events import meeting_pages
 from marketplace.events import meeting_schedule as schedule
 from marketplace.events.models import Meeting, MeetingRequest
@@ -79,7 +80,7 @@ def test_agenda_page_ics_and_print(page, client, fair):
     html = page(f"/events/registrations/{ident}/agenda", user)
     assert "初步日程" in html and "第 " in html and "桌" in html
     assert partner in html and "共同关键词：停车" in html
-    assert f"{meeting_pages.beijing(first_start):%H:%M}" in html  # Beijing time
+    assert f"{to_beijing(first_start):%H:%M}" in html  # Beijing time
     printed = page(f"/events/registrations/{ident}/agenda/print", user)
     assert "print-page" in printed and partner in printed
     response = client.get(f"/events/registrations/{ident}/agenda.ics")  # still signed in

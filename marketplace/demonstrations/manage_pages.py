@@ -12,14 +12,14 @@ from marketplace.demonstrations import indicators, reports
 from marketplace.demonstrations.forms import DesignationForm, IndicatorValueForm
 from marketplace.demonstrations.models import (
     DESIGNATION_KINDS, DemonstrationTarget, Designation)
-from marketplace.demonstrations.pages import default_region_code, regions_for
+from marketplace.demonstrations.pages import default_region_code
 from marketplace.demonstrations.services import plan_years
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.extensions import db
 from marketplace.matching.models import SIGNED_STAGES, Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.taxonomy.models import Region
-from marketplace.taxonomy.queries import get_place
+from marketplace.taxonomy.queries import get_place, regions_for
 from marketplace.validators import as_whole
 
 

@@ -27,7 +27,7 @@ from marketplace.demonstrations.models import (
 from marketplace.demonstrations.services import plan_years
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.taxonomy.models import Region
-from marketplace.taxonomy.queries import region_choices
+from marketplace.taxonomy.queries import regions_for
 from marketplace.validators import as_id, as_whole
 
 DEFAULT_REGION = "360000"  # 江西省: the province whose plan this platform serves
@@ -96,12 +96,6 @@ class Summary:
                 places.insert(0, place)
             place = place.parent
         return places
-
-
-def regions_for(user, permission: Permission) -> list[tuple[str, str]]:
-    """Region choices the user may act in (a region administrator: its subtree)."""
-    return [(code, label) for code, label in region_choices()
-            if can_in_region(user, permission, code)]
 
 
 def _scoped(user, region: Region) -> None:

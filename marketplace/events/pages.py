@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from marketplace.authz import (
-    Permission, can, can_in_region, can_view_registration, is_organizer, region_scope)
+    Permission, can, can_view_registration, is_organizer, region_scope)
 from marketplace.db import beijing_day, from_beijing, to_beijing
 from marketplace.errors import NotFound
 from marketplace.events import checkin_pages, meeting_pages, outcome_pages, queries
@@ -15,7 +15,7 @@ from marketplace.events.models import (
     EVENT_KINDS, REGISTRATION_STATUSES, SLOT_MINUTES, Event, Registration)
 from marketplace.events.services import MAX_ATTENDEES, SIDE_OF_KIND
 from marketplace.forms import choices
-from marketplace.taxonomy.queries import field_choices, get_place, region_choices
+from marketplace.taxonomy.queries import field_choices, get_place, region_choices, regions_for
 from marketplace.validators import as_id
 
 STATES = {"upcoming": "未开始", "open": "报名中", "closed": "已截止", "ongoing": "进行中",
@@ -180,16 +180,11 @@ def managed_event(user, event_id: int) -> Event:
     return event
 
 
-def regions_for(user) -> list[tuple[str, str]]:
-    """Region choices the user may organize in (a region administrator: its subtree)."""
-    return [(code, label) for code, label in region_choices()
-            if can_in_region(user, Permission.EVENT_MANAGE, code)]
-
-
 def event_form_context(user, form: EventForm, event: Event | None, formdata=None) -> dict:
     """The event form with its choices; the session rows as posted or as stored."""
     form.kind.choices = choices(EVENT_KINDS.items(), blank="请选择活动类型")
-    form.region_code.choices = choices(regions_for(user), blank="请选择地区")
+    form.region_code.choices = choices(regions_for(user, Permission.EVENT_MANAGE),
+                                       blank="请选择地区")
     form.field_ids.choices = field_choices()
     form.release_ids.choices = choices(queries.release_choices())
     selected = [as_id(i) for i in form.opportunity_ids.data or [] if as_id(i)]

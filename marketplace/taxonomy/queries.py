@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace.authz import can_in_region
 from marketplace.extensions import db
 from marketplace.taxonomy.models import Field, Region, Tag
 
@@ -32,6 +33,13 @@ def region_choices(root_codes=("360000", "420000")) -> list[tuple[str, str]]:
     ).all()
     indent = {"province": "", "city": "　", "district": "　　"}
     return [(r.code, f"{indent[r.level]}{r.name}") for r in rows if not r.is_placeholder]
+
+
+def regions_for(user, permission) -> list[tuple[str, str]]:
+    """``region_choices`` the user may act in with ``permission`` (a region administrator:
+    its subtree)."""
+    return [(code, label) for code, label in region_choices()
+            if can_in_region(user, permission, code)]
 
 
 def region_code_filter(column, code: str | None):

@@ -26,7 +26,7 @@ The roles (``World.users``):
 """
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -38,7 +38,7 @@ from werkzeug.security import check_password_hash
 from marketplace.accounts.models import User
 from marketplace.authz import region_scope
 from marketplace.audit import AuditLog
-from marketplace.db import utcnow
+from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
 from marketplace.listings.models import LISTING_MODELS
@@ -225,7 +225,7 @@ def unlock(w):
 
 
 def _zone_form(name: str) -> dict:
-    return {"kind": "zone", "region_code": "360113", "year": str(date.today().year),
+    return {"kind": "zone", "region_code": "360113", "year": str(beijing_today().year),
             "name": name, "focus": "城市治理", "lead_unit": "区科技局"}
 
 

@@ -22,6 +22,7 @@ from typing import Callable
 
 import sqlalchemy as sa
 
+from marketplace.db import beijing_today
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.proposals import services as proposals
@@ -156,7 +157,7 @@ def _designation(w):
     """A zone designated by the province (through the service)."""
     from marketplace.demonstrations import services as demonstrations
     designation = demonstrations.designate(w.admin, {
-        "kind": "zone", "region_code": REGION, "year": str(date.today().year),
+        "kind": "zone", "region_code": REGION, "year": str(beijing_today().year),
         "name": "授权矩阵示范区", "focus": "城市治理", "lead_unit": "省发改委"})
     db.session.commit()
     return designation

@@ -84,7 +84,7 @@ class Factory:
             "field_id": str(field_by_name("交通出行").id),
             "tag_ids": [str(tag_by_name("智慧停车").id), str(tag_by_name("物联网").id)],
             "region_code": "360113", "budget_wan": "300", "cooperation_mode": "采购服务",
-            "deadline": (date.today() + timedelta(days=60)).isoformat(),
+            "deadline": (beijing_today() + timedelta(days=60)).isoformat(),
             "timeline": "签约后 6 个月内完成", "contact_name": "王先生",
             "contact_phone": "13812345678",
         }

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, User
 from flask import current_app
-from marketplace.db import utcnow
+from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
 from marketplace.notifications.models import EmailMessage
@@ -63,7 +63,7 @@ def _future(value: str | None) -> str | None:
     """Keep demo deadlines in the future whatever year the demo is loaded in."""
     if not value:
         return None
-    deadline, today = date.fromisoformat(value), date.today()
+    deadline, today = date.fromisoformat(value), beijing_today()
     while deadline <= today:
         deadline = deadline.replace(year=deadline.year + 1)
     return deadline.isoformat()

@@ -1,10 +1,10 @@
 """Demo 揭榜 activity: questions, proposals and pairings at several funnel stages, so the
 proposal, evaluation and funnel pages have something to show. Through the services."""
-from datetime import date
 
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Organization
+from marketplace.db import beijing_today
 from marketplace.extensions import db
 from marketplace.matching import pairings
 from marketplace.opportunities.models import Opportunity
@@ -51,7 +51,7 @@ def load_answers(department_name: str) -> None:
     proposals.decide(officer, runner_up, "shortlist")
     match = pairings.select_proposal(officer, chosen)
     pairings.advance(bidders[0].users[0], match, "negotiating")
-    pairings.advance(officer, match, "signed", {"contract_date": date.today().isoformat(),
+    pairings.advance(officer, match, "signed", {"contract_date": beijing_today().isoformat(),
                                                 "contract_amount_wan": "168"})
     if second.id != first.id:
         pairings.select_proposal(officer, _propose(bidders[1], second, "试点先行的轻量方案。"))

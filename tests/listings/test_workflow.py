@@ -1,9 +1,10 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from marketplace.audit import AuditLog
+from marketplace.db import beijing_today
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
@@ -170,8 +171,8 @@ def test_products_share_the_workflow(ctx, make):
 
 def test_deadline_today_is_allowed(ctx, make, department):
     item = opportunities.create(department.users[0], make.opportunity_data(
-        deadline=date.today().isoformat(), budget_wan=""))
-    assert item.deadline == date.today() and item.budget_wan is None
+        deadline=beijing_today().isoformat(), budget_wan=""))
+    assert item.deadline == beijing_today() and item.budget_wan is None
     with pytest.raises(ValidationError):
         opportunities.create(department.users[0], make.opportunity_data(
-            deadline=(date.today() - timedelta(days=1)).isoformat()))
+            deadline=(beijing_today() - timedelta(days=1)).isoformat()))

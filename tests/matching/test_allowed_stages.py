@@ -1,8 +1,8 @@
 """The stages a pairing's page offers are the moves pairings.advance accepts."""
-from datetime import date
 
 import pytest
 
+from marketplace.db import beijing_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.matching import pairings
@@ -10,7 +10,7 @@ from marketplace.matching.models import MATCH_STAGES
 from marketplace.matching.pages import allowed_stages
 
 # Everything a stage may ask for, filled in validly.
-DATA = {"contract_date": date.today().isoformat(), "contract_amount_wan": "120",
+DATA = {"contract_date": beijing_today().isoformat(), "contract_amount_wan": "120",
         "delivery_note": "已上线运行", "termination_reason": "预算取消"}
 PATHS = {  # how a pairing that starts at 已对接 reaches each stage
     "contacted": (), "negotiating": ("negotiating",),

@@ -1,9 +1,10 @@
 """Pairings through the funnel, and the admin's funnel report."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from marketplace.db import beijing_today
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.matching import funnel, pairings
@@ -39,7 +40,7 @@ def test_both_sides_advance_to_signed_and_delivered(ctx, selected):
                                                                   "contract_amount_wan": ""})
     assert set(error.value.errors) == {"contract_date", "contract_amount_wan"}
     pairings.advance(department.users[0], match, "signed", {
-        "contract_date": date.today().isoformat(), "contract_amount_wan": "268.5"})
+        "contract_date": beijing_today().isoformat(), "contract_amount_wan": "268.5"})
     assert match.stage == "signed" and float(match.contract_amount_wan) == 268.5
     with pytest.raises(ValidationError, match="落地情况说明"):
         pairings.advance(enterprise.users[0], match, "delivered", {"delivery_note": ""})
@@ -57,7 +58,7 @@ def test_stage_rules(ctx, selected, make):
     pairings.advance(enterprise.users[0], match, "negotiating")
     with pytest.raises(ValidationError):
         pairings.advance(department.users[0], match, "signed", {
-            "contract_date": (date.today() + timedelta(days=3)).isoformat(),
+            "contract_date": (beijing_today() + timedelta(days=3)).isoformat(),
             "contract_amount_wan": "10"})
     pairings.advance(make.admin(), match, "terminated", {"termination_reason": "需求取消"})
     with pytest.raises(IllegalTransition):
@@ -88,7 +89,7 @@ def test_funnel_report_counts_conversion_and_stale(ctx, selected, make, monkeypa
     department, enterprise, match = selected
     pairings.advance(enterprise.users[0], match, "negotiating")
     pairings.advance(department.users[0], match, "signed", {
-        "contract_date": date.today().isoformat(), "contract_amount_wan": "100"})
+        "contract_date": beijing_today().isoformat(), "contract_amount_wan": "100"})
     stalled = pairings.start_manual(make.admin(), match.opportunity, make.org())
     stalled.stage_changed_at -= timedelta(days=45)
     db.session.flush()

@@ -1,10 +1,11 @@
 """Every event's template renders Chinese text from realistic context, and notify()
 writes the in-app notification and the outbox e-mail."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from marketplace.db import beijing_today
 from marketplace.extensions import db
 from marketplace.matching.pairings import advance
 from marketplace.notifications.models import EVENTS
@@ -59,13 +60,13 @@ def _match_stage_changed(w):
 
 
 def _deadline_approaching(w):
-    w.opportunity.deadline = date.today() + timedelta(days=2)
+    w.opportunity.deadline = beijing_today() + timedelta(days=2)
     return (w.ent_user, {"opportunity": w.opportunity, "days": 2},
             ["还有 2 天截止", "仍是草稿"])
 
 
 def _reminder(w):
-    w.opportunity.deadline = date.today() - timedelta(days=30)
+    w.opportunity.deadline = beijing_today() - timedelta(days=30)
     return (w.dept_user, {"kind": "outcome", "items": [w.opportunity], "days": 28},
             ["请登记 1 条已截止机会的对接结果", w.opportunity.public_number, "超过 28 天",
              f"/opportunities/{w.opportunity.id}"])
@@ -208,7 +209,7 @@ def test_stale_match_reminder_and_terminated_stage(world):
 
 
 def test_deadline_today_wording(world):
-    world.opportunity.deadline = date.today()
+    world.opportunity.deadline = beijing_today()
     notify("deadline_approaching", [world.ent_user], opportunity=world.opportunity, days=0)
     assert "揭榜今天截止" in inbox(world.ent_user)[0].title
 

@@ -1,8 +1,9 @@
 """The notification pages: list, mark read, settings, subscription, admin reminders."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from marketplace.db import beijing_today
 from marketplace.extensions import db
 from marketplace.notifications import queries
 from marketplace.notifications.models import EVENTS, Notification
@@ -137,7 +138,7 @@ def test_subscription_refused_to_departments_and_admins(world, login_as, make):
 
 
 def test_admin_reminders_page(world, login_as, make):
-    world.opportunity.deadline = date.today() - timedelta(days=40)
+    world.opportunity.deadline = beijing_today() - timedelta(days=40)
     make.pairing(world.opportunity, world.enterprise, "negotiating", changed_days_ago=60)
     db.session.commit()
     html = login_as(make.admin()).get("/admin/reminders").get_data(as_text=True)

@@ -1,8 +1,9 @@
 """The buttons a proposal's pages offer are the moves the services accept."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from marketplace.db import beijing_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.proposals import services as proposals
@@ -66,7 +67,7 @@ def test_offered_actions_are_the_moves_the_services_accept(ctx, make, status, ca
     department, enterprise = make.org(kind="department"), make.org()
     proposal = proposal_in(status, department, enterprise, make)
     if not call_open:
-        proposal.opportunity.deadline = date.today() - timedelta(days=2)
+        proposal.opportunity.deadline = beijing_today() - timedelta(days=2)
         db.session.commit()
     users = {"proposer": enterprise.users[0], "department": department.users[0],
              "admin": make.admin(), "other": make.org().users[0]}

@@ -1,7 +1,7 @@
 """Questions and proposals: visibility, deadlines, one proposal per organization."""
 import re
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from marketplace.accounts.models import User
 from marketplace.audit import AuditLog
+from marketplace.db import beijing_today
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.notifications.models import EmailMessage, Notification
@@ -111,7 +112,7 @@ def test_departments_cannot_propose_and_one_proposal_per_organization(ctx, make,
 
 def test_submission_one_second_after_the_deadline_is_refused(ctx, make, call, monkeypatch):
     _, enterprise, opportunity, product = call
-    opportunity.deadline = date.today() + timedelta(days=2)
+    opportunity.deadline = beijing_today() + timedelta(days=2)
     proposal = services.create_proposal(enterprise.users[0], opportunity, proposal_data(product))
     closes = services.deadline_instant(opportunity)
     # 24:00 Beijing time on the deadline day is 16:00 UTC.

@@ -4,6 +4,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
+from marketplace.db import beijing_today
 from marketplace.errors import IllegalTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.releases import services
@@ -32,7 +33,7 @@ def test_published_release_is_frozen(ctx, make):
     with pytest.raises(IllegalTransition):
         services.add_items(admin, item.release, "opportunity", [item.id])
     with pytest.raises(IllegalTransition):
-        services.publish_release(admin, item.release, date.today())
+        services.publish_release(admin, item.release, beijing_today())
 
 
 def test_only_approved_unassigned_items_can_be_added(ctx, make):
@@ -42,7 +43,7 @@ def test_only_approved_unassigned_items_can_be_added(ctx, make):
     with pytest.raises(IllegalTransition):
         services.add_items(admin, release, "opportunity", [draft.id])
     with pytest.raises(IllegalTransition, match="没有条目"):
-        services.publish_release(admin, release, date.today())
+        services.publish_release(admin, release, beijing_today())
     with pytest.raises(ValidationError):
         services.create_release(admin, {"year": "abc"})
 

@@ -1,9 +1,9 @@
 """Digests: which new opportunities a subscription selects, and when nothing is sent."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
-from marketplace.db import utcnow
+from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.matching.models import Recommendation
 from marketplace.notifications.models import Subscription
@@ -108,7 +108,7 @@ def test_match_my_products_or_criteria(world, opportunities):
 
 def test_excludes_closed_expired_and_already_sent(world, opportunities, make):
     make.opportunity(world.department, "closed", title="已关闭的机会")
-    opportunities["health"].deadline = date.today() - timedelta(days=1)
+    opportunities["health"].deadline = beijing_today() - timedelta(days=1)
     opportunities["governance"].published_at = utcnow() - timedelta(days=3)
     clear_messages()
     _subscribe(world.ent_user)

@@ -1,17 +1,17 @@
 """Reminders: outcome after N days, stale pairings, deadlines approaching; throttling."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from marketplace.db import utcnow
+from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.reminders import queries
 from marketplace.reminders.models import ReminderLog
 from marketplace.reminders.services import send_reminders
 from tests.notifications.conftest import clear_messages, inbox, outbox
 
-TODAY = date.today()
+TODAY = beijing_today()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from marketplace.audit import AuditLog
+from marketplace.db import beijing_today
 from marketplace.errors import PermissionDenied
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
@@ -19,7 +20,7 @@ from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
 from marketplace.releases.models import Release
 
-DEADLINE = (date.today() + timedelta(days=90)).isoformat()
+DEADLINE = (beijing_today() + timedelta(days=90)).isoformat()
 CN_HEADERS = ["编号", "名称", "发布单位", "领域", "标签", "地区", "预算（万元）", "截止日期",
               "合作方式", "摘要", "描述", "联系人", "联系电话"]
 EN_HEADERS = ["Ref", "Title", "ORGANIZATION", "field", "Tags", "region", "budget_wan",

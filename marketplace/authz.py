@@ -347,6 +347,18 @@ def can_view_match(user, match) -> bool:
 
 
 def can_view_contact(user) -> bool:
-    """Full contact details for verified organizations and admins; others see them
-    masked."""
+    """Full contact details for verified organizations and admins, one audited look at
+    a time; others see them masked."""
     return can(user, P.CONTACT_VIEW)
+
+
+def contact_shown(user, item) -> bool:
+    """A listing's contact person (name, masked number) is shown when the person agreed
+    to be, and always to the listing's organization and to administrators."""
+    return bool(item.contact_consent or belongs_to(user, item)
+                or roles_of(user) & {PLATFORM_ADMIN, REGION_ADMIN})
+
+
+def can_reveal_contact(user, item) -> bool:
+    """Who may see the full number of a listing's contact (each look audited)."""
+    return bool(item.contact_phone) and contact_shown(user, item) and can_view_contact(user)

@@ -47,6 +47,7 @@ class Config:
     LIMIT_PASSWORD_CHANGE = os.environ.get("LIMIT_PASSWORD_CHANGE", "5 per minute")
     LIMIT_SEARCH = os.environ.get("LIMIT_SEARCH", "60 per minute")
     LIMIT_EXPORT = os.environ.get("LIMIT_EXPORT", "30 per minute")
+    LIMIT_CONTACT_VIEW = os.environ.get("LIMIT_CONTACT_VIEW", "60 per hour")
     # A sign-in ends after this long without a request, and this long in all (等保 2.0:
     # session timeout); neither is extended by activity past its own rule.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))

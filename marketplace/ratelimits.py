@@ -3,7 +3,7 @@ The numbers are settings (config.py ``LIMIT_*``); a refused request gets the 429
 
 * login: per client address, and per account (the e-mail tried), POST only;
 * registration: per address; password change: per signed-in user;
-* search and exports: per address.
+* search and exports: per address; full contact numbers: per signed-in user.
 """
 from flask import current_app, request
 from flask_login import current_user
@@ -39,3 +39,5 @@ password_change = limiter.limit(_setting("LIMIT_PASSWORD_CHANGE"), key_func=_use
                                 methods=["POST"])
 search = limiter.limit(_setting("LIMIT_SEARCH"))
 export = limiter.shared_limit(_setting("LIMIT_EXPORT"), scope="export")
+# Full contact numbers one at a time: a scraper harvesting every number meets the limit.
+contact = limiter.limit(_setting("LIMIT_CONTACT_VIEW"), key_func=_user, methods=["POST"])

@@ -31,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.home.views import bp as home
     from marketplace.notifications.views import bp as notifications
     from marketplace.opportunities.views import bp as opportunities
+    from marketplace.privacy.views import bp as privacy
     from marketplace.products.views import bp as products
     from marketplace.releases.views import bp as releases
     from marketplace.reminders.views import bp as reminders
@@ -39,7 +40,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.search.views import bp as search
 
     for blueprint in (home, accounts, opportunities, products, releases, search, proposals,
-                      matching, notifications, reminders, events, demonstrations, admin):
+                      matching, notifications, reminders, events, demonstrations, admin,
+                      privacy):
         app.register_blueprint(blueprint)
 
 
@@ -52,11 +54,6 @@ def _date(value) -> str:
     if isinstance(value, date):
         return format_date(value, "long")
     return str(value)
-
-
-def phone_for_viewer(phone: str) -> str:
-    """The full number for those ``authz.can_view_contact`` allows; masked otherwise."""
-    return phone if authz.can_view_contact(current_user) else mask_phone(phone)
 
 
 def page_url(page: int) -> str:
@@ -110,14 +107,14 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.bytecode_cache = FileSystemBytecodeCache()
     app.jinja_env.filters["cn_date"] = _date
     app.jinja_env.filters["wan"] = format_wan
+    # Pages show contact numbers masked; the full number is one audited POST away.
+    app.jinja_env.filters["masked_phone"] = mask_phone
     app.jinja_env.filters["zip"] = zip
     from marketplace.notifications.pages import header_context
 
     app.jinja_env.globals.update(
         can=lambda permission, obj=None, kind=None: authz.can(
             current_user, permission, obj, kind=kind),
-        phone_for_viewer=phone_for_viewer,
-        can_see_contact=lambda: authz.can_view_contact(current_user),
         page_url=page_url,
     )
     app.context_processor(menu_context)

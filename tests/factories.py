@@ -86,7 +86,7 @@ class Factory:
             "region_code": "360113", "budget_wan": "300", "cooperation_mode": "采购服务",
             "deadline": (beijing_today() + timedelta(days=60)).isoformat(),
             "timeline": "签约后 6 个月内完成", "contact_name": "王先生",
-            "contact_phone": "13812345678",
+            "contact_phone": "13812345678", "contact_consent": True,
         }
         data.update(overrides)
         return data
@@ -100,6 +100,7 @@ class Factory:
             "tag_ids": [str(tag_by_name("智慧停车").id)], "region_code": "360100",
             "maturity": "成熟", "scenarios": "城市道路停车", "cases": "2025年在某区部署。",
             "contact_name": "李经理", "contact_phone": "0791-83881234",
+            "contact_consent": True,
         }
         data.update(overrides)
         return data

@@ -1,6 +1,6 @@
 """The form fields every listing has. Choices are filled per request from the taxonomy."""
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from marketplace.forms import choices
 from marketplace.taxonomy.queries import field_choices, region_choices, tag_choices
@@ -15,6 +15,7 @@ class ListingForm(FlaskForm):
     region_code = SelectField("地区", validate_choice=False)
     contact_name = StringField("联系人", render_kw={"maxlength": 50})
     contact_phone = StringField("联系电话", render_kw={"maxlength": 30, "autocomplete": "tel"})
+    contact_consent = BooleanField("联系人已同意在平台公开其姓名和电话")
 
     def fill_choices(self) -> None:
         self.field_id.choices = choices([], blank="请选择领域") + [
@@ -32,5 +33,7 @@ class ListingForm(FlaskForm):
                 value = values[name]
                 if name == "tag_ids":
                     field.data = [str(v) for v in value or []]
+                elif name == "contact_consent":
+                    field.data = bool(value)
                 else:
                     field.data = "" if value is None else str(value)

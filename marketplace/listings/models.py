@@ -38,6 +38,9 @@ class ListingMixin:
     description: Mapped[str] = mapped_column(sa.Text, default="")
     contact_name: Mapped[str] = mapped_column(sa.String(50), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    # The contact person agreed to be shown (个人信息保护法): without it the public page
+    # names no person and gives no number.
+    contact_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(20), default="draft", index=True)
     return_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     outcome: Mapped[str] = mapped_column(sa.String(20), default="")

@@ -48,7 +48,9 @@ def allowed_actions(user, item) -> set[str]:
 
 def detail_context(item, user) -> dict:
     own = authz.belongs_to(user, item)  # sees its return reasons and revisions
-    return {"item": item, "own": own, "outcomes": OUTCOMES,
+    contact = {"shown": authz.contact_shown(user, item),
+               "can_reveal": authz.can_reveal_contact(user, item)}
+    return {"item": item, "own": own, "outcomes": OUTCOMES, "contact": contact,
             "actions": allowed_actions(user, item),
             "revision": queries.latest_revision(item) if own else None,
             "sections": detail_sections.gather(item, user)}

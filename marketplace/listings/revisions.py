@@ -10,7 +10,7 @@ LABELS = {
     "region_code": "地区", "budget_wan": "预算（万元）", "deadline": "截止日期",
     "timeline": "预期周期", "cooperation_mode": "合作方式", "scenarios": "适用场景",
     "maturity": "成熟度", "cases": "应用案例", "contact_name": "联系人",
-    "contact_phone": "联系电话", "tag_ids": "标签",
+    "contact_phone": "联系电话", "contact_consent": "联系人同意公开", "tag_ids": "标签",
 }
 LONG_TEXT = {"summary", "description", "scenarios", "cases"}
 
@@ -25,6 +25,8 @@ class Change:
 
 
 def _display(key: str, value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if value in (None, "", []):
         return "—"
     if key == "field_id":

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from marketplace import audit, signals
+from marketplace import audit, authz, signals
 from marketplace.authz import LISTING_KINDS_BY_ORG_KIND, Permission, require
+from marketplace.errors import PermissionDenied
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
 from marketplace.extensions import db
@@ -256,3 +257,48 @@ def publish(actor, item, public_number: str, release) -> None:
     transition(actor, item, "published", "publish", public_number=public_number,
                published_at=utcnow(), release_id=release.id)
     signals.listing_published.send(item, actor=actor)
+
+
+def reveal_contact(actor, item) -> str:
+    """The full number of ``item``'s contact for one look, recorded in the audit log as
+    ``<kind>.contact_view`` (个人信息保护法: who saw whose number, and when). Raises
+    PermissionDenied for someone ``authz.can_reveal_contact`` does not allow."""
+    if not authz.can_reveal_contact(actor, item):
+        raise PermissionDenied("您无权查看该联系人的完整电话。")
+    audit.record(actor, f"{item.kind}.contact_view", item,
+                 summary=f"查看「{item.title}」联系人的完整电话")
+    db.session.flush()
+    return item.contact_phone
+
+
+def erase_contact(actor, phone: str, organization_id: int) -> int:
+    """Remove a person's name and number from every listing of their organization that
+    gives ``phone`` as its contact, and from those listings' revisions, even published
+    ones (a deletion request overrides "published listings change only by revision").
+    Audited per listing as ``<kind>.contact_erase``; the outbox re-indexes them. Returns
+    how many listings changed."""
+    if not phone:
+        return 0
+    erased = 0
+    for model in LISTING_MODELS.values():
+        for item in db.session.scalars(sa.select(model).where(
+                model.organization_id == organization_id)):
+            erased += _erase_item_contact(actor, item, phone)
+    db.session.flush()
+    return erased
+
+
+def _erase_item_contact(actor, item, phone: str) -> int:
+    blank = {"contact_name": "", "contact_phone": "", "contact_consent": False}
+    for revision in db.session.scalars(sa.select(Revision).filter_by(
+            listing_kind=item.kind, listing_id=item.id)):
+        if revision.data.get("contact_phone") == phone:
+            revision.data = {**revision.data, **blank}
+    if item.contact_phone != phone:
+        return 0
+    audit.record(actor, f"{item.kind}.contact_erase", item,
+                 before=audit.snapshot(item, ("contact_name", "contact_phone")),
+                 summary=f"应联系人要求删除「{item.title}」的联系人信息")
+    for key, value in blank.items():
+        setattr(item, key, value)
+    return 1

@@ -53,6 +53,20 @@ def _phone(raw) -> str:
     return phone
 
 
+_YES = {"y", "on", "1", "true", "是"}
+_NO = {"", "0", "false", "否"}
+
+
+def _consent(raw) -> bool:
+    """The contact's consent to be shown: a ticked box, or 是/否 in an imported file."""
+    if isinstance(raw, bool) or raw is None:
+        return bool(raw)
+    value = str(raw).strip().lower()
+    if value in _YES | _NO:
+        return value in _YES
+    raise ValidationError("请填写“是”或“否”。", field="contact_consent")
+
+
 def clean_common(checks: Collector, data: dict, *, title_label: str) -> None:
     checks.run("title", text, data, "title", title_label, 100)
     checks.run("summary", text, data, "summary", "摘要", 300)
@@ -62,3 +76,4 @@ def clean_common(checks: Collector, data: dict, *, title_label: str) -> None:
     checks.run("region_code", place_code, data.get("region_code"))
     checks.run("contact_name", text, data, "contact_name", "联系人", 50)
     checks.run("contact_phone", _phone, data.get("contact_phone"))
+    checks.run("contact_consent", _consent, data.get("contact_consent"))

@@ -6,6 +6,7 @@ edit, submit, withdraw, close. Each POST is one service call and one commit.
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace import ratelimits
 from marketplace.authz import Permission, require
 from marketplace.listings import pages, queries
 from marketplace.listings import services as workflow
@@ -82,6 +83,16 @@ def build_blueprint(model, services, form_class, import_name: str) -> Blueprint:
             item = load(item_id)  # the failed save was rolled back, expiring the listing
         return render_template("listings/form.html", form=form, item=item, pending=pending,
                                **context)
+
+    @bp.post("/<int:item_id>/contact")
+    @login_required
+    @ratelimits.contact
+    def contact(item_id):
+        item = load(item_id)
+        ok, phone = perform(workflow.reveal_contact, current_user, item)
+        if not ok:
+            return redirect(url_for(f"{model.endpoint}.detail", item_id=item.id))
+        return render_template("listings/contact.html", item=item, phone=phone, **context)
 
     def _action(item_id, fn, success, *args):
         item = load(item_id)

@@ -36,4 +36,4 @@ class Opportunity(ListingMixin, db.Model):
 
     content_fields = ("title", "summary", "description", "field_id", "region_code",
                       "budget_wan", "deadline", "timeline", "cooperation_mode",
-                      "contact_name", "contact_phone", "tag_ids")
+                      "contact_name", "contact_phone", "contact_consent", "tag_ids")

@@ -33,5 +33,5 @@ class Product(ListingMixin, db.Model):
     tags = relationship("Tag", secondary=product_tags, order_by="Tag.id")
 
     content_fields = ("title", "summary", "description", "field_id", "region_code",
-                      "scenarios", "maturity", "cases", "contact_name", "contact_phone",
+                      "scenarios", "maturity", "cases", "contact_name", "contact_phone", "contact_consent",
                       "tag_ids")

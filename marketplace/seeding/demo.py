@@ -72,7 +72,9 @@ def _future(value: str | None) -> str | None:
 def _form_data(row: dict) -> dict:
     field = field_by_name(row["field"])
     data = {**row, "field_id": field.id if field else None, "region_code": row["region"],
-            "tag_ids": [tag_by_name(name).id for name in row.get("tags", [])]}
+            "tag_ids": [tag_by_name(name).id for name in row.get("tags", [])],
+            # The demo's contacts are invented office numbers, shown as consented ones are.
+            "contact_consent": row.get("contact_consent", True)}
     if "name" in row and "title" not in row:
         data["title"] = row["name"]
     if "deadline" in row:

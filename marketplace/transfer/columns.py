@@ -53,6 +53,8 @@ COLUMNS = (
     Column("description", "描述", ("description", "详细描述")),
     Column("contact_name", "联系人", ("contact_name", "contact")),
     Column("contact_phone", "联系电话", ("contact_phone", "phone")),
+    Column("contact_consent", "联系人同意公开", ("contact_consent", "consent"),
+           note="是/否；空为否（公开页面不显示联系人）"),
     Column("status", "状态", ("status",), imported=False, note="仅导出；导入时忽略"),
     Column("release", "批次", ("release",), imported=False, note="仅导出；导入时忽略"),
 )

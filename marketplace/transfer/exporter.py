@@ -55,6 +55,7 @@ def row_values(item) -> dict:
         "region": item.region.full_name,
         "status": _status(item),
         "release": item.release.title if item.release else "",
+        "contact_consent": "是" if item.contact_consent else "否",
     }
     if item.kind == "opportunity":
         values["deadline"] = item.deadline.isoformat() if item.deadline else ""

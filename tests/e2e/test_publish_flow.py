@@ -127,8 +127,9 @@ def create_and_submit_product(page: Page, product_name: str) -> None:
     page.get_by_label("地区").select_option(value="360113")
     page.get_by_role("radio", name="成熟", exact=True).check()
     page.get_by_role("checkbox", name="人工智能", exact=True).check()
-    page.get_by_label("联系人").fill("张工")
+    page.get_by_label("联系人", exact=True).fill("张工")
     page.get_by_label("联系电话").fill(PHONE)
+    page.get_by_role("checkbox", name="联系人已同意在平台公开其姓名和电话").check()
     page.get_by_role("button", name="保存").click()
 
     expect(flash(page, "已保存为草稿")).to_be_visible()
@@ -177,6 +178,7 @@ def check_public_product(page: Page, product_name: str) -> None:
     expect(page.locator(".page-header__meta")).to_contain_text(
         re.compile(r"编号 CP-2026-\d{2}-\d{3}"))
     contact = page.get_by_role("region", name="联系方式")
+    expect(contact).to_contain_text("联系人：张工")
     expect(contact).to_contain_text(f"联系电话：{MASKED_PHONE}")
     expect(contact).to_contain_text("号码已部分隐藏")
     assert PHONE not in page.content()

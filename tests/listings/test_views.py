@@ -2,6 +2,7 @@ import re
 
 import sqlalchemy as sa
 
+from marketplace.audit import AuditLog
 from marketplace.extensions import db
 from marketplace.opportunities.models import Opportunity
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
@@ -26,15 +27,80 @@ def test_unpublished_detail_is_hidden_from_others_but_not_the_owner(client, make
     assert client.get(f"/opportunities/{draft.id}").status_code == 200
 
 
-def test_phone_is_masked_for_visitors_and_unverified_orgs(client, make, login_as):
+def test_phone_is_masked_on_the_page_for_everyone(client, make, login_as):
     item = make.opportunity(make.org(kind="department"), status="published",
                             contact_phone="13812345678")
-    html = client.get(f"/opportunities/{item.id}").get_data(as_text=True)
-    assert "138****5678" in html and "13812345678" not in html
+    for user in (None, make.org(status="pending").users[0], make.org().users[0]):
+        if user:
+            login_as(user)
+        html = client.get(f"/opportunities/{item.id}").get_data(as_text=True)
+        assert "138****5678" in html and "13812345678" not in html
+
+
+def _reveal(client, item):
+    return client.post(f"/opportunities/{item.id}/contact")
+
+
+def _contact_views(item):
+    return db.session.scalars(sa.select(AuditLog).filter_by(
+        action="opportunity.contact_view", object_id=item.id)).all()
+
+
+def test_a_verified_organization_sees_the_full_number_once_per_audited_look(
+        client, make, login_as):
+    item = make.opportunity(make.org(kind="department"), status="published",
+                            contact_phone="13812345678")
+    viewer = make.org().users[0]
+    login_as(viewer)
+    assert "查看完整号码" in client.get(f"/opportunities/{item.id}").get_data(as_text=True)
+    response = _reveal(client, item)
+    assert response.status_code == 200 and "13812345678" in response.get_data(as_text=True)
+    _reveal(client, item)
+    views = _contact_views(item)
+    assert len(views) == 2 and {v.actor_id for v in views} == {viewer.id}
+    assert all("13812345678" not in str(v.after or "") + v.summary for v in views)
+
+
+def test_visitors_and_unverified_organizations_cannot_reveal(client, make, login_as):
+    item = make.opportunity(make.org(kind="department"), status="published",
+                            contact_phone="13812345678")
+    assert _reveal(client, item).status_code in (302, 400, 401)
     login_as(make.org(status="pending").users[0])
-    assert "13812345678" not in client.get(f"/opportunities/{item.id}").get_data(as_text=True)
-    login_as(make.org().users[0])
-    assert "13812345678" in client.get(f"/opportunities/{item.id}").get_data(as_text=True)
+    assert "查看完整号码" not in client.get(f"/opportunities/{item.id}").get_data(as_text=True)
+    assert _reveal(client, item).status_code == 403
+    assert _contact_views(item) == []
+
+
+def test_without_consent_the_public_page_names_no_contact(client, make, login_as):
+    department = make.org(kind="department")
+    item = make.opportunity(department, status="published", contact_name="赵主任",
+                            contact_phone="13812345678", contact_consent=False)
+    for user in (None, make.org().users[0]):
+        if user:
+            login_as(user)
+        html = client.get(f"/opportunities/{item.id}").get_data(as_text=True)
+        assert "赵主任" not in html and "5678" not in html and "未同意公开" in html
+        if user:
+            assert _reveal(client, item).status_code == 403
+    login_as(department.users[0])
+    html = client.get(f"/opportunities/{item.id}").get_data(as_text=True)
+    assert "赵主任" in html and "仅本单位和管理员可见" in html
+
+
+def test_consent_is_recorded_from_the_form_and_shown_in_the_edit_form(client, make, login_as):
+    department = make.org(kind="department")
+    login_as(department.users[0])
+    form = make.opportunity_data(contact_consent="y")
+    response = client.post("/opportunities/new", data=form)
+    assert response.status_code == 302
+    item = db.session.scalars(sa.select(Opportunity).order_by(Opportunity.id.desc())).first()
+    assert item.contact_consent is True
+    edit = client.get(f"/opportunities/{item.id}/edit").get_data(as_text=True)
+    assert re.search(r'<input[^>]*\bchecked\b[^>]*id="contact_consent"', edit)
+    form.pop("contact_consent")
+    client.post(f"/opportunities/{item.id}/edit", data=form)
+    db.session.refresh(item)
+    assert item.contact_consent is False
 
 
 def test_landline_masking(client, make):

@@ -374,7 +374,7 @@ def test_export_columns_and_default_statuses(exports, tmp_path, make):
     assert result.exit_code == 0 and "已导出 2 条机会清单" in result.output
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert " ".join(records[0]) == ("编号 名称 发布单位 领域 标签 地区 预算（万元） 截止日期 预期周期 "
-                                    "合作方式 摘要 描述 联系人 联系电话 状态 批次")
+                                    "合作方式 摘要 描述 联系人 联系电话 联系人同意公开 状态 批次")
     first, second = records
     assert first["编号"] == published.public_number and first["预算（万元）"] == 12.5
     assert first["发布单位"] == department.name and first["标签"] == "智慧停车、物联网"

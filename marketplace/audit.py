@@ -7,7 +7,7 @@ from flask import has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import utcnow
-from marketplace.text import mask_phone
+from marketplace.text import mask_email, mask_name, mask_personal_text, mask_phone
 from marketplace.extensions import db
 
 
@@ -59,28 +59,45 @@ def record_export(actor, action: str, obj=None, *, rows: int, summary: str = "")
     return entry
 
 
-def _masked(values: dict | None) -> dict | None:
-    """Phone numbers kept in the audit log only masked (138****5678): the log is read by
-    administrators and kept for years; the full number is personal data it does not need."""
+_PERSON_NAME_KEYS = {"contact_name", "user_name"}
+
+
+def _mask_value(key: str, value, object_type: str):
+    if not isinstance(value, str):
+        return value
+    if "phone" in key:
+        return mask_phone(value)
+    if "email" in key:
+        return mask_email(value)
+    if key in _PERSON_NAME_KEYS or (key == "name" and object_type == "user"):
+        return mask_name(value)
+    return value
+
+
+def _masked(values: dict | None, object_type: str = "") -> dict | None:
+    """Personal data kept in the audit log only masked (138****5678, z***@…, 王**): the
+    log is read by administrators, kept for years and cannot be edited, so a person who
+    later has their data deleted must not remain in it in full (个人信息保护法)."""
     if not isinstance(values, dict):
         return values
-    return {key: mask_phone(value) if "phone" in key and isinstance(value, str) else value
-            for key, value in values.items()}
+    return {key: _mask_value(key, value, object_type) for key, value in values.items()}
 
 
 def record(actor, action: str, obj=None, *, before=None, after=None, summary: str = "",
            object_type: str | None = None) -> AuditLog:
-    """Add an audit row to the current transaction (the caller commits). Phone numbers in
-    ``before`` / ``after`` are stored masked."""
+    """Add an audit row to the current transaction (the caller commits). Phone numbers,
+    e-mail addresses and people's names in ``before`` / ``after``, and e-mail addresses
+    and phone numbers in the summary and the actor's label, are stored masked."""
+    object_type = object_type or (getattr(obj, "audit_type", "") if obj is not None else "")
     entry = AuditLog(
         actor_id=getattr(actor, "id", None),
-        actor_label=getattr(actor, "audit_label", "") or "系统",
+        actor_label=mask_personal_text(getattr(actor, "audit_label", "") or "系统")[:200],
         action=action,
-        object_type=object_type or (getattr(obj, "audit_type", "") if obj is not None else ""),
+        object_type=object_type,
         object_id=getattr(obj, "id", None),
-        summary=summary[:300],
-        before=_masked(before),
-        after=_masked(after),
+        summary=mask_personal_text(summary)[:300],
+        before=_masked(before, object_type),
+        after=_masked(after, object_type),
         ip_address=(request.remote_addr or "")[:64] if has_request_context() else "",
     )
     db.session.add(entry)

@@ -21,6 +21,27 @@ def phone_problem(phone: str) -> str | None:
     return "请输入有效的电话号码：11 位手机号，或带区号的固定电话（如 0791-83881234）。"
 
 
+def mask_email(email: str) -> str:
+    """z***@nc.gov.cn: the domain tells the organization, not the person."""
+    local, at, domain = (email or "").partition("@")
+    return f"{local[:1]}***@{domain}" if at else email
+
+
+def mask_name(name: str) -> str:
+    """王** for 王小明: a record stays readable without naming the person."""
+    return f"{name[:1]}{'*' * (len(name) - 1)}" if name else name
+
+
+_EMAIL_IN_TEXT = re.compile(r"[^\s@<>（）()]+@[^\s@<>（）()]+")
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+
+
+def mask_personal_text(text: str) -> str:
+    """Free text with every e-mail address and phone number in it masked."""
+    text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group()), text or "")
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+
+
 def mask_phone(phone: str) -> str:
     """138****5678 / 0791-****1234: enough to recognise, not enough to call."""
     if not phone:

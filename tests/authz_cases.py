@@ -177,6 +177,12 @@ def listing_cases(kind: str) -> list[Case]:
             return Target({"item_id": ident}, form(w.make, title="授权矩阵修改后"), check)
         return arrange
 
+    def contact_view(w):
+        item = w.make.listing(kind, w.owner, "published")
+        return Target({"item_id": item.id}, {}, lambda user: db.session.scalar(
+            sa.select(AuditLog.id).filter_by(action=f"{kind}.contact_view",
+                                             object_id=item.id, actor_id=user.id)))
+
     def action(status, after, data=None):
         def arrange(w):
             item = w.make.listing(kind, w.owner, status)
@@ -189,6 +195,8 @@ def listing_cases(kind: str) -> list[Case]:
         Case(f"{endpoint}.edit", OWNERS, edit("published"), owner_kind, variant="published"),
         Case(f"{endpoint}.submit", OWNERS, action("draft", "submitted"), owner_kind),
         Case(f"{endpoint}.withdraw", OWNERS, action("submitted", "draft"), owner_kind),
+        # One audited look at the full contact number: verified organizations and admins.
+        Case(f"{endpoint}.contact", SIGNED_IN, contact_view, owner_kind),
         # The permission table gives platform admins listing.close on any listing.
         Case(f"{endpoint}.close", OWNERS | PLATFORM,
              action("published", "closed", {"outcome": "已签约"}), owner_kind),
@@ -390,6 +398,13 @@ def change_password(w):
     return Target({}, {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
                   lambda actor: check_password_hash(reloaded(User, actor.id).password_hash,
                                                     NEW_PASSWORD))
+
+
+def erase_account(w):
+    w.make.admin()  # the platform admin erasing theirs is not the last one
+    return Target({}, {"password": PASSWORD, "confirm": "注销"},
+                  lambda actor: not reloaded(User, actor.id).active
+                  and reloaded(User, actor.id).name == "已注销用户")
 
 
 def logout(w):
@@ -646,6 +661,7 @@ CASES = [
     # These act on the signed-in user only: every signed-in role may, anonymous may not.
     Case("accounts.account", SIGNED_IN, change_password),
     Case("accounts.logout", SIGNED_IN, logout),
+    Case("privacy.erase", SIGNED_IN, erase_account),
     # Questions: the owner is the department. Any other verified organization may ask
     # (not the department itself, nor admins); only the department answers.
     Case("proposals.ask", OTHERS | COUNTERPART, ask, "department"),

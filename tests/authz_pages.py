@@ -94,6 +94,10 @@ def lacks(text: str):
     return lambda response: text not in _text(response)
 
 
+def _is_own_data(response) -> bool:
+    return response.mimetype == "application/json" and "账户" in response.get_json()
+
+
 def _is_workbook(response) -> bool:
     return response.mimetype.endswith("spreadsheetml.sheet")
 
@@ -257,6 +261,8 @@ PAGES = [
     Page("accounts.organization", ORGANIZATIONS, no_values, has('<th scope="col">电子邮箱</th>'),
          redirected=ADMINS),
     Page("notifications.index", SIGNED_IN, no_values, titled("通知")),
+    Page("privacy.index", SIGNED_IN, no_values, titled("个人信息与账户注销")),
+    Page("privacy.download", SIGNED_IN, no_values, _is_own_data),
     Page("notifications.settings", SIGNED_IN, no_values, titled("邮件提醒设置")),
     Page("notifications.subscription", ORG_USERS, no_values, titled("订阅新机会"),
          forbidden=COUNTERPART | ADMINS),
@@ -359,7 +365,7 @@ def _answered(w):
 
 def _contact(w):
     item = w.make.opportunity(w.owner, "published")
-    return {"item_id": item.id}, item.contact_phone
+    return {"item_id": item.id}, "查看完整号码"  # the button to see the full number
 
 
 def _unanswered(w):
@@ -377,7 +383,8 @@ def _asker(w):
 
 
 PARTS = [
-    # Full contact details for verified organizations and admins; masked for visitors.
+    # Full contact numbers for verified organizations and admins, one audited look at a
+    # time; masked for everyone on the page itself.
     Part("opportunities.detail", "contact", SIGNED_IN, _contact, "department"),
     # Unanswered questions: the department and admins only (not even the asker).
     Part("opportunities.detail", "unanswered question", OWNERS | PLATFORM, _unanswered,

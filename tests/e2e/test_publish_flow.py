@@ -127,7 +127,7 @@ def create_and_submit_product(page: Page, product_name: str) -> None:
     page.get_by_label("地区").select_option(value="360113")
     page.get_by_role("radio", name="成熟", exact=True).check()
     page.get_by_role("checkbox", name="人工智能", exact=True).check()
-    page.get_by_label("联系人", exact=True).fill("张工")
+    page.get_by_role("textbox", name="联系人").fill("张工")
     page.get_by_label("联系电话").fill(PHONE)
     page.get_by_role("checkbox", name="联系人已同意在平台公开其姓名和电话").check()
     page.get_by_role("button", name="保存").click()

@@ -28,6 +28,16 @@ def all_releases(region_code: str | None = None) -> list[Release]:
                                              Release.sequence.desc())).all()
 
 
+def draft_releases(region_code: str | None = None) -> list[Release]:
+    """Releases still being composed, or those of ``region_code``'s subtree; the oldest
+    first (the one waiting longest to be published)."""
+    query = sa.select(Release).where(Release.status == "draft").options(
+        region_path(Release.region))
+    if region_code is not None:
+        query = query.where(Release.region_code.startswith(authz.region_prefix(region_code)))
+    return db.session.scalars(query.order_by(Release.created_at, Release.id)).all()
+
+
 def release(release_id: int) -> Release | None:
     """One release with the region its pages show."""
     return db.session.scalar(sa.select(Release).where(Release.id == release_id)

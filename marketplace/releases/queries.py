@@ -66,5 +66,20 @@ def items_by_kind(release: Release) -> dict[str, list]:
     return result
 
 
+def item_counts_of(release_list: list[Release]) -> dict[int, dict[str, int]]:
+    """{release id: {kind: listings in it}} for several releases: one grouped query per
+    kind, nothing loaded (for lists of releases, such as the home page's)."""
+    counts = {r.id: dict.fromkeys(LISTING_MODELS, 0) for r in release_list}
+    if not counts:
+        return counts
+    for kind, model in LISTING_MODELS.items():
+        rows = db.session.execute(sa.select(model.release_id, sa.func.count(model.id))
+                                  .where(model.release_id.in_(counts))
+                                  .group_by(model.release_id))
+        for release_id, number in rows:
+            counts[release_id][kind] = number
+    return counts
+
+
 def item_counts(release: Release) -> dict[str, int]:
     return {kind: len(items) for kind, items in items_by_kind(release).items()}

@@ -215,13 +215,14 @@ def _entries(section) -> list[Entry]:
 
 
 def shown_sections(user, now: datetime | None = None) -> list[Shown]:
-    """The workbench of ``user`` as the page shows it."""
+    """The workbench of ``user`` as the page shows it: sections with something in them
+    first (on a phone nobody scrolls past empty ones to find work), otherwise in order."""
     shown = []
     for section in queries.sections(user, now):
         title, empty, _, more = SECTIONS[section.key]
         shown.append(Shown(section.key, title, section.count, section.pending,
                            _entries(section), empty, _more(user, more)))
-    return shown
+    return sorted(shown, key=lambda s: not s.entries)
 
 
 def workbench_context(user) -> dict:

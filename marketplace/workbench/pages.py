@@ -172,7 +172,7 @@ SECTIONS = {
               [("reminders.index", "全部待跟进提醒")]),
     "emails": ("无法投递的邮件", "没有无法投递的邮件。", _email,
                [("reminders.index", "邮件发送情况")]),
-    "targets": ("进度落后的十百千目标", "各项十百千目标进度正常。", _target,
+    "targets": ("进度落后的十百千目标", "没有进度落后的十百千目标。", _target,
                 [("demonstrations.dashboard", "十百千进展")]),
     "unfinished_opportunity": ("待完善的机会清单", "没有草稿或被退回的机会清单。", _unfinished,
                                [("opportunities.mine", "我的机会清单"),

@@ -346,6 +346,12 @@ def can_view_match(user, match) -> bool:
     return can(user, P.MATCH_ADVANCE, match)
 
 
+def can_view_workbench(user) -> bool:
+    """The workbench (工作台): every signed-in user has one and sees only their own —
+    what waits for them, chosen by their role, organization and region scope."""
+    return bool(getattr(user, "is_authenticated", False))
+
+
 def can_view_contact(user) -> bool:
     """Full contact details for verified organizations and admins, one audited look at
     a time; others see them masked."""

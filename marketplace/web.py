@@ -38,10 +38,11 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.matching.views import bp as matching
     from marketplace.proposals.views import bp as proposals
     from marketplace.search.views import bp as search
+    from marketplace.workbench.views import bp as workbench
 
-    for blueprint in (home, accounts, opportunities, products, releases, search, proposals,
-                      matching, notifications, reminders, events, demonstrations, admin,
-                      privacy):
+    for blueprint in (home, workbench, accounts, opportunities, products, releases, search,
+                      proposals, matching, notifications, reminders, events, demonstrations,
+                      admin, privacy):
         app.register_blueprint(blueprint)
 
 
@@ -111,6 +112,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["masked_phone"] = mask_phone
     app.jinja_env.filters["zip"] = zip
     from marketplace.notifications.pages import header_context
+    from marketplace.workbench.pages import header_context as workbench_header
 
     app.jinja_env.globals.update(
         can=lambda permission, obj=None, kind=None: authz.can(
@@ -119,4 +121,5 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.context_processor(menu_context)
     app.context_processor(header_context)
+    app.context_processor(workbench_header)
     register_page_sections()

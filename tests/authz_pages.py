@@ -258,6 +258,8 @@ PAGES = [
     Page("accounts.register", EVERYONE, no_values, titled("单位注册"), public=True),
     # The signed-in user's own pages.
     Page("accounts.account", SIGNED_IN, no_values, titled("我的账号")),
+    # Everyone signed in has a workbench of their own (tests/workbench: what it lists).
+    Page("workbench.index", SIGNED_IN, no_values, titled("工作台")),
     Page("accounts.organization", ORGANIZATIONS, no_values, has('<th scope="col">电子邮箱</th>'),
          redirected=ADMINS),
     Page("notifications.index", SIGNED_IN, no_values, titled("通知")),

@@ -216,6 +216,14 @@ def test_every_other_page(page, world):
         page(url.format(**world), world[who] if who else None)
 
 
+def test_workbench_of_every_role(page, world, make):
+    """Each role's workbench, with something in its sections (the world's proposal and
+    pairing, its questions and revision), and the header's 工作台 count on the way."""
+    for who in ("head", "supplier", "admin"):
+        assert "<h1>工作台</h1>" in page("/workbench", world[who])
+    assert "待审核" in page("/workbench", make.region_admin("360113").get_id())
+
+
 def test_programme_pages(page, world, make):
     """The 十百千 dashboard, its designations (with region paths and organizations), one
     designation from the signed pairing it came from, and the public progress page."""

@@ -25,6 +25,11 @@ def organizations(status: str | None = None, kind: str | None = None):
     return db.session.scalars(query).all()
 
 
+def awaiting_verification_query():
+    """Organizations registered and waiting for an administrator to verify them."""
+    return sa.select(Organization).where(Organization.status == "pending")
+
+
 def locked_users():
     return db.session.scalars(sa.select(User).where(User.locked_until > utcnow())
                               .options(joinedload(User.organization),

@@ -33,7 +33,7 @@ def _require_password_change():
 
 
 def _safe_next(target: str | None) -> str:
-    """``target`` when it is a path of this site, else the home page. It is parsed, not
+    """``target`` when it is a path of this site, else the workbench. It is parsed, not
     pattern-matched, and refused outright when it holds a backslash, whitespace or a
     control character: browsers drop tabs and newlines from a URL and read a backslash
     as a slash, so "/%09/evil.example" (decoded) would lead off-site."""
@@ -42,7 +42,7 @@ def _safe_next(target: str | None) -> str:
         if (not parts.scheme and not parts.netloc and parts.path.startswith("/")
                 and not parts.path.startswith("//")):
             return target
-    return url_for("home.index")
+    return url_for("workbench.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,7 +50,7 @@ def _safe_next(target: str | None) -> str:
 @ratelimits.login_account
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return redirect(url_for("workbench.index"))
     form = LoginForm()
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)

@@ -14,6 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from marketplace.authz import region_prefix
 from marketplace.db import BEIJING, beijing_today
 from marketplace.demonstrations.models import (
     DEMONSTRATION_KINDS, DemonstrationTarget, Designation)
@@ -128,15 +129,43 @@ def progress(region: Region, tally: Tally, year: int | None = None,
     """Each target of ``region`` with its rolled-up value and how far along it is."""
     today = today or beijing_today()
     year = year or today.year
-    rows = []
-    for target in targets_of(region, year):
-        goal, first, last = _goal_for(target, year)
-        rows.append(TargetProgress(
-            target=target, first_year=first, last_year=last, goal=goal,
-            value=tally.count(region, target.kind, first, last),
-            own=tally.count(region, target.kind, first, last, own=True),
-            elapsed=_elapsed(first, last, today)))
-    return rows
+    return [_progress_of(target, region, tally, year, today)
+            for target in targets_of(region, year)]
+
+
+def _progress_of(target: DemonstrationTarget, region: Region, tally: Tally, year: int,
+                 today: date) -> TargetProgress:
+    goal, first, last = _goal_for(target, year)
+    return TargetProgress(
+        target=target, first_year=first, last_year=last, goal=goal,
+        value=tally.count(region, target.kind, first, last),
+        own=tally.count(region, target.kind, first, last, own=True),
+        elapsed=_elapsed(first, last, today))
+
+
+def targets_behind(region_code: str | None = None,
+                   today: date | None = None) -> list[TargetProgress]:
+    """Targets in force this year, of every region in ``region_code``'s subtree (all
+    when None), whose designations lag behind the share of the period gone by
+    (``TargetProgress.on_track`` is False); the furthest behind first. Three queries:
+    the targets with their regions, and one ``Tally``."""
+    today = today or beijing_today()
+    prefix = region_prefix(region_code) if region_code else ""
+    query = (sa.select(DemonstrationTarget)
+             .where(DemonstrationTarget.region_code.startswith(prefix),
+                    sa.or_(DemonstrationTarget.start_year.is_(None),
+                           DemonstrationTarget.start_year <= today.year),
+                    sa.or_(DemonstrationTarget.end_year.is_(None),
+                           DemonstrationTarget.end_year >= today.year))
+             .options(region_path(DemonstrationTarget.region)))
+    targets = db.session.scalars(query).all()
+    if not targets:
+        return []
+    tally = Tally(prefix)
+    rows = [_progress_of(t, t.region, tally, today.year, today) for t in targets]
+    behind = [row for row in rows if row.on_track is False]
+    return sorted(behind, key=lambda row: (row.value / row.goal - row.elapsed,
+                                           row.target.region_code, row.target.id))
 
 
 # --- dashboards and the public progress page --------------------------------------------

@@ -20,7 +20,7 @@ from marketplace.validators import as_id
 
 STATES = {"upcoming": "未开始", "open": "报名中", "closed": "已截止", "ongoing": "进行中",
           "ended": "已结束"}
-ACTIVE = ("pending", "confirmed", "waitlisted", "offered")
+ACTIVE = queries.ACTIVE_REGISTRATION_STATUSES
 
 
 # --- times -------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from marketplace.taxonomy.queries import region_code_filter
 
 PAST_SHOWN = 30
 CHOICES_SHOWN = 300
+# A registration still in play: waiting for approval, confirmed, in line or offered a seat.
+ACTIVE_REGISTRATION_STATUSES = ("pending", "confirmed", "waitlisted", "offered")
 
 
 def _with_region(query):
@@ -41,6 +43,34 @@ def public_events(kind: str | None, region_code: str | None, now: datetime,
     else:
         query = query.where(Event.ends_at < now).order_by(Event.starts_at.desc()).limit(PAST_SHOWN)
     return db.session.scalars(query).unique().all()
+
+
+def upcoming_events(now: datetime, limit: int) -> list[Event]:
+    """The next ``limit`` events not yet ended, soonest first (for the home page)."""
+    return db.session.scalars(_with_region(sa.select(Event)).where(Event.ends_at >= now)
+                              .order_by(Event.starts_at, Event.id).limit(limit)).unique().all()
+
+
+def upcoming_registrations_query(organization_id: int, now: datetime):
+    """The organization's registrations still in play for events not yet ended."""
+    return (sa.select(Registration).join(Event, Event.id == Registration.event_id)
+            .where(Registration.organization_id == organization_id, Event.ends_at >= now,
+                   Registration.status.in_(ACTIVE_REGISTRATION_STATUSES)))
+
+
+def upcoming_registrations(organization_id: int, now: datetime,
+                           limit: int) -> list[Registration]:
+    """As ``upcoming_registrations_query``, the soonest event first, with the event."""
+    return db.session.scalars(
+        upcoming_registrations_query(organization_id, now)
+        .options(joinedload(Registration.event))
+        .order_by(Event.starts_at, Registration.id).limit(limit)).unique().all()
+
+
+def open_offers_query(organization_id: int, now: datetime):
+    """The organization's registrations offered a freed seat, still to be confirmed."""
+    return upcoming_registrations_query(organization_id, now).where(
+        Registration.status == "offered", Registration.offered_until > now)
 
 
 def seat_counts(event_ids) -> dict[int, dict[str, int]]:

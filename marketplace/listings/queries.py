@@ -98,18 +98,47 @@ def in_region(query, model, region_code: str | None):
     return query.where(model.region_code.startswith(authz.region_prefix(region_code)))
 
 
+def review_queue_query(model, region_code: str | None = None):
+    """Submitted listings waiting for review (in ``region_code``'s subtree)."""
+    return in_region(sa.select(model).where(model.status == "submitted"), model, region_code)
+
+
 def review_queue(model, region_code: str | None = None):
-    query = in_region(sa.select(model).where(model.status == "submitted"), model, region_code)
+    query = review_queue_query(model, region_code)
     return db.session.scalars(_with_relations(query, model)
                               .order_by(model.submitted_at)).unique().all()
 
 
-def approved_unassigned(model, region_code: str | None = None):
+def approved_unassigned_query(model, region_code: str | None = None):
     """Approved listings in no release yet (in ``region_code``'s subtree): what a release
     of that region may take."""
     query = sa.select(model).where(model.status == "approved", model.release_id.is_(None))
-    query = in_region(query, model, region_code)
+    return in_region(query, model, region_code)
+
+
+def approved_unassigned(model, region_code: str | None = None):
+    query = approved_unassigned_query(model, region_code)
     return db.session.scalars(_with_relations(query, model).order_by(model.id)).unique().all()
+
+
+# Listings their organization still has to finish and submit (a returned one with the
+# reviewer's reason).
+UNFINISHED_STATUSES = ("draft", "returned")
+
+
+def unfinished_query(model, organization_id: int):
+    """The organization's drafts and returned listings of ``model``."""
+    return sa.select(model).where(model.organization_id == organization_id,
+                                  model.status.in_(UNFINISHED_STATUSES))
+
+
+def unfinished(model, organization_id: int, limit: int) -> list:
+    """The organization's drafts and returned listings, returned ones first, then the
+    most recently changed."""
+    returned_first = sa.case((model.status == "returned", 0), else_=1)
+    query = unfinished_query(model, organization_id).order_by(
+        returned_first, model.updated_at.desc(), model.id.desc()).limit(limit)
+    return db.session.scalars(query).all()
 
 
 def _with_listings(revisions) -> list[tuple[Revision, object]]:
@@ -121,6 +150,18 @@ def _with_listings(revisions) -> list[tuple[Revision, object]]:
             query = sa.select(model).where(model.id.in_(ids)).options(*listing_loads(model))
             loaded.update({(kind, item.id): item for item in db.session.scalars(query)})
     return [(r, loaded.get((r.listing_kind, r.listing_id))) for r in revisions]
+
+
+def pending_revisions_query(region_code: str | None = None):
+    """Pending revisions (of listings in ``region_code``'s subtree), for counting."""
+    query = sa.select(Revision).where(Revision.status == "pending")
+    if region_code is None:
+        return query
+    prefix = authz.region_prefix(region_code)
+    return query.where(sa.or_(*(
+        sa.and_(Revision.listing_kind == kind, Revision.listing_id.in_(
+            sa.select(model.id).where(model.region_code.startswith(prefix))))
+        for kind, model in LISTING_MODELS.items())))
 
 
 def pending_revisions(region_code: str | None = None) -> list[tuple[Revision, object]]:

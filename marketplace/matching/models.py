@@ -58,6 +58,9 @@ MATCH_TRANSITIONS = {
 FUNNEL = ("recommended", "contacted", "negotiating", "signed", "delivered")
 # A pairing that reached a contract (已签约, or delivered after it).
 SIGNED_STAGES = ("signed", "delivered")
+# A pairing still under way: a stage it may yet leave for another than 终止.
+OPEN_STAGES = tuple(stage for stage, onward in MATCH_TRANSITIONS.items()
+                    if onward - {"terminated"})
 MATCH_ORIGINS = {"suggestion": "系统推荐", "proposal": "揭榜方案", "event": "对接活动",
                  "manual": "管理员录入"}
 

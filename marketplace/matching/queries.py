@@ -1,5 +1,8 @@
 """Reads of stored recommendations and pairings for pages and dashboards, and live
 look-alikes. Pages get listings with what they show of them (listing_loads)."""
+from datetime import datetime
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -7,7 +10,9 @@ from marketplace.db import beijing_today
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.listings.queries import listing_loads
-from marketplace.matching.models import Match, MatchStageChange, Recommendation
+from marketplace.matching.models import (
+    OPEN_STAGES, SIGNED_STAGES, Match, MatchStageChange, Recommendation)
+from marketplace.proposals.models import Proposal
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
 from marketplace.search.documents import doc_from_listing
@@ -94,3 +99,83 @@ def matches_for_organization(organization_id: int):
         .options(joinedload(Match.opportunity).joinedload(Opportunity.organization),
                  joinedload(Match.supplier))
         .order_by(Match.stage_changed_at.desc())).all()
+
+
+def _of_organization(organization_id: int):
+    """A WHERE clause: pairings where ``organization_id`` is either side."""
+    return sa.or_(Match.supplier_id == organization_id,
+                  Match.opportunity.has(Opportunity.organization_id == organization_id))
+
+
+def open_matches_query(organization_id: int):
+    """The organization's pairings still under way (either side)."""
+    return sa.select(Match).where(_of_organization(organization_id),
+                                  Match.stage.in_(OPEN_STAGES))
+
+
+def open_matches(organization_id: int, limit: int) -> list[Match]:
+    """As ``open_matches_query``, the longest unchanged first (the one most in need of a
+    step), with both sides."""
+    return db.session.scalars(
+        open_matches_query(organization_id)
+        .options(joinedload(Match.opportunity).joinedload(Opportunity.organization),
+                 joinedload(Match.supplier))
+        .order_by(Match.stage_changed_at, Match.id).limit(limit)).all()
+
+
+def _recommended_to(organization_id: int, since: datetime):
+    """(opportunity id, best score) of open opportunities published since ``since`` that
+    the stored recommendations list for the organization's published products, leaving
+    out those it has already answered (a proposal) or is paired with."""
+    answered = sa.select(Proposal.opportunity_id).where(
+        Proposal.organization_id == organization_id)
+    paired = sa.select(Match.opportunity_id).where(Match.supplier_id == organization_id)
+    return (sa.select(Recommendation.opportunity_id.label("opportunity_id"),
+                      sa.func.max(Recommendation.score).label("score"))
+            .join(Product, Product.id == Recommendation.product_id)
+            .join(Opportunity, Opportunity.id == Recommendation.opportunity_id)
+            .where(Product.organization_id == organization_id,
+                   Product.status == "published", Recommendation.in_product_list,
+                   _open_opportunity(), Opportunity.published_at >= since,
+                   Recommendation.opportunity_id.not_in(answered),
+                   Recommendation.opportunity_id.not_in(paired))
+            .group_by(Recommendation.opportunity_id))
+
+
+def recommended_opportunities_query(organization_id: int, since: datetime):
+    """For counting: one row per opportunity of ``recommended_opportunities``."""
+    return _recommended_to(organization_id, since)
+
+
+def recommended_opportunities(organization_id: int, since: datetime,
+                              limit: int) -> list[tuple[Opportunity, list[Recommendation]]]:
+    """New opportunities recommended for the organization's products (see
+    ``_recommended_to``), the newest first, each with the recommendations behind it
+    (its products, best first). Two queries."""
+    best = _recommended_to(organization_id, since).subquery()
+    opportunities = db.session.scalars(
+        sa.select(Opportunity).join(best, best.c.opportunity_id == Opportunity.id)
+        .options(joinedload(Opportunity.organization))
+        .order_by(Opportunity.published_at.desc(), best.c.score.desc(), Opportunity.id.desc())
+        .limit(limit)).all()
+    if not opportunities:
+        return []
+    recommendations = db.session.scalars(
+        sa.select(Recommendation).join(Product, Product.id == Recommendation.product_id)
+        .where(Recommendation.opportunity_id.in_([o.id for o in opportunities]),
+               Product.organization_id == organization_id, Product.status == "published",
+               Recommendation.in_product_list)
+        .options(joinedload(Recommendation.product))
+        .order_by(Recommendation.score.desc(), Recommendation.id)).all()
+    return [(o, [r for r in recommendations if r.opportunity_id == o.id])
+            for o in opportunities]
+
+
+def signed_totals() -> tuple[int, Decimal]:
+    """(pairings signed, their contract amount in 万元) over the whole platform: pairings
+    in SIGNED_STAGES, the funnel's definition of signed."""
+    count, amount = db.session.execute(
+        sa.select(sa.func.count(Match.id),
+                  sa.func.coalesce(sa.func.sum(Match.contract_amount_wan), 0))
+        .where(Match.stage.in_(SIGNED_STAGES))).one()
+    return count, Decimal(amount)

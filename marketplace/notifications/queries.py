@@ -33,12 +33,16 @@ def subscription_of(user) -> Subscription | None:
     return db.session.scalar(sa.select(Subscription).where(Subscription.user_id == user.id))
 
 
+def failed_emails_query():
+    """E-mails given up after EMAIL_MAX_ATTEMPTS (undeliverable)."""
+    return sa.select(EmailMessage).where(EmailMessage.sent_at.is_(None),
+                                         EmailMessage.attempts >= EMAIL_MAX_ATTEMPTS)
+
+
 def failed_emails(limit: int = 100) -> list[EmailMessage]:
     """E-mails given up after EMAIL_MAX_ATTEMPTS, newest first."""
-    return db.session.scalars(
-        sa.select(EmailMessage)
-        .where(EmailMessage.sent_at.is_(None), EmailMessage.attempts >= EMAIL_MAX_ATTEMPTS)
-        .order_by(EmailMessage.id.desc()).limit(limit)).all()
+    return db.session.scalars(failed_emails_query().order_by(EmailMessage.id.desc())
+                              .limit(limit)).all()
 
 
 def pending_email_count() -> int:

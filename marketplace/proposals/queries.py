@@ -58,6 +58,63 @@ def product_choices(organization_id: int) -> list[tuple[str, str]]:
     return [(str(p.id), f"{p.public_number} {p.title}") for p in products]
 
 
+# Proposals the department has still to decide on: sent, or shortlisted (入围) and
+# waiting for the final choice.
+UNDECIDED_STATUSES = ("submitted", "shortlisted")
+
+
+def unanswered_questions_query(organization_id: int):
+    """Questions nobody has answered yet on the organization's published opportunities."""
+    return (sa.select(Question).join(Opportunity, Opportunity.id == Question.opportunity_id)
+            .where(Opportunity.organization_id == organization_id,
+                   Opportunity.status == "published", Question.answered_at.is_(None)))
+
+
+def unanswered_questions(organization_id: int, limit: int) -> list[Question]:
+    """As ``unanswered_questions_query``, the longest waiting first, with the opportunity."""
+    return db.session.scalars(unanswered_questions_query(organization_id)
+                              .options(joinedload(Question.opportunity))
+                              .order_by(Question.created_at, Question.id).limit(limit)).all()
+
+
+def undecided_query(organization_id: int):
+    """Proposals to the organization's opportunities still waiting for its decision."""
+    return (sa.select(Proposal).join(Opportunity, Opportunity.id == Proposal.opportunity_id)
+            .where(Opportunity.organization_id == organization_id,
+                   Proposal.status.in_(UNDECIDED_STATUSES)))
+
+
+def undecided(organization_id: int, limit: int) -> list[Proposal]:
+    """As ``undecided_query``, the longest waiting first, with the opportunity and the
+    proposer."""
+    return db.session.scalars(undecided_query(organization_id)
+                              .options(joinedload(Proposal.opportunity),
+                                       joinedload(Proposal.organization))
+                              .order_by(Proposal.submitted_at, Proposal.id).limit(limit)).all()
+
+
+def drafts_query(organization_id: int):
+    """The organization's proposals not yet sent."""
+    return sa.select(Proposal).where(Proposal.organization_id == organization_id,
+                                     Proposal.status == "draft")
+
+
+def current_query(organization_id: int):
+    """The organization's proposals but the withdrawn ones."""
+    return sa.select(Proposal).where(Proposal.organization_id == organization_id,
+                                     Proposal.status != "withdrawn")
+
+
+def current_for_organization(organization_id: int, limit: int) -> list[Proposal]:
+    """As ``current_query``, drafts first (they wait for it), then the most recently
+    changed; with the opportunity."""
+    drafts_first = sa.case((Proposal.status == "draft", 0), else_=1)
+    return db.session.scalars(
+        current_query(organization_id).options(joinedload(Proposal.opportunity))
+        .order_by(drafts_first, Proposal.updated_at.desc(), Proposal.id.desc())
+        .limit(limit)).all()
+
+
 def count_submitted(opportunity) -> int:
     return db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(
         Proposal.opportunity_id == opportunity.id,

@@ -28,6 +28,16 @@ def all_releases(region_code: str | None = None) -> list[Release]:
                                              Release.sequence.desc())).all()
 
 
+def draft_releases(region_code: str | None = None) -> list[Release]:
+    """Releases still being composed, or those of ``region_code``'s subtree; the oldest
+    first (the one waiting longest to be published)."""
+    query = sa.select(Release).where(Release.status == "draft").options(
+        region_path(Release.region))
+    if region_code is not None:
+        query = query.where(Release.region_code.startswith(authz.region_prefix(region_code)))
+    return db.session.scalars(query.order_by(Release.created_at, Release.id)).all()
+
+
 def release(release_id: int) -> Release | None:
     """One release with the region its pages show."""
     return db.session.scalar(sa.select(Release).where(Release.id == release_id)
@@ -54,6 +64,21 @@ def items_by_kind(release: Release) -> dict[str, list]:
             sa.select(model).where(model.release_id == release.id)
             .options(*listing_loads(model)).order_by(*order)).all()
     return result
+
+
+def item_counts_of(release_list: list[Release]) -> dict[int, dict[str, int]]:
+    """{release id: {kind: listings in it}} for several releases: one grouped query per
+    kind, nothing loaded (for lists of releases, such as the home page's)."""
+    counts = {r.id: dict.fromkeys(LISTING_MODELS, 0) for r in release_list}
+    if not counts:
+        return counts
+    for kind, model in LISTING_MODELS.items():
+        rows = db.session.execute(sa.select(model.release_id, sa.func.count(model.id))
+                                  .where(model.release_id.in_(counts))
+                                  .group_by(model.release_id))
+        for release_id, number in rows:
+            counts[release_id][kind] = number
+    return counts
 
 
 def item_counts(release: Release) -> dict[str, int]:

@@ -60,7 +60,7 @@ def test_login_redirects_only_to_paths_of_this_site(client, make, target):
     user = make.org().users[0]
     response = client.post(f"/login?next={target}", data={
         "email": user.email, "password": PASSWORD})
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/workbench"
 
 
 def test_login_keeps_a_local_next_with_its_query(client, make):

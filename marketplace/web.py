@@ -79,6 +79,7 @@ def menu_context() -> dict:
         "matching.mine": organization is not None and organization.is_verified,
         "accounts.organization": organization is not None,
         "admin": authz.can(user, Permission.ADMIN_ACCESS),
+        "matching.funnel_report": authz.can(user, Permission.FUNNEL_VIEW),
         "demonstrations.dashboard": authz.can(user, Permission.DASHBOARD_VIEW),
         "events.manage_list": authz.can(user, Permission.EVENT_MANAGE),
     }}

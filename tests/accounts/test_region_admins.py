@@ -147,3 +147,13 @@ def test_create_admin_with_a_region(app, ctx):
     refused = runner.invoke(args=["create-admin", "--region", "360000", "--email",
                                   "province@test.cn", "--name", "省", "--password", PASSWORD])
     assert refused.exit_code != 0 and "全省由平台管理员负责" in refused.output
+
+
+def test_the_header_links_only_pages_the_admin_may_open(client, make, login_as):
+    """A region admin cannot open the funnel report, so the header does not offer it."""
+    login_as(make.region_admin())
+    page = client.get("/workbench").get_data(as_text=True)
+    assert "管理后台" in page and "对接漏斗" not in page
+    assert client.get("/admin/funnel").status_code == 403
+    login_as(make.admin())
+    assert "对接漏斗" in client.get("/workbench").get_data(as_text=True)

@@ -37,9 +37,11 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.matching.views import bp as matching
     from marketplace.proposals.views import bp as proposals
     from marketplace.search.views import bp as search
+    from marketplace.transfer.views import bp as transfer
 
     for blueprint in (home, accounts, opportunities, products, releases, search, proposals,
-                      matching, notifications, reminders, events, demonstrations, admin):
+                      matching, notifications, reminders, events, demonstrations, admin,
+                      transfer):
         app.register_blueprint(blueprint)
 
 

@@ -2,7 +2,8 @@
 
 Names rather than ids (organization, field, tags joined with 、, region full name), dates
 as dates (the writers format them), the budget as a Decimal (None when negotiable), status
-and release title for reference. Contact phones are exported in full: the file is for platform staff.
+and release title for reference. Contact phones are exported in full: the file is for
+platform staff.
 """
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload

@@ -48,7 +48,7 @@ class Preview:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return KIND_LABELS.get(self.kind, "清单")
 
     @property
     def file_problems(self) -> list[RowError]:

@@ -41,7 +41,7 @@ def write(path: Path, columns: list[Column], rows: list[dict], sheet_title: str)
     writer(path, columns, rows, sheet_title)
 
 
-def _spreadsheet_value(value):
+def spreadsheet_value(value):
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -54,7 +54,7 @@ def _spreadsheet_value(value):
 def _xlsx_value(value):
     if isinstance(value, date):
         return value  # a date cell (NUMBER_FORMATS); read back as a datetime
-    value = _spreadsheet_value(value)
+    value = spreadsheet_value(value)
     if isinstance(value, Decimal):
         return float(value)  # a number Excel can sum; 2 decimals survive a float
     return ILLEGAL_CHARACTERS_RE.sub("", value) or None
@@ -84,7 +84,7 @@ def _csv(path: Path, columns, rows, _sheet_title: str) -> None:
         writer = csv.writer(file)
         writer.writerow([column.header for column in columns])
         for row in rows:
-            writer.writerow([_spreadsheet_value(row.get(column.key)) for column in columns])
+            writer.writerow([spreadsheet_value(row.get(column.key)) for column in columns])
 
 
 def _json_value(value):

@@ -2,8 +2,9 @@
 and .jsonl, with the Chinese headers of ``columns``; and blank .xlsx templates to fill.
 
 Text a spreadsheet would run as a formula (= + - @ tab CR) is neutralised in .xlsx and
-.csv with ``spreadsheets.neutralise``; the readers undo it (``spreadsheets.restore``). .jsonl keeps values as
-they are (no spreadsheet opens it) and writes budgets as numbers.
+.csv with ``spreadsheets.neutralise``; the readers undo it (``spreadsheets.restore``).
+.jsonl keeps values as they are (no spreadsheet opens it) and writes budgets as numbers.
+In .xlsx budgets are numbers and deadlines dates, with number formats (NUMBER_FORMATS).
 """
 import csv
 import json

@@ -10,12 +10,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from marketplace.authz import Permission, permission_required
 from marketplace.errors import DomainError, NotFound, PermissionDenied
 from marketplace.extensions import db
-from marketplace.transfer import blanks, services
 from marketplace.transfer.columns import KIND_LABELS, TransferError
 from marketplace.transfer.forms import ConfirmForm, ImportForm
 from marketplace.viewhelpers import perform
 
 bp = Blueprint("transfer", __name__, url_prefix="/admin/imports")
+
+# ``services`` and ``blanks`` read and write sheets with openpyxl, which a web process
+# imports only when a sheet is handled (tests/test_startup.py): they are imported in the
+# views that use them.
 
 MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "csv": "text/csv; charset=utf-8"}
@@ -65,6 +68,8 @@ def preview():
         return _page(form)
     if not form.validate_on_submit():
         return _page(form)
+    from marketplace.transfer import services
+
     upload = form.file.data
     data = upload.stream.read(current_app.config["IMPORT_MAX_BYTES"] + 1) if upload else b""
     ok, result = perform(services.preview, current_user, form.kind.data,
@@ -78,6 +83,8 @@ def preview():
 @login_required
 @permission_required(Permission.LISTING_IMPORT)
 def confirm():
+    from marketplace.transfer import services
+
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash("请求已失效，请重新上传文件。", "error")
@@ -106,6 +113,8 @@ def confirm():
 @login_required
 @permission_required(Permission.LISTING_IMPORT)
 def template(kind, fmt):
+    from marketplace.transfer import blanks
+
     build = blanks.xlsx_template if fmt == "xlsx" else blanks.csv_template
     name = blanks.template_name(kind, f".{fmt}")
     response = Response(build(current_user, kind), mimetype=MIMETYPES[fmt])

@@ -91,6 +91,8 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
     # platform.
     REGION_ADMIN: {
         P.ADMIN_ACCESS, P.CONTACT_VIEW, P.LISTING_REVIEW, P.RELEASE_MANAGE,
+        # Bulk import of lists (the web import page) for listings of its subtree.
+        P.LISTING_IMPORT,
         P.DESIGNATION_MANAGE, P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW,
         P.EVENT_MANAGE,
     },
@@ -109,8 +111,9 @@ OWNED_PERMISSIONS = {P.ORG_MANAGE, P.LISTING_EDIT, P.LISTING_SUBMIT, P.LISTING_W
 # Permissions on an object that lies in a region (its ``region_code``: listings, releases,
 # designations, targets, indicators): a region administrator holds them only inside its
 # subtree. Without an object (a page) they are granted and the services check each object.
-REGIONAL_PERMISSIONS = {P.LISTING_REVIEW, P.RELEASE_MANAGE, P.DESIGNATION_MANAGE,
-                        P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW, P.EVENT_MANAGE}
+REGIONAL_PERMISSIONS = {P.LISTING_REVIEW, P.LISTING_IMPORT, P.RELEASE_MANAGE,
+                        P.DESIGNATION_MANAGE, P.TARGET_MANAGE, P.INDICATOR_ENTER,
+                        P.DASHBOARD_VIEW, P.EVENT_MANAGE}
 
 # Which organization kinds may create which kind of thing (listings, proposals, digest
 # subscriptions to new opportunities).

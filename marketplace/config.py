@@ -74,6 +74,12 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "10")) * 1024 * 1024
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
+    # The web import of lists (transfer/stash.py): a file waits here between its preview
+    # and the confirmation, for at most IMPORT_PREVIEW_MINUTES.
+    IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE_DIR / "imports"))
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_MB", "2")) * 1024 * 1024
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000"))
+    IMPORT_PREVIEW_MINUTES = int(os.environ.get("IMPORT_PREVIEW_MINUTES", "30"))
     STALE_MATCH_DAYS = int(os.environ.get("STALE_MATCH_DAYS", "30"))
     OUTCOME_REMINDER_DAYS = int(os.environ.get("OUTCOME_REMINDER_DAYS", "28"))
     DEADLINE_REMINDER_DAYS = int(os.environ.get("DEADLINE_REMINDER_DAYS", "3"))

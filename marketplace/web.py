@@ -38,11 +38,12 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.matching.views import bp as matching
     from marketplace.proposals.views import bp as proposals
     from marketplace.search.views import bp as search
+    from marketplace.transfer.views import bp as transfer
     from marketplace.workbench.views import bp as workbench
 
     for blueprint in (home, workbench, accounts, opportunities, products, releases, search,
                       proposals, matching, notifications, reminders, events, demonstrations,
-                      admin, privacy):
+                      admin, transfer, privacy):
         app.register_blueprint(blueprint)
 
 

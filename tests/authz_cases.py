@@ -103,7 +103,7 @@ class World:
 @dataclass
 class Target:
     values: dict  # URL values for the endpoint
-    data: dict  # the form posted
+    data: dict | Callable[[User | None], dict]  # the form posted (by whom, if it depends)
     check: Callable[[User | None], object]  # truthy once an allowed request took effect
     content_type: str | None = None  # MULTIPART for uploads
 

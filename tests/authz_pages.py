@@ -102,6 +102,10 @@ def _is_workbook(response) -> bool:
     return response.mimetype.endswith("spreadsheetml.sheet")
 
 
+def _is_csv(response) -> bool:
+    return response.mimetype == "text/csv" and response.get_data().startswith(b"\xef\xbb\xbf")
+
+
 def _is_the_pdf(response) -> bool:
     return response.get_data().startswith(b"%PDF-1.4")
 
@@ -129,6 +133,11 @@ def release(published: bool):
             db.session.commit()
         return {"release_id": batch.id}
     return arrange
+
+
+def release_csv(published: bool):
+    """``release``'s product list as .csv."""
+    return lambda w: {**release(published)(w), "kind": "product"}
 
 
 def _submitted_for_review(w):
@@ -250,6 +259,10 @@ PAGES = [
          variant="published"),
     Page("releases.export", frozenset(), release(published=False), _is_workbook, public=True,
          variant="draft"),
+    Page("releases.export_csv", EVERYONE, release_csv(published=True), _is_csv, public=True,
+         variant="published"),
+    Page("releases.export_csv", frozenset(), release_csv(published=False), _is_csv,
+         public=True, variant="draft"),
     Page("search.index", EVERYONE, no_values, titled("搜索"), public=True),
     Page("demonstrations.progress", EVERYONE, no_values, titled("十百千计划进展：江西省"),
          public=True),
@@ -291,6 +304,9 @@ PAGES = [
          lacks("授权矩阵揭榜方案"), variant="draft"),
     Page("proposals.export", COUNTERPART | PLATFORM, _evaluation_page, _is_workbook),
     Page("proposals.export", OWNERS | PLATFORM, _evaluation_page, _is_workbook,
+         "department", variant="department"),
+    Page("proposals.export_csv", COUNTERPART | PLATFORM, _evaluation_page, _is_csv),
+    Page("proposals.export_csv", OWNERS | PLATFORM, _evaluation_page, _is_csv,
          "department", variant="department"),
     Page("proposals.download", BOTH_SIDES | PLATFORM, _attachment_page(), _is_the_pdf),
     Page("proposals.download", BOTH_SIDES | PLATFORM, _attachment_page(), _is_the_pdf,

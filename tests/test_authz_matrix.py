@@ -32,12 +32,13 @@ from tests.authz_cases import (
     CASES, NEW_PASSWORD, PUBLIC_SELF_SERVICE, ROLES, Case, World, reloaded, stored_files)
 from tests.authz_events import EVENT_CASES, EVENT_PAGES
 from tests.authz_pages import PAGES, PARTS, Page, Part
+from tests.authz_transfer import TRANSFER_CASES, TRANSFER_PAGES
 from tests.factories import valid_uscc
 from tests.signin import sign_in_session
 
 
-CASES = CASES + EVENT_CASES
-PAGES = PAGES + EVENT_PAGES
+CASES = CASES + EVENT_CASES + TRANSFER_CASES
+PAGES = PAGES + EVENT_PAGES + TRANSFER_PAGES
 
 
 def _cells(cases):
@@ -48,8 +49,10 @@ def _cells(cases):
 
 @pytest.fixture(autouse=True)
 def uploads(app, tmp_path, monkeypatch):
-    """Uploaded files go to a directory of the test's own (and are part of snapshots)."""
+    """Uploaded files go to a directory of the test's own (and are part of snapshots), and
+    so do the web import's kept files."""
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setitem(app.config, "IMPORT_DIR", str(tmp_path / "uploads" / "imports"))
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -130,8 +133,9 @@ def test_authz_matrix(app, make, case: Case, role: str):
     world = World(make, case.kind, case.owner_status)
     target = case.arrange(world)
     user = world.users[role]
+    data = target.data(user) if callable(target.data) else target.data
     response, before, after = attempt(app, user, build_url(app, case.endpoint, target.values),
-                                      target.data, target.content_type)
+                                      data, target.content_type)
     if role in case.allowed:
         assert response.status_code in (200, 302), response.status_code
         assert not is_login_redirect(response)

@@ -54,7 +54,7 @@ def test_region_admins_hold_none_of_the_platforms_permissions(ctx, make):
     district = make.region_admin("360113")
     for permission in (Permission.ORG_REVIEW, Permission.AUDIT_VIEW, Permission.TAXONOMY_MANAGE,
                        Permission.USER_UNLOCK, Permission.PROPOSAL_VIEW, Permission.FUNNEL_VIEW,
-                       Permission.LISTING_CLOSE, Permission.LISTING_IMPORT,
+                       Permission.LISTING_CLOSE,
                        Permission.REGION_ADMIN_MANAGE, Permission.ORG_MANAGE):
         assert not can(district, permission), permission
     for permission in (Permission.ADMIN_ACCESS, Permission.CONTACT_VIEW):

@@ -10,7 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from marketplace import audit, authz, signals
-from marketplace.authz import LISTING_KINDS_BY_ORG_KIND, Permission, require
+from marketplace.authz import LISTING_KINDS_BY_ORG_KIND, Permission, can_in_region, require
 from marketplace.errors import PermissionDenied
 from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
@@ -52,22 +52,44 @@ def _apply(item, values: dict) -> None:
             setattr(item, key, value)
 
 
+def _clean_imported(actor, model, data: dict, clean_specific, organization) -> dict:
+    """``clean`` for a listing imported on ``organization``'s behalf, with two more checks
+    reported alongside the fields' own problems (one ValidationError for all): the
+    organization must be verified and post this kind of listing, and the listing's region
+    must lie in the importing administrator's subtree (a region administrator's)."""
+    errors = {}
+    if not organization.is_verified or model.kind not in LISTING_KINDS_BY_ORG_KIND[
+            organization.kind]:
+        errors["organization"] = f"“{organization.name}”不能发布{model.list_label}。"
+    region_code = (data.get("region_code") or "").strip()
+    if region_code and not can_in_region(actor, Permission.LISTING_IMPORT, region_code):
+        errors["region_code"] = (f"您只能导入{actor.admin_region.full_name}"
+                                 "及其下辖地区的条目。")
+    try:
+        values = clean(model, data, clean_specific)
+    except ValidationError as error:
+        errors = {**error.errors, **errors}
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ValidationError(message, field, errors)
+    return values
+
+
 def create_listing(actor, model, data: dict, clean_specific, organization=None):
     """Create a draft owned by the actor's organization (never one named in ``data``).
 
-    A platform admin importing lists passes ``organization`` explicitly; it must be a
-    verified organization of a kind that posts this kind of listing."""
+    An administrator importing lists passes ``organization`` explicitly; it must be a
+    verified organization of a kind that posts this kind of listing, and a region
+    administrator imports only listings of its subtree. Raises PermissionDenied, or one
+    ValidationError naming every field's problem."""
     if organization is None:
         require(actor, Permission.LISTING_CREATE, kind=model.kind)
         organization_id = actor.organization_id
+        values = clean(model, data, clean_specific)
     else:
         require(actor, Permission.LISTING_IMPORT)
-        if not organization.is_verified or model.kind not in LISTING_KINDS_BY_ORG_KIND[
-                organization.kind]:
-            raise ValidationError(f"“{organization.name}”不能发布{model.list_label}。",
-                                  field="organization")
+        values = _clean_imported(actor, model, data, clean_specific, organization)
         organization_id = organization.id
-    values = clean(model, data, clean_specific)
     item = model(organization_id=organization_id, created_by_id=actor.id, status="draft")
     _apply(item, values)
     db.session.add(item)
@@ -137,9 +159,9 @@ def submit(actor, item) -> None:
 
 
 def submit_imported(actor, item) -> None:
-    """Send an imported draft to review on its organization's behalf (a platform admin's
+    """Send an imported draft to review on its organization's behalf (an administrator's
     bulk import); audited as ``<kind>.import_submit``."""
-    require(actor, Permission.LISTING_IMPORT)
+    require(actor, Permission.LISTING_IMPORT, item)
     if item.status != "draft":
         raise IllegalTransition(f"只有草稿状态的{item.kind_label}可以代为提交。")
     transition(actor, item, "submitted", "import_submit", submitted_at=utcnow(),

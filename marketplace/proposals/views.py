@@ -220,6 +220,18 @@ def export(opportunity_id):
         "Content-Disposition": f"attachment; filename=proposals-{opportunity.id}.xlsx"})
 
 
+@bp.get("/opportunities/<int:opportunity_id>/proposals.csv")
+@writes_on_get
+@ratelimits.export
+@login_required
+def export_csv(opportunity_id):
+    opportunity = _evaluated(opportunity_id)
+    data = exports.export_csv(current_user, opportunity, queries.for_opportunity(opportunity))
+    db.session.commit()
+    return Response(data, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=proposals-{opportunity.id}.csv"})
+
+
 @bp.get("/proposals/mine")
 @login_required
 def mine():

@@ -1,4 +1,4 @@
-"""Releases: public pages, .xlsx export, print page; the admin's composing pages."""
+"""Releases: public pages, .xlsx and .csv exports, print page; the admin's composing pages."""
 from datetime import date
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -19,6 +19,7 @@ from marketplace.viewhelpers import get_or_404, perform
 bp = Blueprint("releases", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 
 
 def _published_or_404(release_id: int) -> Release:
@@ -79,6 +80,18 @@ def export(release_id):
     data = exports.export(current_user, release)
     db.session.commit()
     return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/releases/<int:release_id>/<any(opportunity, product):kind>.csv")
+@writes_on_get
+@ratelimits.export
+def export_csv(release_id, kind):
+    release = _published_or_404(release_id)
+    filename = f"release-{release.year}-{release.sequence:02d}-{kind}.csv"
+    data = exports.export_csv(current_user, release, kind)
+    db.session.commit()
+    return Response(data, mimetype=CSV, headers={
         "Content-Disposition": f"attachment; filename={filename}"})
 
 

@@ -1,8 +1,9 @@
 """Listings of one kind → rows keyed by column (the same columns the importer reads).
 
 Names rather than ids (organization, field, tags joined with 、, region full name), dates
-ISO, the budget as a Decimal (None when negotiable), status and release title for
-reference. Contact phones are exported in full: the file is for platform staff.
+as dates (the writers format them), the budget as a Decimal (None when negotiable), status
+and release title for reference. Contact phones are exported in full: the file is for
+platform staff.
 """
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -58,7 +59,7 @@ def row_values(item) -> dict:
         "contact_consent": "是" if item.contact_consent else "否",
     }
     if item.kind == "opportunity":
-        values["deadline"] = item.deadline.isoformat() if item.deadline else ""
+        values["deadline"] = item.deadline  # a date cell in .xlsx, ISO text elsewhere
     for column in columns_for(item.kind):
         if column.key not in values:
             values[column.key] = getattr(item, column.key)

@@ -54,10 +54,13 @@ class ImportResult:
 
 
 def import_file(actor, path: Path, kind: str, release_title: str | None = None,
-                release_date: date | None = None) -> ImportResult:
+                release_date: date | None = None, *, name: str | None = None,
+                max_rows: int | None = None) -> ImportResult:
     """Create a draft listing of ``kind`` per row of ``path``; with ``release_title``,
     submit, approve and publish them all as a new release on ``release_date`` (today by
-    default). Raises PermissionDenied, or TransferError listing every problem."""
+    default). ``name`` is the file's name as its owner knows it (the audit record's; the
+    path's by default); a file of more than ``max_rows`` rows is refused as a whole.
+    Raises PermissionDenied, or TransferError listing every problem."""
     require(actor, Permission.LISTING_IMPORT)
     path = Path(path)
     table = readers.read(path, kind)
@@ -65,6 +68,9 @@ def import_file(actor, path: Path, kind: str, release_title: str | None = None,
         raise TransferError(table.problems)
     if not table.rows:
         raise TransferError([RowError(None, "", "文件中没有数据行。")])
+    if max_rows is not None and len(table.rows) > max_rows:
+        raise TransferError([RowError(None, "", f"文件共 {len(table.rows)} 行数据，超过了每次"
+                                                f"最多 {max_rows} 行的限制，请拆分后分批导入。")])
     problems = _duplicate_refs(table)
     release = None
     if release_title is not None:
@@ -83,7 +89,7 @@ def import_file(actor, path: Path, kind: str, release_title: str | None = None,
     if release is not None:
         _publish(actor, kind, result.items, release, release_date or beijing_today())
         result.release = release
-    _record(actor, kind, path, result)
+    _record(actor, kind, name or path.name, result)
     return result
 
 
@@ -194,9 +200,9 @@ def _publish(actor, kind: str, items: list, release, on: date) -> None:
     releases.publish_release(actor, release, on)
 
 
-def _record(actor, kind: str, path: Path, result: ImportResult) -> None:
+def _record(actor, kind: str, name: str, result: ImportResult) -> None:
     label = KIND_LABELS[kind]
     audit.record(actor, f"{kind}.import", None, object_type=kind,
-                 after={"file": path.name, "ids": [item.id for item in result.items],
+                 after={"file": name, "ids": [item.id for item in result.items],
                         "release": result.release.title if result.release else None},
-                 summary=f"从 {path.name} 导入{label} {len(result.items)} 条")
+                 summary=f"从 {name} 导入{label} {len(result.items)} 条")

@@ -61,6 +61,7 @@ def live_server():
                      DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
                      SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"),
                      UPLOAD_DIR=os.path.join(tmp_dir, "uploads"),
+                     IMPORT_DIR=os.path.join(tmp_dir, "imports"),
                      SEARCH_BACKGROUND_DRAIN=True)
     admin_email, admin_password = "admin@e2e.test.cn", "E2e-admin-passw0rd"
     with app.app_context():

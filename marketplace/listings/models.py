@@ -27,6 +27,9 @@ TRANSITIONS = {
 OUTCOMES = ("已对接", "已签约", "已落地", "撤回", "过期")
 PUBLIC_STATUSES = ("published", "closed")
 EDITABLE_STATUSES = ("draft", "returned", "approved", "published")
+# Statuses a look-alike is returned from when a pair is marked duplicate (the workflow's
+# return-with-reason moves); a published listing is never returned.
+UNDER_REVIEW = ("submitted", "approved")
 
 
 class ListingMixin:
@@ -104,6 +107,11 @@ class ListingMixin:
         return self.status in ("draft", "submitted", "returned")
 
     @property
+    def is_under_review(self) -> bool:
+        """Submitted or approved, not yet published: may be returned as a duplicate."""
+        return self.status in UNDER_REVIEW
+
+    @property
     def tag_names(self) -> list[str]:
         return [t.name for t in self.tags]
 
@@ -160,9 +168,6 @@ class Revision(db.Model):
 
 
 LINK_KINDS = {"duplicate": "重复", "related": "相关", "dismissed": "不重复"}
-# Statuses a look-alike is returned from when a pair is marked duplicate (the workflow's
-# return-with-reason moves); a published listing is never returned.
-UNDER_REVIEW = ("submitted", "approved")
 
 
 class ListingLink(db.Model):

@@ -31,7 +31,7 @@ def test_twins_submitted_in_one_week_show_on_both_review_pages(client, make, ind
     for item, other in ((first, second), (second, first)):
         html = client.get(f"/admin/review/opportunity/{item.id}").get_data(as_text=True)
         assert "相似度" in html and f"/admin/review/opportunity/{other.id}" in html
-        assert other.organization.name in html and "重复，退回较新的一条" in html
+        assert other.organization.name in html and "标记重复并退回" in html
 
 
 def test_related_from_the_review_page_links_both_public_pages(client, make, index, sync,
@@ -80,7 +80,7 @@ def test_not_duplicates_stops_the_suggestion_until_taken_back(client, make, inde
     assert response.headers["Location"].endswith(f"/admin/review/opportunity/{first.id}")
     assert _links() == []
     html = client.get(f"/admin/review/opportunity/{first.id}").get_data(as_text=True)
-    assert "重复，退回较新的一条" in html
+    assert "标记重复并退回" in html
 
 
 def test_a_refused_decision_shows_its_message_at_the_pair_and_changes_nothing(

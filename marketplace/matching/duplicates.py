@@ -8,6 +8,7 @@ in its subtree, as it may decide only about such pairs.
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from marketplace import authz
 from marketplace.authz import Permission
@@ -140,6 +141,7 @@ def decisions(kind: str, user, limit: int = 50) -> list[tuple[ListingLink, objec
     """The latest decisions about pairs of one list that ``user`` may see (both
     listings within its reach), with both listings."""
     links = db.session.scalars(sa.select(ListingLink).where(ListingLink.listing_kind == kind)
+                               .options(joinedload(ListingLink.created_by))
                                .order_by(ListingLink.created_at.desc()).limit(limit)).all()
     listings = listing_queries.listings_by_id(
         LISTING_MODELS[kind], {i for link in links for i in link.ids})

@@ -10,6 +10,7 @@ from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.releases import services as releases
 from tests.e2e.test_publish_flow import flash, login, logout
+from marketplace.taxonomy.queries import field_by_name, tag_by_name
 from tests.factories import Factory
 
 try:
@@ -19,17 +20,24 @@ except ImportError:  # the ``browser`` fixture skips, or fails when REQUIRE_BROW
 
 pytestmark = pytest.mark.browser
 
-TITLE = "老城区停车泊位共享与诱导屏建设"
+TITLE = "独居老人用水异常关爱提醒服务"
+# A topic of its own: the live server is shared with the other browser tests, whose
+# searches count what they find (停车诱导 …).
+TOPIC = {"title": TITLE, "summary": "通过智能水表识别独居老人用水异常，及时通知社区网格员上门探视。",
+         "description": "为辖区独居高龄老人加装智能水表，连续十二小时无用水或用水异常时自动提醒社区网格员和家属。",
+         "timeline": "签约后 3 个月内上线"}
 
 
 @pytest.fixture(scope="module")
 def twins(live_server):
     make = Factory()
     with live_server.app.app_context():
-        published = make.opportunity(make.org("department", name="红谷滩区停车管理中心"),
-                                     "published", title=TITLE)
-        xihu = make.org("department", region="360103", name="西湖区停车管理中心")
-        submitted = make.opportunity(xihu, "submitted", title=TITLE, region_code="360103")
+        topic = dict(TOPIC, field_id=str(field_by_name("社会保障").id),
+                     tag_ids=[str(tag_by_name("智慧养老").id), str(tag_by_name("物联网").id)])
+        published = make.opportunity(make.org("department", name="红谷滩区民政服务中心"),
+                                     "published", **topic)
+        xihu = make.org("department", region="360103", name="西湖区民政服务中心")
+        submitted = make.opportunity(xihu, "submitted", region_code="360103", **topic)
         ids = published.id, submitted.id
         db.session.remove()
     return ids
@@ -63,7 +71,7 @@ def test_review_page_mark_related_then_both_public_pages_link(page: Page, live_s
     login(page, live_server.admin_email, live_server.admin_password)
     _open_until(page, f"/admin/review/opportunity/{submitted_id}", ".pair-form")
     section = page.locator("section", has=page.get_by_role("heading", name="相似清单（可能重复）"))
-    pair = section.locator(".listing-item").filter(has_text="红谷滩区停车管理中心")
+    pair = section.locator(".listing-item").filter(has_text="红谷滩区民政服务中心")
     expect(pair.get_by_text("相似度")).to_be_visible()
     pair.get_by_label("处理说明（可选）").fill("同类需求，供两区互相参考")
     pair.get_by_role("button", name="标记为相关清单").click()
@@ -79,6 +87,6 @@ def test_review_page_mark_related_then_both_public_pages_link(page: Page, live_s
     related.get_by_role("link", name=TITLE).click()
     expect(page).to_have_url(f"{live_server.url}/opportunities/{submitted_id}")
     back = page.locator("section", has=page.get_by_role("heading", name="相关清单"))
-    expect(back.get_by_text("红谷滩区停车管理中心")).to_be_visible()
+    expect(back.get_by_text("红谷滩区民政服务中心")).to_be_visible()
     back.get_by_role("link", name=TITLE).click()
     expect(page).to_have_url(f"{live_server.url}/opportunities/{published_id}")

@@ -62,8 +62,9 @@ def _duplicate_reason(kept, note: str) -> str:
     number = f"{kept.public_number} " if kept.public_number else ""
     where = "（已发布，可在平台查看）" if kept.is_public else "（同期提交审核）"
     reason = (f"与{kept.organization.name}的{kept.list_label}“{number}{kept.title}”"
-              f"{where}内容重复，请核实后修改或与对方协商合并。")
-    return f"{reason}{note}" if note else reason
+              f"{where}内容重复，请核实后修改或与对方协商合并")
+    # No closing 。: the owner's page ends the reason with one.
+    return f"{reason}。{note.rstrip('。')}" if note else reason
 
 
 def mark(actor, item, other, kind: str, note: str = "") -> ListingLink:

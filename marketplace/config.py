@@ -87,6 +87,11 @@ class Config:
     # A drain thread inside the web process: right for one process (make run), wrong for
     # several workers, where `flask search sync --follow` is the single writer.
     SEARCH_BACKGROUND_DRAIN = _bool("SEARCH_BACKGROUND_DRAIN", False)
+    # Two listings of one list scoring at least this (0..1, search.lookalikes) are shown
+    # to reviewers as possible duplicates. 0.5 sits above every pair of the labelled sets
+    # written to be distinct (at most 0.49) and below the same product or need written up
+    # twice by different people (tests/search/test_lookalikes.py).
+    LOOKALIKE_THRESHOLD = float(os.environ.get("LOOKALIKE_THRESHOLD", "0.5"))
     DEMO_LOGINS_FILE = os.environ.get("DEMO_LOGINS_FILE", str(INSTANCE_DIR / "demo-logins.txt"))
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which already expires
 

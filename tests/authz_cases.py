@@ -40,8 +40,9 @@ from marketplace.authz import region_scope
 from marketplace.audit import AuditLog
 from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
+from marketplace.listings import links as listing_links
 from marketplace.listings import services as listing_services
-from marketplace.listings.models import LISTING_MODELS
+from marketplace.listings.models import LISTING_MODELS, ListingLink
 from marketplace.matching import pairings
 from marketplace.matching.models import Match, Recommendation
 from marketplace.notifications.models import Notification, Subscription
@@ -210,6 +211,28 @@ def review(kind, region: str = REGION):
         return Target({"kind": kind, "item_id": item.id},
                       {"decision": "approve", "reason": ""}, _status_is(item, "approved"))
     return arrange
+
+
+def mark_pair(w):
+    """Two of the owner's opportunities in REGION under review, marked related."""
+    first, second = (w.make.opportunity(w.owner, "submitted"),
+                     w.make.opportunity(w.owner, "submitted"))
+    return Target({"kind": "opportunity"},
+                  {"item_id": first.id, "other_id": second.id, "decision": "related",
+                   "note": "", "back": "report"},
+                  lambda actor: db.session.scalar(sa.select(ListingLink.kind).where(
+                      ListingLink.first_id == first.id, ListingLink.second_id == second.id))
+                  == "related")
+
+
+def unlink_pair(w):
+    """A related mark between two of the owner's published opportunities, taken back."""
+    first, second = (w.make.opportunity(w.owner, "published"),
+                     w.make.opportunity(w.owner, "published"))
+    link = listing_links.mark(w.admin, first, second, "related")
+    db.session.commit()
+    link_id = link.id
+    return Target({"link_id": link_id}, {}, lambda actor: reloaded(ListingLink, link_id) is None)
 
 
 def revision(w):
@@ -622,6 +645,9 @@ CASES = [
     Case("admin.review", PLATFORM, review("product", PROVINCE), "enterprise",
          variant="province"),
     Case("admin.revision", PLATFORM | REGION_ADMIN, revision, "department"),
+    # Look-alikes: both listings must be within the administrator's reach.
+    Case("admin.mark_pair", PLATFORM | REGION_ADMIN, mark_pair, "department"),
+    Case("admin.unlink_pair", PLATFORM | REGION_ADMIN, unlink_pair, "department"),
     # The owner organization is pending: its own admin must not be able to verify it.
     Case("admin.organization", PLATFORM, organization_review, owner_status="pending"),
     Case("admin.unlock", PLATFORM, unlock),

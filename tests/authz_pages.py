@@ -326,6 +326,7 @@ PAGES = [
     admin_page("admin.revision", title_has("修改审核："), lambda w: revision(w).values,
                "department", allowed=REVIEWERS),
     admin_page("admin.region_admins", titled("区域管理员")),
+    admin_page("admin.duplicates_report", titled("重复线索：机会清单"), allowed=ADMINS),
     admin_page("admin.taxonomy", titled("领域与标签")),
     admin_page("matching.funnel_report", titled("对接漏斗")),
     admin_page("matching.manual", titled("录入对接")),

@@ -169,6 +169,37 @@ def test_admin_review(page, world):
     assert "相似清单" in html and "审核通过" in html
 
 
+def test_look_alike_pages(page, world, make, sync):
+    """Decisions (with who took them), the report's clusters, related listings on public
+    pages, and a refused decision shown again."""
+    from marketplace.listings import links
+    from marketplace.opportunities.models import Opportunity
+    need, twin = (db.session.get(Opportunity, world["need"]),
+                  db.session.get(Opportunity, world["twin"]))
+    decider = make.admin()
+    links.mark(decider, need, twin, "dismissed")
+    related = make.opportunity(make.org("department", region="360103"), "published",
+                               region_code="360103")
+    links.mark(decider, need, related, "related")
+    pending = make.opportunity(make.org("department"), "submitted").id
+    decider = decider.name
+    db.session.commit()
+    sync()
+    review = page(f"/admin/review/opportunity/{world['twin']}", world["admin"])
+    assert "已处理的相似清单" in review and decider in review
+    report = page("/admin/duplicates", world["admin"])
+    assert "第 1 组" in report and "最近的处理记录" in report and decider in report
+    assert "相关清单" in page(f"/opportunities/{world['need']}")
+    html = page("/admin/duplicates/opportunity/mark", world["admin"],
+                {"item_id": pending, "other_id": world["need"], "decision": "related",
+                 "note": "长" * 201, "back": "report"}, 400)
+    assert "说明不能超过 200 个字" in html
+    html = page("/admin/duplicates/opportunity/mark", world["admin"],
+                {"item_id": pending, "other_id": world["need"], "decision": "x",
+                 "back": "review"}, 400)
+    assert "请选择处理方式" in html
+
+
 def test_home_and_own_lists_with_the_header_of_a_signed_in_user(page, world):
     home = page("/", world["head"])
     assert "通知 (" in home and "我的机会清单" in home and "对接跟踪" in home

@@ -12,8 +12,11 @@ from marketplace.listings import pages as listing_pages
 from marketplace.listings import queries as listing_queries
 from marketplace.listings import revisions
 from marketplace.listings import services as workflow
+from marketplace.listings.forms import LinkForm
 from marketplace.listings.models import LISTING_MODELS, STATUSES
-from marketplace.matching.pages import look_alikes_of
+from marketplace.matching import duplicates
+from marketplace.search.engine import MatchEngine
+from marketplace.search.runtime import search_index
 from marketplace.taxonomy import services as taxonomy_services
 from marketplace.taxonomy.models import TAG_KINDS, Field, Tag
 from marketplace.taxonomy.queries import field_groups, region_choices, tags
@@ -56,7 +59,7 @@ def index():
                            scope_label=current_user.role_label, **platform)
 
 
-def _listing(kind: str, item_id: int):
+def listing_or_404(kind: str, item_id: int):
     """A listing the admin may review; outside a region administrator's subtree it is
     not found."""
     model = LISTING_MODELS.get(kind) or abort(404)
@@ -66,19 +69,31 @@ def _listing(kind: str, item_id: int):
     return item
 
 
-def _look_alikes(item) -> list:
-    """Possible duplicates for the reviewer; an index failure only hides the hint."""
+def _look_alikes(item) -> list | None:
+    """Possible duplicates for the reviewer, published or under review, searched now;
+    an index failure only hides the hint (None)."""
     try:
-        return look_alikes_of(item)
+        return duplicates.for_review(MatchEngine(search_index()), item, current_user)
     except Exception:  # noqa: BLE001
         current_app.logger.exception("look-alike search failed")
-        return []
+        return None
+
+
+def review_page(item, form=None, link_form=None, failed=None, status: int = 200):
+    """The review page: the listing, its look-alikes with a form per pair (``failed``:
+    the pair whose decision was refused, shown with ``link_form``'s messages) and the
+    decisions already taken about it."""
+    return render_template("admin/review.html", item=item, form=form or ReasonForm(),
+                           actions=listing_pages.allowed_actions(current_user, item),
+                           look_alikes=_look_alikes(item),
+                           links=listing_queries.links_of(item),
+                           link_form=link_form or LinkForm(), failed=failed), status
 
 
 @bp.route("/review/<kind>/<int:item_id>", methods=["GET", "POST"])
 @permission_required(Permission.LISTING_REVIEW)
 def review(kind, item_id):
-    item = _listing(kind, item_id)
+    item = listing_or_404(kind, item_id)
     form = ReasonForm()
     if form.validate_on_submit():
         decision = request.form.get("decision", "")
@@ -87,10 +102,8 @@ def review(kind, item_id):
                         else "已退回，提交单位将看到退回原因。")
         if ok:
             return redirect(url_for("admin.index"))
-    item = _listing(kind, item_id)  # again: a failed decision was rolled back
-    return render_template("admin/review.html", item=item, form=form,
-                           actions=listing_pages.allowed_actions(current_user, item),
-                           look_alikes=_look_alikes(item))
+    # Loaded again: a failed decision was rolled back.
+    return review_page(listing_or_404(kind, item_id), form)
 
 
 def _revision(revision_id: int):
@@ -245,3 +258,6 @@ def set_region_admin_active(user_id):
     perform(account_services.set_region_admin_active, current_user, get_or_404(User, user_id),
             active, success="账号已启用。" if active else "账号已停用，其登录已失效。")
     return redirect(url_for("admin.region_admins"))
+
+
+from marketplace.admin import duplicates as _duplicates_routes  # noqa: E402,F401  (its routes join bp)

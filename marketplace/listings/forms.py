@@ -1,6 +1,7 @@
 """The form fields every listing has. Choices are filled per request from the taxonomy."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
 
 from marketplace.forms import choices
 from marketplace.taxonomy.queries import field_choices, region_choices, tag_choices
@@ -37,3 +38,13 @@ class ListingForm(FlaskForm):
                     field.data = bool(value)
                 else:
                     field.data = "" if value is None else str(value)
+
+
+class LinkForm(FlaskForm):
+    """A decision about two look-alikes (listings.links): the decision is the button
+    pressed (duplicate / related / dismissed)."""
+
+    item_id = HiddenField()
+    other_id = HiddenField()
+    decision = HiddenField()
+    note = StringField("说明（可选）", render_kw={"maxlength": 200})

@@ -27,6 +27,9 @@ TRANSITIONS = {
 OUTCOMES = ("已对接", "已签约", "已落地", "撤回", "过期")
 PUBLIC_STATUSES = ("published", "closed")
 EDITABLE_STATUSES = ("draft", "returned", "approved", "published")
+# Statuses a look-alike is returned from when a pair is marked duplicate (the workflow's
+# return-with-reason moves); a published listing is never returned.
+UNDER_REVIEW = ("submitted", "approved")
 
 
 class ListingMixin:
@@ -107,6 +110,11 @@ class ListingMixin:
         return self.status in ("draft", "submitted", "returned")
 
     @property
+    def is_under_review(self) -> bool:
+        """Submitted or approved, not yet published: may be returned as a duplicate."""
+        return self.status in UNDER_REVIEW
+
+    @property
     def tag_names(self) -> list[str]:
         return [t.name for t in self.tags]
 
@@ -160,6 +168,55 @@ class Revision(db.Model):
     is_approved = state_is("approved")
 
     __table_args__ = (sa.Index("ix_listing_revisions_listing", "listing_kind", "listing_id"),)
+
+
+LINK_KINDS = {"duplicate": "重复", "related": "相关", "dismissed": "不重复"}
+
+
+class ListingLink(db.Model):
+    """An administrator's decision about two listings of one list: ``duplicate`` (the
+    one under review, or the newer, was returned: ``returned_id``), ``related`` (their
+    public pages link each other) or ``dismissed`` (not duplicates: no longer suggested).
+
+    One row per pair whichever way round it was marked: ``first_id`` < ``second_id``."""
+
+    __tablename__ = "listing_links"
+    __table_args__ = (
+        sa.UniqueConstraint("listing_kind", "first_id", "second_id"),
+        sa.CheckConstraint("first_id < second_id", name="ordered_pair"),
+        sa.Index("ix_listing_links_second", "listing_kind", "second_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_kind: Mapped[str] = mapped_column(sa.String(20))
+    first_id: Mapped[int]
+    second_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    returned_id: Mapped[int | None]
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by = relationship("User")
+
+    audit_type = "listing_link"
+
+    @property
+    def kind_label(self) -> str:
+        return LINK_KINDS[self.kind]
+
+    @property
+    def ids(self) -> tuple[int, int]:
+        return self.first_id, self.second_id
+
+    def other_id(self, item_id: int) -> int:
+        return self.second_id if item_id == self.first_id else self.first_id
+
+    @property
+    def is_reversible(self) -> bool:
+        """A duplicate returned a listing through the workflow; that stays done."""
+        return self.kind != "duplicate"
 
 
 # kind → model class; each listing model registers itself where it is defined.

@@ -46,6 +46,20 @@ def allowed_actions(user, item) -> set[str]:
     return actions
 
 
+def _linked(item, user, own: bool) -> dict:
+    """The public listings marked related to ``item`` (相关清单, on every viewer's page),
+    and for its owner those it was returned as a duplicate of, where the owner may open
+    them (the return reason names them in any case)."""
+    links = queries.links_of(item)
+    return {
+        "related": [other for link, other in links
+                    if link.kind == "related" and other.is_public],
+        "repeats": [other for link, other in links
+                    if own and link.kind == "duplicate" and link.returned_id == item.id
+                    and authz.can_view_listing(user, other)],
+    }
+
+
 def detail_context(item, user) -> dict:
     own = authz.belongs_to(user, item)  # sees its return reasons and revisions
     contact = {"shown": authz.contact_shown(user, item),
@@ -53,7 +67,7 @@ def detail_context(item, user) -> dict:
     return {"item": item, "own": own, "outcomes": OUTCOMES, "contact": contact,
             "actions": allowed_actions(user, item),
             "revision": queries.latest_revision(item) if own else None,
-            "sections": detail_sections.gather(item, user)}
+            "sections": detail_sections.gather(item, user), **_linked(item, user, own)}
 
 
 def mine_context(model, user) -> dict:

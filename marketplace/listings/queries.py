@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace import authz
 from marketplace.errors import NotFound
 from marketplace.extensions import db
-from marketplace.listings.models import LISTING_MODELS, PUBLIC_STATUSES, Revision
+from marketplace.listings.models import LISTING_MODELS, PUBLIC_STATUSES, ListingLink, Revision
 from marketplace.taxonomy.models import Field, Tag
 from marketplace.taxonomy.queries import region_code_filter, region_path
 from marketplace.validators import as_id
@@ -204,3 +204,49 @@ def release_choices(model) -> list:
                                           release_cls.id.in_(sa.select(model.release_id)))
              .order_by(release_cls.published_on.desc()))
     return db.session.scalars(query).all()
+
+
+# --- decisions about look-alikes (listings.links) --------------------------------------
+def _touching(kind: str, ids):
+    return sa.and_(ListingLink.listing_kind == kind, sa.or_(
+        ListingLink.first_id.in_(ids), ListingLink.second_id.in_(ids)))
+
+
+def listings_by_id(model, ids) -> dict[int, object]:
+    """id → listing with what pages show of it, in one query."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    query = sa.select(model).where(model.id.in_(ids)).options(*listing_loads(model))
+    return {item.id: item for item in db.session.scalars(query)}
+
+
+def links_of(item) -> list[tuple[ListingLink, object]]:
+    """Every decision about ``item`` with the other listing, newest first."""
+    links = db.session.scalars(sa.select(ListingLink).where(_touching(item.kind, [item.id]))
+                               .options(joinedload(ListingLink.created_by))
+                               .order_by(ListingLink.created_at.desc())).all()
+    others = listings_by_id(type(item), [link.other_id(item.id) for link in links])
+    return [(link, others[link.other_id(item.id)]) for link in links
+            if link.other_id(item.id) in others]
+
+
+def related_public(item) -> list:
+    """The public listings marked related to ``item`` (its public page links them)."""
+    return [other for link, other in links_of(item)
+            if link.kind == "related" and other.is_public]
+
+
+def decided_pairs(kind: str, ids) -> set[tuple[int, int]]:
+    """The (first, second) pairs among or with ``ids`` that an administrator decided
+    about: they are no longer suggested as look-alikes."""
+    ids = list(set(ids))
+    if not ids:
+        return set()
+    rows = db.session.execute(sa.select(ListingLink.first_id, ListingLink.second_id)
+                              .where(_touching(kind, ids)))
+    return {(first, second) for first, second in rows}
+
+
+def link(link_id: int) -> ListingLink | None:
+    return db.session.get(ListingLink, link_id)

@@ -140,3 +140,28 @@ class MatchStageChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     actor = relationship("User")
+
+
+class SimilarPair(db.Model):
+    """Two listings of one list whose duplicate score reached ``LOOKALIKE_THRESHOLD``
+    (search.lookalikes): stored when either was indexed or sent to review, so that the
+    duplicates report reads rows instead of searching. One row per pair, ``first_id`` <
+    ``second_id``; the score is symmetric."""
+
+    __tablename__ = "listing_similarities"
+    __table_args__ = (
+        sa.UniqueConstraint("listing_kind", "first_id", "second_id"),
+        sa.CheckConstraint("first_id < second_id", name="ordered_pair"),
+        sa.Index("ix_listing_similarities_second", "listing_kind", "second_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_kind: Mapped[str] = mapped_column(sa.String(20))
+    first_id: Mapped[int]
+    second_id: Mapped[int]
+    score: Mapped[float]
+    terms: Mapped[list] = mapped_column(sa.JSON)  # the shared words shown as evidence
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def other_id(self, item_id: int) -> int:
+        return self.second_id if item_id == self.first_id else self.first_id

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
+from marketplace.matching import similar
 from marketplace.matching.models import Recommendation, RefreshTask
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import load_listings, published_listings
@@ -82,11 +83,16 @@ def refresh(engine: MatchEngine, item) -> int:
 
 def queue_refresh_all() -> None:
     """A new index (perhaps new language data): every published listing's recommendations
-    are to be recomputed, a batch per sync pass; until then pages show the previous ones.
-    Earlier queued refreshes are replaced."""
+    and look-alike pairs, and those of the listings under review, are to be recomputed, a
+    batch per sync pass; until then pages show the previous ones. Earlier queued
+    refreshes are replaced."""
     db.session.execute(sa.delete(RefreshTask))
     rows = [{"listing_kind": item.kind, "listing_id": item.id}
             for item in published_listings()]
+    for kind, model in LISTING_MODELS.items():
+        rows += [{"listing_kind": kind, "listing_id": item_id} for item_id in
+                 db.session.scalars(sa.select(model.id).where(
+                     model.status.in_(similar.UNDER_REVIEW)).order_by(model.id))]
     if rows:
         db.session.execute(sa.insert(RefreshTask), rows)
 
@@ -96,15 +102,19 @@ def pending_refreshes() -> int:
 
 
 def refresh_queued(engine: MatchEngine, limit: int = REFRESH_BATCH) -> int:
-    """Refresh up to ``limit`` queued listings (oldest first) and take them off the queue;
-    returns how many were still published and refreshed."""
+    """Refresh up to ``limit`` queued listings (oldest first) and take them off the queue:
+    the recommendations of published ones, the look-alike pairs of published ones and
+    of those under review; returns how many were refreshed."""
     tasks = db.session.scalars(sa.select(RefreshTask).order_by(RefreshTask.id)
                                .limit(limit)).all()
     done = 0
+    peers = similar.Peers(engine)
     for task in tasks:
         item = db.session.get(LISTING_MODELS[task.listing_kind], task.listing_id)
         if item is not None and item.status == "published":
             refresh(engine, item)
+        if item is not None and item.status in similar.LIVE:
+            similar.refresh(engine, item, peers)
             done += 1
         db.session.delete(task)
     db.session.flush()

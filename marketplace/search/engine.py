@@ -1,4 +1,5 @@
 """The search engine's entry points for the rest of the app (no whoosh outside search/)."""
+from marketplace.search import lookalikes
 from marketplace.search import recommend as ranking
 from marketplace.search.documents import Doc
 from marketplace.search.index import SearchIndex
@@ -47,3 +48,17 @@ class MatchEngine:
         level = ranking.band(score, self.weights)
         detail = ranking.evidence(doc, a_terms, other, b_terms, basis, pipeline) if level else {}
         return round(score, 4), level, detail
+
+    def peers(self, docs: list[Doc]) -> list[lookalikes.Peer]:
+        """Listings that are not in the index (under review), segmented once so that a
+        batch of look-alike searches can compare each with all of them."""
+        pipeline = self.index.pipeline()
+        return [lookalikes.Peer(doc, lookalikes.terms_of(doc, pipeline)) for doc in docs]
+
+    def look_alikes(self, doc: Doc, peers: list[lookalikes.Peer], threshold: float,
+                    limit: int = 10) -> list[lookalikes.Similar]:
+        """Published listings (one index query) and ``peers`` of ``doc``'s kind whose
+        duplicate score with ``doc`` reaches ``threshold`` (see search.lookalikes)."""
+        _, pipeline = self.index.open()
+        with self.index.searcher() as searcher:
+            return lookalikes.look_alikes(searcher, pipeline, doc, peers, threshold, limit)

@@ -10,6 +10,7 @@ from marketplace import auditchain
 from marketplace.events.services import expire_all_offers
 from marketplace.extensions import db
 from marketplace.matching import services as recommendations
+from marketplace.matching import similar
 from marketplace.search.drain import DrainResult, drain, rebuild
 from marketplace.search.engine import MatchEngine
 from marketplace.search.runtime import search_index
@@ -28,7 +29,8 @@ class SyncResult:
 
 
 def _follow_index(engine: MatchEngine, drained: DrainResult) -> int:
-    """Bring the stored recommendations in line with what the drain did to the index."""
+    """Bring the stored recommendations and look-alike pairs in line with what the drain
+    did to the index (after a rebuild, every listing's are queued instead)."""
     for kind, item_id in drained.removed:
         recommendations.remove(kind, item_id)
     if drained.rebuilt:
@@ -36,6 +38,7 @@ def _follow_index(engine: MatchEngine, drained: DrainResult) -> int:
         return 0
     for item in drained.indexed:
         recommendations.refresh(engine, item)
+    similar.follow(engine, drained.indexed, drained.removed)
     return len(drained.indexed)
 
 

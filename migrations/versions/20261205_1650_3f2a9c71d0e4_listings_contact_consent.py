@@ -1,7 +1,7 @@
 """listings: the contact person's consent to be shown publicly
 
 Revision ID: 3f2a9c71d0e4
-Revises: 75b6d6a79db1
+Revises: be0aafc48c97
 Create Date: 2026-12-05 16:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3f2a9c71d0e4'
-down_revision = '75b6d6a79db1'
+down_revision = 'be0aafc48c97'
 branch_labels = None
 depends_on = None
 

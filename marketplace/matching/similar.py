@@ -1,0 +1,104 @@
+"""Stored look-alike pairs: recomputed when a listing is indexed or sent to review, never
+on page views (the duplicates report reads them).
+
+Why stored: finding a listing's look-alikes among the published ones is an index query
+(hundreds of milliseconds at 10k listings, see DESIGN.md), so a report over every listing
+cannot search live; the sync step, which already follows every listing change through
+the outbox, recomputes the pairs of what changed. A listing under review is not in the
+public index, so each one is also compared with every other listing under review (the
+review queue: tens, segmented once per pass). What a pair's score means, and why it is
+not the matching score, is in ``search.lookalikes``.
+
+The pairs of a listing are replaced whenever it is recomputed; they are dropped when it
+leaves review and publication (back to draft, returned, closed). After an index rebuild
+every live listing is queued (``matching.services.queue_refresh_all``).
+"""
+import sqlalchemy as sa
+from flask import current_app
+
+from marketplace.db import utcnow
+from marketplace.extensions import db
+from marketplace.listings.models import LISTING_MODELS, UNDER_REVIEW
+from marketplace.matching.models import SimilarPair
+from marketplace.search.documents import doc_from_listing
+from marketplace.search.drain import load_listings
+from marketplace.search.engine import MatchEngine
+
+LIVE = (*UNDER_REVIEW, "published")
+KEPT = 20  # per listing: far more than a real listing has above the threshold
+
+
+def threshold() -> float:
+    return current_app.config["LOOKALIKE_THRESHOLD"]
+
+
+def _of(kind: str, item_id: int):
+    return sa.and_(SimilarPair.listing_kind == kind, sa.or_(
+        SimilarPair.first_id == item_id, SimilarPair.second_id == item_id))
+
+
+def remove(kind: str, item_id: int) -> None:
+    """Drop every stored pair of a listing that is no longer under review or published."""
+    db.session.execute(sa.delete(SimilarPair).where(_of(kind, item_id)))
+
+
+def under_review(model, exclude: set[int] = frozenset()) -> list:
+    """The listings of ``model`` under review, loaded for their documents."""
+    ids = set(db.session.scalars(sa.select(model.id).where(
+        model.status.in_(UNDER_REVIEW)))) - set(exclude)
+    return load_listings(model, ids) if ids else []
+
+
+class Peers:
+    """The listings under review of each kind, as look-alike peers, made once per batch."""
+
+    def __init__(self, engine: MatchEngine):
+        self.engine = engine
+        self._by_kind: dict[str, list] = {}
+
+    def of(self, kind: str) -> list:
+        if kind not in self._by_kind:
+            docs = [doc_from_listing(item) for item in under_review(LISTING_MODELS[kind])]
+            self._by_kind[kind] = self.engine.peers(docs)
+        return self._by_kind[kind]
+
+
+def refresh(engine: MatchEngine, item, peers: Peers) -> int:
+    """Replace ``item``'s stored pairs with its look-alikes now (published ones from the
+    index, and those among ``peers``); a listing neither under review nor published
+    keeps none. Returns how many pairs it has."""
+    remove(item.kind, item.id)
+    if item.status not in LIVE:
+        return 0
+    found = engine.look_alikes(doc_from_listing(item), peers.of(item.kind), threshold(),
+                               limit=KEPT)
+    for similar in found:
+        other_id = int(similar.key.split(":")[1])
+        first, second = sorted((item.id, other_id))
+        db.session.add(SimilarPair(listing_kind=item.kind, first_id=first, second_id=second,
+                                   score=similar.score, terms=similar.terms,
+                                   computed_at=utcnow()))
+    db.session.flush()
+    return len(found)
+
+
+def follow(engine: MatchEngine, indexed: list, removed: list[tuple[str, int]]) -> int:
+    """After a drain: recompute the pairs of the listings it put in the index and of
+    those it took out or left out (sent to review, returned, closed …); returns how many
+    listings were recomputed."""
+    peers = Peers(engine)
+    items = list(indexed)
+    for kind, ids in _by_kind(removed).items():
+        items += load_listings(LISTING_MODELS[kind], ids)
+        for missing in ids - {item.id for item in items if item.kind == kind}:
+            remove(kind, missing)  # deleted rows
+    for item in items:
+        refresh(engine, item, peers)
+    return len(items)
+
+
+def _by_kind(pairs: list[tuple[str, int]]) -> dict[str, set[int]]:
+    grouped: dict[str, set[int]] = {}
+    for kind, item_id in pairs:
+        grouped.setdefault(kind, set()).add(item_id)
+    return grouped

@@ -1,0 +1,94 @@
+"""Look-alikes: two listings of the same list that may say the same thing.
+
+Why this score and not the matching score: matching (``recommend``) ranks the *other*
+list and adds signals that belong to supply meeting demand (how much of the need a
+product covers, region containment, maturity); its ``need_coverage`` is not even
+symmetric for two listings of one kind. A duplicate is the same text written twice, so
+the score here is only the cosine of the two listings' weighted term vectors — the
+vectors matching uses (field weights × (1 + log tf) × idf over the index, compounds'
+inner words at half weight), with the field name and field group left out: they are
+shared by every listing of a field and would pull unrelated needs of one field together.
+The score is symmetric, so one stored pair serves both listings, and it is between 0 and
+1, so a single threshold (``LOOKALIKE_THRESHOLD``) reads the same on every page.
+
+Candidates come from the index (published listings, the retrieval matching uses) plus
+the listings under review the caller passes as ``peers`` (they are not in the public
+index): the only pending listings are the few in the review queue, so comparing with
+each of them is cheap; the published side needs the index.
+"""
+import math
+from dataclasses import dataclass
+
+from marketplace.search import recommend as ranking
+from marketplace.search.documents import Doc
+from marketplace.search.text import Pipeline
+
+# The taxonomy names shared by a whole field, left out of the duplicate score.
+LEFT_OUT = ("field",)
+SHOWN_TERMS = 8
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A listing not in the index, with its terms computed once per batch."""
+
+    doc: Doc
+    terms: dict
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A look-alike of a listing: its key (``kind:id``), score in [0, 1] and the words the
+    two share, most telling first."""
+
+    key: str
+    score: float
+    terms: list
+
+
+def terms_of(doc: Doc, pipeline: Pipeline) -> dict[str, list[str]]:
+    """The document's terms per weighted field, as matching segments them."""
+    return {name: words for name, words in ranking.field_terms(doc, pipeline).items()
+            if name not in LEFT_OUT}
+
+
+def _stored_terms(stored: dict, pipeline: Pipeline) -> dict[str, list[str]]:
+    return {name: [t for t in (stored.get(f"t_{name}") or "").split()
+                   if not pipeline.is_stop(t)]
+            for name in ranking.TEXT_FIELDS if name not in LEFT_OUT}
+
+
+def _shown(shared: list[str]) -> list[str]:
+    """Whole words only (网通 is not shown beside 一网通办), Latin words upper-cased."""
+    return [t.upper() if t.isascii() else t for t in shared
+            if not any(t != o and t in o for o in shared)][:SHOWN_TERMS]
+
+
+def similarity(a_terms: dict, b_terms: dict, idf) -> Similar | None:
+    """The cosine of two term vectors and the words they share (key left empty)."""
+    va, vb = ranking._vector(a_terms, idf), ranking._vector(b_terms, idf)
+    norm = ranking._norm(va) * ranking._norm(vb)
+    if not norm:
+        return None
+    shared = sorted(set(va) & set(vb), key=lambda t: -va[t] * vb[t])
+    score = sum(va[t] * vb[t] for t in shared) / norm
+    return Similar("", round(min(score, 1.0), 4), _shown(shared))
+
+
+def look_alikes(searcher, pipeline: Pipeline, doc: Doc, peers: list[Peer],
+                threshold: float, limit: int) -> list[Similar]:
+    """The listings of ``doc``'s kind, published (from the index) or among ``peers``,
+    whose score with ``doc`` reaches ``threshold``; best first, at most ``limit``."""
+    idf = ranking.Idf.of(searcher)
+    terms = terms_of(doc, pipeline)
+    stored = ranking.candidates(searcher, ranking.field_terms(doc, pipeline), doc.kind, idf,
+                                exclude=doc.key)
+    others = {s["key"]: _stored_terms(s, pipeline) for s in stored}
+    others.update({peer.doc.key: peer.terms for peer in peers
+                   if peer.doc.kind == doc.kind and peer.doc.key != doc.key})
+    found = []
+    for key, other_terms in others.items():
+        result = similarity(terms, other_terms, idf)
+        if result is not None and result.score >= threshold and not math.isnan(result.score):
+            found.append(Similar(key, result.score, result.terms))
+    return sorted(found, key=lambda s: (-s.score, s.key))[:limit]

@@ -12,7 +12,7 @@ from marketplace.matching.models import Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.proposals.models import Proposal
 
-OPEN_MATCH_STAGES = ("recommended", "contacted", "negotiating", "signed")
+OPEN_MATCH_STAGES = ("recommended", "contacted", "negotiating", "signing", "signed")
 
 
 def overdue_outcomes(days: int | None = None, today: date | None = None) -> list[Opportunity]:

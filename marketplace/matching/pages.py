@@ -5,10 +5,13 @@ marketplace.web (see marketplace.sections): a listing's recommendations and look
 an organization's recommendations on its own list, the evidence on proposal evaluation.
 And the pairing page, whose stage buttons come from the transition table and authz.
 """
+from datetime import datetime
+
 from flask import url_for
 
 from marketplace import authz
 from marketplace.authz import Permission
+from marketplace.db import to_beijing
 from marketplace.matching import pairings, queries
 from marketplace.matching.models import FUNNEL, MATCH_STAGES, MATCH_TRANSITIONS, Match
 from marketplace.search.engine import MatchEngine
@@ -101,6 +104,9 @@ def pairing_context(match: Match, user, form, signing_form=None) -> dict:
 
 # --- confirmation pages of the irreversible steps ------------------------------------------
 def _day(value) -> str:
+    """"2026年12月5日": a date, or a stored time's Beijing date."""
+    if isinstance(value, datetime):
+        value = to_beijing(value)
     return f"{value.year}年{value.month}月{value.day}日" if value else "—"
 
 

@@ -18,8 +18,9 @@ from datetime import date
 
 from marketplace import signals
 from marketplace.authz import Permission, require
-from marketplace.db import beijing_today, utcnow
+from marketplace.db import beijing_today, lock_row, utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
+from marketplace.extensions import db
 from marketplace.matching import pairings
 from marketplace.matching.models import FUNNEL, MATCH_STAGES, MATCH_TRANSITIONS, Match
 from marketplace.validators import text, wan_amount
@@ -105,6 +106,7 @@ def record(actor, match: Match, data: dict) -> None:
     PermissionDenied (not a side, admins included), IllegalTransition (not 洽谈中),
     ValidationError with every field's problem; nothing changes then."""
     side = _side(actor, match)
+    lock_row(db.session, match)  # two tabs, or both sides at once: one record
     values = check_record(actor, match, data)
     own = consent(data.get("disclose_amount"))
     _move(actor, match, "signing", "sign_record", **values,
@@ -118,18 +120,20 @@ def record(actor, match: Match, data: dict) -> None:
 def _other_side(actor, match: Match) -> str:
     """The confirming side: the side that did not record the signing."""
     side = _side(actor, match)
+    lock_row(db.session, match)  # a confirmation and a dispute at once: one wins
     if not match.awaits_confirmation:
         raise IllegalTransition(f"对接当前阶段为“{match.stage_label}”，没有待确认的签约。")
     if actor.organization_id == match.signing_recorded_by_org_id:
-        raise IllegalTransition("签约由本单位登记，须由对方单位确认或提出异议。")
+        # A permission, not a state: the recorder may never confirm its own record.
+        raise PermissionDenied("签约由本单位登记，须由对方单位确认或提出异议。")
     return side
 
 
 def confirm(actor, match: Match, disclose_amount=False) -> None:
     """The other side confirms the recorded signing, stating its own consent to show the
     amount: 待确认签约 → 已签约 (it now counts); the recording side is told
-    (``match_advanced``). Raises PermissionDenied (not a side), IllegalTransition (no
-    signing awaits confirmation, or the actor's side recorded it)."""
+    (``match_advanced``). Raises PermissionDenied (not a side, or the side that recorded
+    it), IllegalTransition (no signing awaits confirmation)."""
     side = _other_side(actor, match)
     _move(actor, match, "signed", "sign_confirm", signing_confirmed_by_id=actor.id,
           signing_confirmed_at=utcnow(), **{CONSENT[side]: consent(disclose_amount)})

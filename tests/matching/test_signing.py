@@ -57,9 +57,9 @@ def test_the_recording_side_cannot_confirm_its_own_record(ctx, talks):
     department, enterprise, match = talks
     signing.record(enterprise.users[0], match, CONTRACT)
     for colleague in enterprise.users:  # not even another user of the same side
-        with pytest.raises(IllegalTransition, match="须由对方单位确认"):
+        with pytest.raises(PermissionDenied, match="须由对方单位确认"):
             signing.confirm(colleague, match, True)
-        with pytest.raises(IllegalTransition, match="须由对方单位确认"):
+        with pytest.raises(PermissionDenied, match="须由对方单位确认"):
             signing.dispute(colleague, match, "金额有误")
     assert match.stage == "signing"
     signing.confirm(department.users[1], match, False)

@@ -167,7 +167,9 @@ def signing_confirmation(match: Match) -> Confirmation:
                ("登记单位", getattr(match.signing_recorder, "name", "—")),
                ("登记时间", _day(match.signing_recorded_at)),
                ("签约日期", _day(match.contract_date)),
-               ("合同金额", format_wan(match.contract_amount_wan))],
+               ("合同金额", format_wan(match.contract_amount_wan)),
+               ("登记方同意公开金额", "是" if (match.demand_discloses_amount
+                                           or match.supply_discloses_amount) else "否")],
         consequences=["确认后签约生效，对接进入“已签约”阶段，计入对接成果和揭榜结果公示，不能撤销。",
                       "合同金额只有在双方都同意时才公开；不勾选则只公示签约单位和日期。",
                       "如签约日期或金额有误，请不要确认，在下方提出异议。"],

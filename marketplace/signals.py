@@ -20,7 +20,13 @@ question_answered       Question            proposals.services.answer
 proposal_submitted      Proposal            proposals.services.submit
 proposal_decided        Proposal            proposals.services.decide
 match_advanced          Match               matching.pairings (a pairing started or
-                                            moved to another stage)
+                                            moved to another stage), matching.signing
+                                            (a signing confirmed)
+signing_recorded        Match               matching.signing.record (one side recorded
+                                            the signing: the other is to confirm)
+signing_disputed        Match               matching.signing.dispute (also ``reason``
+                                            and ``recorder_id``, the organization whose
+                                            record was disputed)
 ======================  ==================  =========================================
 
 Subscribers today: ``notifications.subscribers`` (tells the users concerned). Connect
@@ -38,3 +44,5 @@ question_answered = _domain.signal("question-answered")
 proposal_submitted = _domain.signal("proposal-submitted")
 proposal_decided = _domain.signal("proposal-decided")
 match_advanced = _domain.signal("match-advanced")
+signing_recorded = _domain.signal("signing-recorded")
+signing_disputed = _domain.signal("signing-disputed")

@@ -1,5 +1,8 @@
-"""What every view does the same way: one service call per request, then commit."""
-from flask import abort, flash
+"""What every view does the same way: one service call per request, then commit; and
+the confirmation step before an irreversible one."""
+from dataclasses import dataclass, field
+
+from flask import abort, flash, request
 
 from marketplace.errors import DomainError, NotFound, PermissionDenied
 from marketplace.extensions import db
@@ -46,3 +49,31 @@ def get_or_404(model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+# --- confirming irreversible steps ------------------------------------------------------
+CONFIRMED = "yes"
+
+
+def confirmed() -> bool:
+    """Whether the POST comes from a confirmation page (its hidden ``confirmed`` field).
+    An irreversible step posted without it shows the confirmation page instead of acting,
+    so a stray click, an old form or a hand-made request never does it unseen."""
+    return request.form.get("confirmed") == CONFIRMED
+
+
+@dataclass
+class Confirmation:
+    """What ``templates/confirm.html`` shows before an irreversible step: what will be
+    done (``facts``: label → value), its consequences, and a POST form to ``action``
+    carrying ``hidden`` values and the form fields named in ``fields``."""
+
+    title: str
+    action: str
+    button: str
+    cancel: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    consequences: list[str] = field(default_factory=list)
+    hidden: dict[str, str] = field(default_factory=dict)
+    fields: tuple[str, ...] = ()
+    danger: bool = False

@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from marketplace import authz
 from marketplace.authz import Permission
+from marketplace.db import to_beijing
 from marketplace.text import format_wan, mask_phone
 from marketplace.validators import ID_MAX
 
@@ -35,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.products.views import bp as products
     from marketplace.releases.views import bp as releases
     from marketplace.reminders.views import bp as reminders
+    from marketplace.results.views import bp as results
     from marketplace.matching.views import bp as matching
     from marketplace.proposals.views import bp as proposals
     from marketplace.search.views import bp as search
@@ -42,8 +44,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.workbench.views import bp as workbench
 
     for blueprint in (home, workbench, accounts, opportunities, products, releases, search,
-                      proposals, matching, notifications, reminders, events, demonstrations,
-                      admin, transfer, privacy):
+                      proposals, matching, results, notifications, reminders, events,
+                      demonstrations, admin, transfer, privacy):
         app.register_blueprint(blueprint)
 
 
@@ -56,6 +58,13 @@ def _date(value) -> str:
     if isinstance(value, date):
         return format_date(value, "long")
     return str(value)
+
+
+def _day(value) -> str:
+    """The date only ("2026年12月5日"): a stored time's Beijing date, or a date."""
+    if isinstance(value, datetime):
+        value = to_beijing(value).date()
+    return _date(value)
 
 
 def page_url(page: int) -> str:
@@ -92,8 +101,10 @@ def register_page_sections() -> None:
     from marketplace.listings import pages as listing_pages
     from marketplace.matching import pages as matching_pages
     from marketplace.proposals import pages as proposal_pages
+    from marketplace.results import pages as result_pages
 
     listing_pages.detail_sections.provide("proposals", proposal_pages.opportunity_section)
+    listing_pages.detail_sections.provide("results", result_pages.opportunity_results)
     listing_pages.detail_sections.provide("look_alikes", matching_pages.look_alikes)
     listing_pages.detail_sections.provide("recommendations", matching_pages.recommendations)
     listing_pages.mine_sections.provide("recommendations",
@@ -109,6 +120,7 @@ def register_template_helpers(app: Flask) -> None:
     # first response.
     app.jinja_env.bytecode_cache = FileSystemBytecodeCache()
     app.jinja_env.filters["cn_date"] = _date
+    app.jinja_env.filters["cn_day"] = _day
     app.jinja_env.filters["wan"] = format_wan
     # Pages show contact numbers masked; the full number is one audited POST away.
     app.jinja_env.filters["masked_phone"] = mask_phone

@@ -43,7 +43,7 @@ from marketplace.extensions import db
 from marketplace.listings import links as listing_links
 from marketplace.listings import services as listing_services
 from marketplace.listings.models import LISTING_MODELS, ListingLink
-from marketplace.matching import pairings
+from marketplace.matching import pairings, signing
 from marketplace.matching.models import Match, Recommendation
 from marketplace.notifications.models import Notification, Subscription
 from marketplace.notifications.services import email_enabled
@@ -387,7 +387,8 @@ def remove_item(region: str | None):
 def publish(region: str | None):
     def arrange(w):
         release, _ = draft_release(w, with_item=True, region=region)
-        return Target({"release_id": release.id}, {"published_on": "2031-05-01"},
+        return Target({"release_id": release.id},
+                      {"published_on": "2031-05-01", "confirmed": "yes"},
                       _status_is(release, "published"))
     return arrange
 
@@ -579,7 +580,50 @@ def select(w):
     def check(actor):
         match = _pairing_of(opportunity_id, supplier_id)
         return match and match.stage == "contacted" and match.proposal.status == "selected"
-    return Target({"proposal_id": proposal.id}, {"reason": ""}, check)
+    return Target({"proposal_id": proposal.id}, {"reason": "", "confirmed": "yes"}, check)
+
+
+def decline(w):
+    proposal = open_proposal(w)
+    return Target({"proposal_id": proposal.id},
+                  {"decision": "decline", "reason": "报价超出预算", "confirmed": "yes"},
+                  _status_is(proposal, "not_selected"))
+
+
+def negotiating_pairing(w) -> Match:
+    match = selected_pairing(w)
+    pairings.advance(w.admin, match, "negotiating")
+    db.session.commit()
+    return match
+
+
+def recorded_pairing(w) -> Match:
+    """The counterpart recorded the signing: the owner's side is to confirm it."""
+    match = negotiating_pairing(w)
+    signing.record(w.counterpart.users[0], match, SIGNING)
+    db.session.commit()
+    return match
+
+
+SIGNING = {"contract_date": beijing_today().isoformat(), "contract_amount_wan": "120"}
+
+
+def record_signing(w):
+    match = negotiating_pairing(w)
+    return Target({"match_id": match.id}, {**SIGNING, "confirmed": "yes"},
+                  _attr_is(match, "stage", "signing"))
+
+
+def confirm_signing(w):
+    match = recorded_pairing(w)
+    return Target({"match_id": match.id}, {"disclose_amount": "y", "confirmed": "yes"},
+                  _attr_is(match, "stage", "signed"))
+
+
+def dispute_signing(w):
+    match = recorded_pairing(w)
+    return Target({"match_id": match.id}, {"reason": "金额有误"},
+                  _attr_is(match, "stage", "negotiating"))
 
 
 def advance(w):
@@ -706,8 +750,20 @@ CASES = [
     Case("proposals.decide", OWNERS,
          proposal_action("submitted", "shortlisted", {"decision": "shortlist"}),
          "department", variant="department"),
+    Case("proposals.decide", COUNTERPART, decline, variant="decline"),
     Case("matching.select", COUNTERPART, select),
     Case("matching.select", OWNERS, select, "department", variant="department"),
+    # The signing is the two sides' own: either records (admins may not), and only the
+    # side that did not record it confirms or disputes.
+    Case("matching.record_signing", BOTH_SIDES, record_signing),
+    Case("matching.record_signing", BOTH_SIDES, record_signing, "department",
+         variant="department"),
+    Case("matching.confirm_signing", OWNERS, confirm_signing),
+    Case("matching.confirm_signing", OWNERS, confirm_signing, "department",
+         variant="department"),
+    Case("matching.dispute_signing", OWNERS, dispute_signing),
+    Case("matching.dispute_signing", OWNERS, dispute_signing, "department",
+         variant="department"),
     # Pairings: either side (and for advance, admins); the third party of each kind never.
     Case("matching.start", BOTH_SIDES, start_pairing),
     Case("matching.start", BOTH_SIDES, start_pairing, "department", variant="department"),

@@ -30,7 +30,7 @@ from marketplace.releases import services as releases
 from tests.authz_cases import (
     ADMINS, BOTH_SIDES, COUNTERPART, ORG_USERS, OWNER_KIND, OWNERS, PLATFORM, REGION,
     REGION_ADMIN, REGION_ADMINS, ROLES, SIGNED_IN, World, draft_release, open_proposal,
-    parties, revision, selected_pairing, unanswered_question)
+    parties, recorded_pairing, revision, selected_pairing, unanswered_question)
 
 EVERYONE = frozenset(ROLES)
 ORGANIZATIONS = SIGNED_IN - ADMINS  # every signed-in user of an organization
@@ -196,6 +196,18 @@ def _pairing_page(w):
 _shows_proposal = has("授权矩阵揭榜方案")
 
 
+def _recorded_pairing_page(w):
+    return {"match_id": recorded_pairing(w).id}
+
+
+def _result(w):
+    """A selected proposal on a published opportunity titled TITLE (a public result)."""
+    department, supplier = parties(w)
+    opportunity = w.make.opportunity(department, "published", title=TITLE)
+    w.make.proposal(opportunity, supplier, "selected")
+    return {}
+
+
 def listing_pages(kind: str) -> list[Page]:
     model = LISTING_MODELS[kind]
     endpoint, owner_kind = model.endpoint, OWNER_KIND[kind]
@@ -313,6 +325,19 @@ PAGES = [
          "department", variant="department"),
     Page("proposals.download", OWNERS | PLATFORM, _attachment_page("withdrawn"), _is_the_pdf,
          variant="withdrawn"),
+    # 选定 and 未入选 are confirmed on a page of the department's; the proposer and admins
+    # see the proposal but may not decide it.
+    Page("matching.confirm_select", COUNTERPART, _proposal_page(), titled("确认选定揭榜方案"),
+         forbidden=OWNERS | PLATFORM),
+    Page("proposals.confirm_decline", COUNTERPART, _proposal_page(), titled("确认标记为未入选"),
+         forbidden=OWNERS | PLATFORM),
+    # A recorded signing is confirmed by the other side; the recorder and admins are sent
+    # to the pairing's page.
+    Page("matching.signing_confirmation", OWNERS, _recorded_pairing_page, titled("确认签约"),
+         redirected=COUNTERPART | PLATFORM),
+    Page("matching.signing_confirmation", OWNERS, _recorded_pairing_page, titled("确认签约"),
+         "department", redirected=COUNTERPART | PLATFORM, variant="department"),
+    Page("results.index", EVERYONE, _result, has(TITLE), "department", public=True),
     Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, has("对接：")),
     Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, has("对接："),
          "department", variant="department"),
@@ -336,6 +361,11 @@ PAGES = [
     admin_page("releases.compose", title_has("编排："),
                lambda w: {"release_id": draft_release(w, with_item=True)[0].id}),
     admin_page("releases.compose", title_has("编排："),
+               lambda w: {"release_id": draft_release(w, with_item=True, region=REGION)[0].id},
+               allowed=REVIEWERS, variant="region"),
+    admin_page("releases.confirm_publish", title_has("确认发布："),
+               lambda w: {"release_id": draft_release(w, with_item=True)[0].id}),
+    admin_page("releases.confirm_publish", title_has("确认发布："),
                lambda w: {"release_id": draft_release(w, with_item=True, region=REGION)[0].id},
                allowed=REVIEWERS, variant="region"),
     admin_page("search.language", titled("停用词"), lambda w: {"kind": "stopword"}),

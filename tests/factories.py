@@ -13,8 +13,8 @@ from marketplace.db import beijing_today, utcnow
 from marketplace.events import services as events
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
-from marketplace.matching import pairings
-from marketplace.matching.models import FUNNEL, Match, MatchStageChange
+from marketplace.matching import pairings, signing
+from marketplace.matching.models import Match, MatchStageChange
 from marketplace.opportunities import services as opportunities
 from marketplace.products import services as products
 from marketplace.proposals import services as proposals
@@ -178,31 +178,42 @@ class Factory:
         db.session.commit()
         return proposal
 
-    STAGE_VALUES = {"signed": ("contract_date", "contract_amount_wan"),
-                    "delivered": ("delivery_note",), "terminated": ("termination_reason",)}
+    STAGE_VALUES = {"delivered": ("delivery_note",), "terminated": ("termination_reason",)}
+    # How a pairing at 已对接 reaches each stage (the signing is two-sided).
+    PAIRING_PATHS = {"contacted": (), "negotiating": ("negotiating",),
+                     "signing": ("negotiating", "signing"),
+                     "signed": ("negotiating", "signing", "signed"),
+                     "delivered": ("negotiating", "signing", "signed", "delivered"),
+                     "terminated": ("terminated",)}
 
     def pairing(self, opportunity, supplier, stage: str = "contacted", *, product=None,
-                changed_days_ago: int = 0, **values) -> Match:
+                changed_days_ago: int = 0, disclose: tuple[bool, bool] = (False, False),
+                **values) -> Match:
         """A pairing recorded by a platform admin (start_manual: 已对接) and advanced one
-        stage at a time to ``stage``; ``terminated`` ends it at 已对接. 已签约 takes
-        ``contract_date`` (default today) and ``contract_amount_wan`` (default 100),
-        已落地 ``delivery_note``, 终止 ``termination_reason``. Every step notifies both
-        sides. ``changed_days_ago`` then ages the stage change (see age_pairing)."""
+        stage at a time to ``stage``; ``terminated`` ends it at 已对接. The signing is
+        recorded by the department's first user (``contract_date``, default today;
+        ``contract_amount_wan``, default 100) — 待确认签约 — and confirmed by the
+        supplier's (已签约); ``disclose`` is (the department's, the supplier's) consent to
+        show the amount. 已落地 takes ``delivery_note``, 终止 ``termination_reason``.
+        Every step notifies. ``changed_days_ago`` then ages the stage change (see
+        age_pairing)."""
         admin = self._system_admin()
         match = pairings.start_manual(admin, opportunity, supplier, product)
         data = {"contract_date": beijing_today().isoformat(), "contract_amount_wan": "100",
                 "delivery_note": "系统已上线运行，日均服务 2 万人次。",
                 "termination_reason": "需求已取消"}
         data.update(values)
-        if stage == "terminated":
-            path = ["terminated"]
-        elif stage in FUNNEL[1:]:
-            path = list(FUNNEL[FUNNEL.index("contacted") + 1:FUNNEL.index(stage) + 1])
-        else:
+        if stage not in self.PAIRING_PATHS:
             raise ValueError(f"no way to a {stage} pairing here")
-        for target in path:
-            pairings.advance(admin, match, target,
-                             {k: data[k] for k in self.STAGE_VALUES.get(target, ())})
+        for target in self.PAIRING_PATHS[stage]:
+            if target == "signing":
+                signing.record(opportunity.organization.users[0], match,
+                               {**data, "disclose_amount": disclose[0]})
+            elif target == "signed":
+                signing.confirm(supplier.users[0], match, disclose[1])
+            else:
+                pairings.advance(admin, match, target,
+                                 {k: data[k] for k in self.STAGE_VALUES.get(target, ())})
         db.session.commit()
         if changed_days_ago:
             self.age_pairing(match, changed_days_ago)

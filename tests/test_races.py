@@ -39,7 +39,7 @@ def test_a_release_published_by_simultaneous_requests_is_published_once(own_app,
         db.session.commit()
         email, release_id = admin.email, release.id
         db.session.remove()
-    form = {"published_on": date(2027, 1, 5).isoformat()}
+    form = {"published_on": date(2027, 1, 5).isoformat(), "confirmed": "yes"}
     statuses = post_together(own_app,
                              [(email, f"/admin/releases/{release_id}/publish", form)] * 4)
     assert sorted(statuses) == [302, 400, 400, 400]

@@ -15,7 +15,8 @@ from sqlalchemy import event
 from werkzeug.datastructures import FileStorage
 
 from marketplace.extensions import db
-from marketplace.matching import pairings
+from marketplace.db import beijing_today
+from marketplace.matching import pairings, signing
 from marketplace.notifications.services import notify
 from marketplace.opportunities import services as opportunities
 from marketplace.proposals import services as proposals
@@ -160,8 +161,17 @@ def test_proposal_pages(page, world):
 def test_pairing_pages(page, world):
     for user in (world["supplier"], world["head"]):
         html = page(f"/matches/{world['match']}", user)
-        assert "标记为“已签约”" in html and "终止对接" in html
+        assert "登记签约" in html and "终止对接" in html
     assert "洽谈中" in page("/matches/", world["head"])
+    contract = {"contract_date": beijing_today().isoformat(), "contract_amount_wan": "120"}
+    preview = page(f"/matches/{world['match']}/signing", world["head"], contract)
+    assert "确认登记签约" in preview and "120 万元" in preview
+    page(f"/matches/{world['match']}/signing", world["head"], {**contract, "confirmed": "yes"},
+         302)
+    assert "待对方确认" in page(f"/matches/{world['match']}", world["head"])
+    confirm = page(f"/matches/{world['match']}/signing/confirm", world["supplier"])
+    assert "确认签约" in confirm and "提出异议" in confirm
+    assert "待本单位确认" in page(f"/matches/{world['match']}", world["supplier"])
 
 
 def test_admin_review(page, world):
@@ -209,9 +219,12 @@ def test_home_and_own_lists_with_the_header_of_a_signed_in_user(page, world):
 
 def test_pages_shown_again_after_a_refused_change(page, world):
     """The refused change was rolled back, which expired everything the page shows."""
-    html = page(f"/matches/{world['match']}/advance", world["head"],
-                {"stage": "signed", "contract_date": "", "contract_amount_wan": ""}, 400)
+    html = page(f"/matches/{world['match']}/signing", world["head"],
+                {"contract_date": "", "contract_amount_wan": ""}, 400)
     assert "请填写合同金额" in html
+    html = page(f"/matches/{world['match']}/advance", world["head"],
+                {"stage": "terminated", "termination_reason": ""}, 400)
+    assert "终止原因" in html
     html = page(f"/admin/review/opportunity/{world['twin']}", world["admin"],
                 {"decision": "return", "reason": ""})
     assert "请填写退回原因" in html
@@ -267,8 +280,9 @@ def test_programme_pages(page, world, make):
 
     admin = db.session.get(User, int(world["admin"].split(":")[0]))
     match = db.session.get(Match, world["match"])
-    pairings.advance(admin, match, "signed", {"contract_date": beijing_today().isoformat(),
-                                              "contract_amount_wan": "120"})
+    signing.record(match.opportunity.organization.users[0], match, {
+        "contract_date": beijing_today().isoformat(), "contract_amount_wan": "120"})
+    signing.confirm(match.supplier.users[0], match)
     designation = demonstrations.designate(admin, {
         "kind": "project", "region_code": "360113", "year": str(beijing_today().year),
         "level": "district", "match_id": str(match.id)}).id

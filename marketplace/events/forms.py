@@ -152,6 +152,8 @@ class SigningForm(FlaskForm):
     product_id = SelectField("产品（选填）", validate_choice=False)
     contract_amount_wan = StringField("合同金额（万元）")
     contract_date = StringField("签约日期", render_kw={"type": "date"})
+    demand_discloses_amount = BooleanField("需求方同意公开合同金额")
+    supply_discloses_amount = BooleanField("供给方同意公开合同金额")
 
 
 class MinutesForm(FlaskForm):

@@ -14,7 +14,9 @@
   both sides rating 有合作可能 make one pairing and one row. A later change of rating
   does not undo a pairing.
 * At a 项目签约 the organizers record each contract signed (opportunity, supplier, amount,
-  date): the pairing is started if missing and taken stage by stage to 已签约.
+  date, each side's consent to show the amount): the pairing is started if missing and
+  taken stage by stage to 已签约 — confirmed, as the organizers witnessed both
+  signatures (matching.signing.sign_witnessed).
 * Once the event has started the organizers record its minutes (会议纪要), shown on the
   public event page.
 
@@ -32,7 +34,7 @@ from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.events.models import RATINGS, Event, EventPairing, Meeting, MeetingRating
 from marketplace.extensions import db
-from marketplace.matching import pairings
+from marketplace.matching import pairings, signing
 from marketplace.matching.models import Match
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
@@ -186,9 +188,11 @@ def _product(data: dict, supplier: Organization | None) -> Product | None:
 def record_signing(actor, event: Event, data: dict, now: datetime | None = None) -> Match:
     """An organizer of a 项目签约 records a contract signed there: ``opportunity_id`` (or
     ``opportunity_number``), ``supplier_id`` (or ``supplier_name``), optional
-    ``product_id``, ``contract_amount_wan`` (万元) and ``contract_date`` (not after
-    today). The pairing is started if missing (origin 对接活动) and advanced stage by
-    stage to 已签约; EventPairing rows 新建对接 (if started here) and 签约. Raises
+    ``product_id``, ``contract_amount_wan`` (万元), ``contract_date`` (not after
+    today) and each side's consent to show the amount in public
+    (``demand_discloses_amount``, ``supply_discloses_amount``; unticked: not shown). The
+    pairing is started if missing (origin 对接活动) and advanced stage by stage to
+    已签约, confirmed at once: the organizers witnessed both signatures; EventPairing rows 新建对接 (if started here) and 签约. Raises
     PermissionDenied (not an organizer), IllegalTransition (not a 项目签约, not started,
     the pairing already signed or terminated), ValidationError with every field's
     problem."""
@@ -201,11 +205,13 @@ def record_signing(actor, event: Event, data: dict, now: datetime | None = None)
     opportunity = checks.run("opportunity_id", _opportunity, data)
     supplier = checks.run("supplier_id", _supplier, data)
     checks.run("product_id", _product, data, supplier)
-    checks.run("contract_date", pairings.contract_date, data.get("contract_date"))
-    checks.run("contract_amount_wan", pairings.contract_amount, data.get("contract_amount_wan"))
+    checks.run("contract_date", signing.contract_date, data.get("contract_date"))
+    checks.run("contract_amount_wan", signing.contract_amount, data.get("contract_amount_wan"))
     values = checks.result()
-    match, created = pairings.sign_at_event(actor, event, opportunity, supplier, values,
-                                            values["product_id"])
+    consents = {name: signing.consent(data.get(name))
+                for name in ("demand_discloses_amount", "supply_discloses_amount")}
+    match, created = signing.sign_at_event(actor, event, opportunity, supplier,
+                                           {**values, **consents}, values["product_id"])
     if created:
         _link(event, match, "created")
     _link(event, match, "signed")

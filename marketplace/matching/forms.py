@@ -1,12 +1,28 @@
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
+
+DISCLOSE = "本单位同意在揭榜结果公示中公开合同金额"
 
 
 class AdvanceForm(FlaskForm):
-    contract_date = StringField("签约日期", render_kw={"type": "date"})
-    contract_amount_wan = StringField("合同金额（万元）", render_kw={"inputmode": "decimal"})
     delivery_note = TextAreaField("落地情况说明", render_kw={"rows": 3, "maxlength": 2000})
     termination_reason = TextAreaField("终止原因", render_kw={"rows": 2, "maxlength": 500})
+
+
+class SigningForm(FlaskForm):
+    """One side records the signing (matching.signing.record checks it)."""
+
+    contract_date = StringField("签约日期", render_kw={"type": "date"})
+    contract_amount_wan = StringField("合同金额（万元）", render_kw={"inputmode": "decimal"})
+    disclose_amount = BooleanField(DISCLOSE)
+
+
+class ConfirmSigningForm(FlaskForm):
+    disclose_amount = BooleanField(DISCLOSE)
+
+
+class DisputeForm(FlaskForm):
+    reason = TextAreaField("异议原因", render_kw={"rows": 3, "maxlength": 500})
 
 
 class ManualMatchForm(FlaskForm):

@@ -1,5 +1,8 @@
 """Stored recommendations (computed when a listing is indexed, read by pages) and the
-pairings (matches) tracked through the funnel 推荐 → 已对接 → 洽谈中 → 已签约 → 已落地."""
+pairings (matches) tracked through the funnel 推荐 → 已对接 → 洽谈中 → 已签约 → 已落地.
+
+A signing takes both sides: one records it (待确认签约, shown as 待对方确认), the other
+confirms it (已签约) or disputes it (back to 洽谈中); see matching/signing.py."""
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -45,22 +48,27 @@ class Recommendation(db.Model):
 
 MATCH_STAGES = {
     "recommended": "推荐", "contacted": "已对接", "negotiating": "洽谈中",
-    "signed": "已签约", "delivered": "已落地", "terminated": "终止",
+    "signing": "待确认签约", "signed": "已签约", "delivered": "已落地", "terminated": "终止",
 }
 MATCH_TRANSITIONS = {
     "recommended": {"contacted", "terminated"},
     "contacted": {"negotiating", "terminated"},
-    "negotiating": {"signed", "terminated"},
+    "negotiating": {"signing", "terminated"},
+    # Recorded by one side: the other confirms (已签约) or disputes (back to 洽谈中).
+    "signing": {"signed", "negotiating", "terminated"},
     "signed": {"delivered", "terminated"},
     "delivered": set(),
     "terminated": set(),
 }
+# 待确认签约 is not a funnel stage: a signing counts once the other side confirmed it.
 FUNNEL = ("recommended", "contacted", "negotiating", "signed", "delivered")
-# A pairing that reached a contract (已签约, or delivered after it).
+# A pairing that reached a contract both sides confirmed (已签约, or delivered after it).
 SIGNED_STAGES = ("signed", "delivered")
 # A pairing still under way: a stage it may yet leave for another than 终止.
 OPEN_STAGES = tuple(stage for stage, onward in MATCH_TRANSITIONS.items()
                     if onward - {"terminated"})
+# The moves that only the two-sided signing makes (matching.signing), never ``advance``.
+SIGNING_STAGES = ("signing", "signed")
 MATCH_ORIGINS = {"suggestion": "系统推荐", "proposal": "揭榜方案", "event": "对接活动",
                  "manual": "管理员录入"}
 
@@ -94,14 +102,26 @@ class Match(db.Model):
     contract_amount_wan: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     delivery_note: Mapped[str] = mapped_column(sa.Text, default="")
     termination_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The signing: who recorded it (the side's organization; None when an event's
+    # organizer recorded both signatures), who confirmed it, and each side's consent to
+    # show the contract amount in public (shown only when both agreed).
+    signing_recorded_by_org_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id"))
+    signing_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    signing_recorded_at: Mapped[datetime | None]
+    signing_confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    signing_confirmed_at: Mapped[datetime | None]
+    demand_discloses_amount: Mapped[bool] = mapped_column(default=False)
+    supply_discloses_amount: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     opportunity = relationship("Opportunity")
-    supplier = relationship("Organization")
+    supplier = relationship("Organization", foreign_keys=[supplier_id])
     product = relationship("Product")
     proposal = relationship("Proposal")
+    signing_recorder = relationship("Organization", foreign_keys=[signing_recorded_by_org_id])
     changes = relationship("MatchStageChange", order_by="MatchStageChange.id",
                            cascade="all, delete-orphan")
 
@@ -114,6 +134,38 @@ class Match(db.Model):
     # Display facts for pages and e-mails, so that templates never compare stage strings.
     is_signed = state_is("signed", field="stage")
     is_terminated = state_is("terminated", field="stage")
+    awaits_confirmation = state_is("signing", field="stage")
+
+    @property
+    def is_contracted(self) -> bool:
+        """A signing both sides confirmed (已签约 or 已落地 after it)."""
+        return self.stage in SIGNED_STAGES
+
+    @property
+    def amount_is_public(self) -> bool:
+        """Both sides agreed to show the contract amount, and the signing is confirmed."""
+        return (self.is_contracted and self.demand_discloses_amount
+                and self.supply_discloses_amount)
+
+    @property
+    def public_amount_wan(self) -> Decimal | None:
+        return self.contract_amount_wan if self.amount_is_public else None
+
+    def side_of(self, organization_id: int | None) -> str | None:
+        """"demand" (the opportunity's department), "supply" or None (neither)."""
+        if organization_id is None:
+            return None
+        if organization_id == self.opportunity.organization_id:
+            return "demand"
+        return "supply" if organization_id == self.supplier_id else None
+
+    @property
+    def awaiting_organization_id(self) -> int | None:
+        """While a recorded signing awaits confirmation: the side that is to confirm."""
+        if not self.awaits_confirmation or self.signing_recorded_by_org_id is None:
+            return None
+        return ({self.opportunity.organization_id, self.supplier_id}
+                - {self.signing_recorded_by_org_id}).pop()
 
     @property
     def origin_label(self) -> str:

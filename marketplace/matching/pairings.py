@@ -2,44 +2,42 @@
 
 A pairing starts from a system suggestion (either side), a selected proposal, an event
 (a 1:1 meeting rated 有合作可能, or a contract recorded at a 项目签约) or an admin's manual
-entry; one per opportunity and supplier. Every stage
-change is dated (MatchStageChange), audited, and told to the other side.
+entry; one per opportunity and supplier. Every stage change is dated (MatchStageChange),
+audited, and told to the other side. The signing itself (洽谈中 → 待确认签约 → 已签约)
+takes both sides and lives in matching.signing.
 """
-from datetime import date
-
 import sqlalchemy as sa
 
 from marketplace import audit, signals
 from marketplace.authz import Permission, belongs_to, can, require
-from marketplace.db import beijing_today, utcnow
+from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.matching.models import (
-    FUNNEL, MATCH_STAGES, MATCH_TRANSITIONS, SIGNED_STAGES, Match, MatchStageChange,
-    Recommendation)
+    MATCH_STAGES, MATCH_TRANSITIONS, SIGNING_STAGES, Match, MatchStageChange, Recommendation)
 from marketplace.proposals import services as proposals
-from marketplace.validators import text, wan_amount
+from marketplace.validators import text
 from marketplace.workflow import change_state, check_transition
 
 AUDITED = ("stage", "contract_date", "contract_amount_wan", "delivery_note",
            "termination_reason", "proposal_id", "product_id")
 
 
-def _existing(opportunity_id: int, supplier_id: int) -> Match | None:
+def existing(opportunity_id: int, supplier_id: int) -> Match | None:
     return db.session.scalar(sa.select(Match).where(Match.opportunity_id == opportunity_id,
                                                     Match.supplier_id == supplier_id))
 
 
-def _record(actor, match: Match, before_stage: str, note: str = "") -> None:
+def record_step(actor, match: Match, before_stage: str, note: str = "") -> None:
     match.stage_changed_at = utcnow()
     match.changes.append(MatchStageChange(from_stage=before_stage, to_stage=match.stage,
                                           actor_id=getattr(actor, "id", None), note=note[:500]))
     db.session.flush()
 
 
-def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
-           proposal=None, why: str = "揭榜方案选定") -> Match:
-    match = _existing(opportunity.id, supplier.id)
+def start(actor, opportunity, supplier, origin: str, stage: str, product=None,
+          proposal=None, why: str = "揭榜方案选定") -> Match:
+    match = existing(opportunity.id, supplier.id)
     if match is not None:
         if match.stage == "terminated":
             raise IllegalTransition("双方的对接已终止，如需重新对接请联系平台管理员。")
@@ -48,7 +46,7 @@ def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
         match.proposal_id = match.proposal_id or getattr(proposal, "id", None)
         if match.stage == "recommended" and stage == "contacted":
             match.stage = "contacted"
-            _record(actor, match, "recommended", why)
+            record_step(actor, match, "recommended", why)
         db.session.flush()
         audit.record(actor, "match.update", match, before=before,
                      after=audit.snapshot(match, AUDITED), summary=opportunity.title)
@@ -58,7 +56,7 @@ def _start(actor, opportunity, supplier, origin: str, stage: str, product=None,
                   proposal_id=getattr(proposal, "id", None),
                   created_by_id=getattr(actor, "id", None))
     db.session.add(match)
-    _record(actor, match, "")
+    record_step(actor, match, "")
     audit.record(actor, "match.start", match, after=audit.snapshot(match, AUDITED),
                  summary=f"{opportunity.title} ↔ {supplier.name}")
     signals.match_advanced.send(match, actor=actor)
@@ -73,14 +71,14 @@ def start_from_recommendation(actor, recommendation: Recommendation) -> Match:
         raise PermissionDenied()
     if opportunity.status != "published" or product.status != "published":
         raise IllegalTransition("机会或产品已不在发布状态，不能发起对接。")
-    return _start(actor, opportunity, product.organization, "suggestion", "recommended",
+    return start(actor, opportunity, product.organization, "suggestion", "recommended",
                   product=product)
 
 
 def select_proposal(actor, proposal, reason: str = "") -> Match:
     """The department selects a proposal: it becomes 已选定 and its pairing 已对接."""
     proposals.decide(actor, proposal, "select", reason)
-    return _start(actor, proposal.opportunity, proposal.organization, "proposal", "contacted",
+    return start(actor, proposal.opportunity, proposal.organization, "proposal", "contacted",
                   proposal=proposal)
 
 
@@ -93,57 +91,43 @@ def start_manual(actor, opportunity, supplier, product=None) -> Match:
         raise ValidationError("所选产品不属于该单位。", field="product_id")
     if opportunity.status not in ("published", "closed"):
         raise ValidationError("请选择已发布的机会。", field="opportunity")
-    return _start(actor, opportunity, supplier, "manual", "contacted", product=product)
-
-
-def contract_date(raw) -> date:
-    """The contract's date: ISO, not after today (China's date)."""
-    if isinstance(raw, date):
-        return raw
-    try:
-        value = date.fromisoformat((raw or "").strip())
-    except ValueError:
-        raise ValidationError("请填写签约日期，格式如 2026-12-31。", field="contract_date") from None
-    if value > beijing_today():
-        raise ValidationError("签约日期不能晚于今天。", field="contract_date")
-    return value
-
-
-def contract_amount(raw):
-    """The contract's amount in 万元 (validators.wan_amount), required."""
-    value = wan_amount(raw, "contract_amount_wan", "合同金额")
-    if value is None:
-        raise ValidationError("请填写合同金额（万元）。", field="contract_amount_wan")
-    return value
+    return start(actor, opportunity, supplier, "manual", "contacted", product=product)
 
 
 def _stage_values(target: str, data: dict) -> dict:
     checks = Collector()
-    if target == "signed":
-        checks.run("contract_date", contract_date, data.get("contract_date"))
-        checks.run("contract_amount_wan", contract_amount, data.get("contract_amount_wan"))
-    elif target == "delivered":
+    if target == "delivered":
         checks.run("delivery_note", text, data, "delivery_note", "落地情况说明", 2000)
     elif target == "terminated":
         checks.run("termination_reason", text, data, "termination_reason", "终止原因", 500)
     return checks.result()
 
 
+def advanced_by_hand(match: Match, target: str) -> bool:
+    """Whether ``advance`` makes this move: the signing's own moves (登记签约, 确认签约,
+    异议 back to 洽谈中) go through matching.signing, which asks both sides."""
+    return target not in SIGNING_STAGES and not (match.awaits_confirmation
+                                                 and target == "negotiating")
+
+
 def advance(actor, match: Match, target: str, data: dict | None = None) -> None:
-    """Move a pairing one stage on (or terminate it). 已签约 needs the contract date and
-    amount, 已落地 a short evidence note, 终止 a reason. Either side or an admin."""
+    """Move a pairing one stage on (or terminate it): 已落地 needs a short evidence note,
+    终止 a reason. Either side or an admin. A signing is recorded and confirmed by the two
+    sides through matching.signing: asked for here it raises IllegalTransition."""
     require(actor, Permission.MATCH_ADVANCE, match)
-    _advance(actor, match, target, data or {})
+    if not advanced_by_hand(match, target):
+        raise IllegalTransition("签约须由一方登记、另一方确认，请使用“登记签约”或“确认签约”。")
+    step(actor, match, target, data or {})
 
 
-def _advance(actor, match: Match, target: str, data: dict) -> None:
+def step(actor, match: Match, target: str, data: dict) -> None:
     previous = match.stage
     check_transition(match, target, transitions=MATCH_TRANSITIONS, labels=MATCH_STAGES,
                      noun="对接", field="stage")  # before the stage's own input checks
     values = _stage_values(target, data)
     change_state(actor, match, target, target, field="stage", transitions=MATCH_TRANSITIONS,
                  labels=MATCH_STAGES, noun="对接", summary=match.opportunity.title, **values)
-    _record(actor, match, previous, values.get("delivery_note") or values.get(
+    record_step(actor, match, previous, values.get("delivery_note") or values.get(
         "termination_reason") or "")
     signals.match_advanced.send(match, actor=actor)
 
@@ -164,32 +148,11 @@ def start_from_event(actor, event, opportunity, supplier, product=None
     when the opportunity is not public (no pairing is started from it)."""
     if not _may_act_at(actor, event, opportunity, supplier):
         raise PermissionDenied()
-    match = _existing(opportunity.id, supplier.id)
+    match = existing(opportunity.id, supplier.id)
     if match is not None and match.stage != "recommended":
         return match, None
     if match is None and not opportunity.is_public:
         return None, None
     action = "created" if match is None else "advanced"
-    return _start(actor, opportunity, supplier, "event", "contacted", product=product,
-                  why=f"对接活动：{event.title}"), action
-
-
-def sign_at_event(actor, event, opportunity, supplier, data: dict, product=None
-                  ) -> tuple[Match, bool]:
-    """An organizer of ``event`` (a 项目签约) records the contract ``opportunity`` and
-    ``supplier`` signed there: the pairing starts at 已对接 (origin 对接活动) if missing
-    and is advanced stage by stage to 已签约 with ``contract_date`` and
-    ``contract_amount_wan`` (checked first, so nothing moves on bad input). Returns
-    (match, whether it was started here). Raises IllegalTransition for a pairing already
-    signed or terminated."""
-    require(actor, Permission.EVENT_MANAGE, event)
-    values = _stage_values("signed", data)
-    match = _existing(opportunity.id, supplier.id)
-    if match is not None and match.stage in SIGNED_STAGES:
-        raise IllegalTransition(f"双方的对接已于{match.contract_date}签约，无需重复登记。")
-    created = match is None
-    match = _start(actor, opportunity, supplier, "event", "contacted", product=product,
-                   why=f"对接活动：{event.title}")
-    for target in FUNNEL[FUNNEL.index(match.stage) + 1:FUNNEL.index("signed") + 1]:
-        _advance(actor, match, target, values if target == "signed" else {})
-    return match, created
+    return start(actor, opportunity, supplier, "event", "contacted", product=product,
+                 why=f"对接活动：{event.title}"), action

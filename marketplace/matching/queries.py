@@ -179,3 +179,18 @@ def signed_totals() -> tuple[int, Decimal]:
                   sa.func.coalesce(sa.func.sum(Match.contract_amount_wan), 0))
         .where(Match.stage.in_(SIGNED_STAGES))).one()
     return count, Decimal(amount)
+
+
+def signings_awaiting(organization_id: int) -> list[Match]:
+    """Pairings whose signing the other side recorded and ``organization_id`` is to
+    confirm or dispute (待本单位确认), oldest record first: for the workbench."""
+    return db.session.scalars(
+        sa.select(Match).join(Opportunity)
+        .where(Match.stage == "signing",
+               Match.signing_recorded_by_org_id.is_not(None),
+               Match.signing_recorded_by_org_id != organization_id,
+               sa.or_(Match.supplier_id == organization_id,
+                      Opportunity.organization_id == organization_id))
+        .options(joinedload(Match.opportunity).joinedload(Opportunity.organization),
+                 joinedload(Match.supplier), joinedload(Match.signing_recorder))
+        .order_by(Match.signing_recorded_at, Match.id)).all()

@@ -17,6 +17,8 @@ EVENTS = {
     "proposal_submitted": "收到新的揭榜方案",
     "proposal_decided": "揭榜方案入围、选定或未入选",
     "match_stage_changed": "对接进展变化",
+    "signing_awaiting_confirmation": "对方登记了签约，待您确认",
+    "signing_disputed": "本单位登记的签约被对方提出异议",
     "deadline_approaching": "揭榜截止临近",
     "reminder": "结果登记与对接跟进提醒",
     "digest": "订阅的新机会摘要",

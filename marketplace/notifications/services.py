@@ -24,6 +24,10 @@ proposal_decided            ``proposal``, ``opportunity`` (proposal.status_label
                             入围 / 已选定 / 未入选; decline_reason); to the proposer
 match_stage_changed         ``match`` (stage_label, opportunity.title, supplier.name,
                             termination_reason); to both sides
+signing_awaiting_confirm-   ``match`` (contract_date, contract_amount_wan, the recording
+ation                       side's name as ``recorder``); to the other side's users
+signing_disputed            ``match`` (back at 洽谈中), ``reason``, ``disputer`` (the
+                            Organization that disputed); to the recording side's users
 deadline_approaching        ``opportunity``, ``days`` (whole days left, 0 = today); to
                             organizations holding a draft proposal (``reminders.py``)
 reminder                    ``kind`` ("outcome" | "stale_match"), ``items`` (the

@@ -68,3 +68,24 @@ def _match_advanced(match, actor=None, **_):
              if org.id != acting for user in organization_users(org)]
     notify("match_stage_changed", users, link=path_for("matching.detail", match_id=match.id),
            match=match)
+
+
+@signals.signing_recorded.connect
+def _signing_recorded(match, actor=None, **_):
+    """The side that did not record the signing is asked to confirm it."""
+    recorder = actor.organization
+    awaiting = (match.supplier if recorder.id == match.opportunity.organization_id
+                else match.opportunity.organization)
+    notify("signing_awaiting_confirmation", organization_users(awaiting),
+           link=path_for("matching.signing_confirmation", match_id=match.id), match=match,
+           recorder=recorder)
+
+
+@signals.signing_disputed.connect
+def _signing_disputed(match, actor=None, reason="", recorder_id=None, **_):
+    """The side whose record was disputed hears why."""
+    recorder = next((org for org in (match.opportunity.organization, match.supplier)
+                     if org.id == recorder_id), None)
+    notify("signing_disputed", organization_users(recorder),
+           link=path_for("matching.detail", match_id=match.id), match=match, reason=reason,
+           disputer=actor.organization)

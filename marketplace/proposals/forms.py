@@ -31,4 +31,4 @@ class ProposalForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    reason = TextAreaField("原因（未入选时必填）", render_kw={"rows": 2, "maxlength": 500})
+    reason = TextAreaField("未入选原因", render_kw={"rows": 3, "maxlength": 500})

@@ -9,11 +9,15 @@ evidence, wired into ``evaluation_sections``.
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from flask import url_for
+
 from marketplace import authz
 from marketplace.authz import Permission
 from marketplace.proposals import attachments, queries, services
 from marketplace.proposals.models import PROPOSAL_TRANSITIONS, Proposal, Question
 from marketplace.sections import PageSections
+from marketplace.text import format_wan
+from marketplace.viewhelpers import Confirmation
 
 
 class Move(NamedTuple):
@@ -57,8 +61,9 @@ def allowed_actions(user, proposal: Proposal) -> set[str]:
 class OpportunitySection:
     """揭榜 and Q&A on an opportunity's page, as far as the viewer may see them."""
 
-    open: bool
+    open: bool                       # inviting proposals: open and not yet decided
     questions: list[Question]
+    awarded: bool = False            # a proposal was selected: the call is decided
     count: int | None = None         # proposals received, for the department
     own: Proposal | None = None      # the viewer's organization's proposal
     may_ask: bool = False
@@ -71,8 +76,10 @@ def opportunity_section(item, user) -> OpportunitySection | None:
     organization_id = getattr(user, "organization_id", None)
     evaluates = authz.can(user, Permission.PROPOSAL_EVALUATE, item)
     proposes = not evaluates and authz.can(user, Permission.PROPOSAL_CREATE, kind="proposal")
+    awarded = queries.has_selection(item.id)
     return OpportunitySection(
-        open=services.is_open(item), questions=queries.questions_for(item, user),
+        open=services.is_open(item) and not awarded, awarded=awarded,
+        questions=queries.questions_for(item, user),
         count=queries.count_submitted(item) if evaluates else None,
         own=queries.own_proposal(item, organization_id) if proposes else None,
         may_ask=(item.is_published and authz.can(user, Permission.QUESTION_ASK)
@@ -91,3 +98,19 @@ def evaluation_context(opportunity, user) -> dict:
     return {"opportunity": opportunity, "proposals": proposals,
             "actions": {p.id: allowed_actions(user, p) for p in proposals},
             "sections": evaluation_sections.gather(opportunity, user)}
+
+
+def decline_confirmation(proposal: Proposal) -> Confirmation:
+    """未入选: the proposer is told, with the reason written here; it cannot be undone."""
+    opportunity = proposal.opportunity
+    return Confirmation(
+        title="确认标记为未入选",
+        action=url_for("proposals.decide", proposal_id=proposal.id),
+        button=f"确认{proposal.organization.name}未入选", danger=True,
+        cancel=url_for("proposals.evaluate", opportunity_id=opportunity.id),
+        facts=[("机会", f"{opportunity.public_number or ''} {opportunity.title}".strip()),
+               ("揭榜单位", proposal.organization.name), ("方案摘要", proposal.summary),
+               ("报价", format_wan(proposal.price_wan))],
+        consequences=["标记后不能撤销，该方案不能再入围或被选定。",
+                      "揭榜单位将收到通知和您填写的原因，便于改进。"],
+        hidden={"decision": "decline"}, fields=("reason",))

@@ -119,3 +119,9 @@ def count_submitted(opportunity) -> int:
     return db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(
         Proposal.opportunity_id == opportunity.id,
         Proposal.status.not_in(UNSUBMITTED_PROPOSAL_STATUSES)))
+
+
+def has_selection(opportunity_id: int) -> bool:
+    """Whether a proposal to the opportunity was selected (选定): the call is decided."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        Proposal.opportunity_id == opportunity_id, Proposal.status == "selected")))

@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.products.models import Product
 from marketplace.proposals.models import (
     PROPOSAL_STATUSES, PROPOSAL_TRANSITIONS, ConsortiumMember, Proposal, Question)
+from marketplace.proposals.queries import has_selection
 from marketplace.validators import as_id, text, wan_amount
 from marketplace.workflow import change_state
 
@@ -34,11 +35,15 @@ def is_open(opportunity, now: datetime | None = None) -> bool:
 
 
 def _require_open(opportunity) -> None:
+    """Proposals are made while the call is open: published, before its deadline, and
+    not yet decided (once a proposal is selected the call stops inviting others)."""
     if opportunity.status != "published":
         raise IllegalTransition("该机会未在征集中，不能揭榜或提问。")
     if not is_open(opportunity):
         raise IllegalTransition(
             f"该机会已于 {opportunity.deadline:%Y年%m月%d日} 截止征集，不能再提交方案。")
+    if has_selection(opportunity.id):
+        raise IllegalTransition("该机会已选定揭榜单位，不再征集揭榜方案。")
 
 
 # -- questions --------------------------------------------------------------------------

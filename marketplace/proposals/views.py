@@ -13,7 +13,7 @@ from marketplace.opportunities.models import Opportunity
 from marketplace.proposals import exports, pages, queries, services
 from marketplace.proposals.forms import AnswerForm, DecisionForm, ProposalForm, QuestionForm
 from marketplace.proposals.models import Attachment, Proposal, Question
-from marketplace.viewhelpers import get_or_404, perform
+from marketplace.viewhelpers import confirmed, get_or_404, perform
 
 bp = Blueprint("proposals", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -158,16 +158,36 @@ def reopen(proposal_id):
     return _action(proposal_id, services.reopen, "方案已恢复为草稿。")
 
 
+def _decline_page(proposal: Proposal, form: DecisionForm, status: int = 200):
+    return render_template("confirm.html", confirm=pages.decline_confirmation(proposal),
+                           form=form), status
+
+
+@bp.get("/proposals/<int:proposal_id>/decline")
+@login_required
+def confirm_decline(proposal_id):
+    """The confirmation page of 未入选 (irreversible), where the reason is written."""
+    proposal = _shown(proposal_id)
+    require(current_user, Permission.PROPOSAL_EVALUATE, proposal.opportunity)
+    return _decline_page(proposal, DecisionForm())
+
+
 @bp.post("/proposals/<int:proposal_id>/decide")
 @login_required
 def decide(proposal_id):
+    """入围 at once; 未入选 only from its confirmation page (else it is shown)."""
     proposal = _visible(proposal_id)
     form = DecisionForm()
     decision = request.form.get("decision", "")
     if decision not in ("shortlist", "decline") or not form.validate_on_submit():
         abort(400)
-    perform(services.decide, current_user, proposal, decision, form.reason.data,
-            success="已入围。" if decision == "shortlist" else "已标记为未入选并通知企业。")
+    if decision == "decline" and not confirmed():
+        return redirect(url_for("proposals.confirm_decline", proposal_id=proposal.id))
+    ok, _ = perform(services.decide, current_user, proposal, decision, form.reason.data,
+                    form=form,
+                    success="已入围。" if decision == "shortlist" else "已标记为未入选并通知企业。")
+    if not ok and decision == "decline" and form.reason.errors:
+        return _decline_page(_shown(proposal_id), form, 400)
     return redirect(url_for("proposals.evaluate", opportunity_id=proposal.opportunity_id))
 
 

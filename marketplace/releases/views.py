@@ -14,7 +14,7 @@ from marketplace.releases import exports, queries, services
 from marketplace.releases.forms import PublishForm, ReleaseForm
 from marketplace.releases.models import PLATFORM_PUBLISHER, Release
 from marketplace.taxonomy.queries import region_choices
-from marketplace.viewhelpers import get_or_404, perform
+from marketplace.viewhelpers import Confirmation, confirmed, get_or_404, perform
 
 bp = Blueprint("releases", __name__)
 
@@ -147,19 +147,55 @@ def remove_item(release_id, kind, item_id):
     return redirect(url_for("releases.compose", release_id=release.id))
 
 
+def _publish_confirmation(release: Release) -> Confirmation:
+    counts = queries.item_counts(release)
+    return Confirmation(
+        title=f"确认发布：{release.title}",
+        action=url_for("releases.publish", release_id=release.id),
+        button="确认发布批次", danger=True,
+        cancel=url_for("releases.compose", release_id=release.id),
+        facts=[("批次", release.title), ("发布方", release.publisher_label),
+               ("机会清单", f"{counts['opportunity']} 条"),
+               ("产品清单", f"{counts['product']} 条")],
+        consequences=["发布后条目获得公开编号且不可更改，批次不能再增减条目，发布不能撤回。",
+                      "条目立即在公开页面、搜索和打印版中可见，发布单位将收到通知。"],
+        fields=("published_on",))
+
+
+def _publish_page(release: Release, form: PublishForm, status: int = 200):
+    return render_template("confirm.html", confirm=_publish_confirmation(release),
+                           form=form), status
+
+
+@bp.get("/admin/releases/<int:release_id>/publish")
+@login_required
+@permission_required(Permission.RELEASE_MANAGE)
+def confirm_publish(release_id):
+    """What publishing will do, with the publication date to confirm."""
+    release = _managed_or_404(release_id)
+    form = PublishForm()  # a GET: nothing posted, the default date is today
+    form.published_on.data = request.args.get("published_on") or form.published_on.data
+    return _publish_page(release, form)
+
+
 @bp.post("/admin/releases/<int:release_id>/publish")
 @login_required
 @permission_required(Permission.RELEASE_MANAGE)
 def publish(release_id):
+    """Publishes only from its confirmation page; a bare POST is shown that page."""
     release = _managed_or_404(release_id)
     form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not confirmed():
+        return redirect(url_for("releases.confirm_publish", release_id=release.id,
+                                published_on=form.published_on.data or ""))
     try:
         published_on = date.fromisoformat(form.published_on.data or "")
     except ValueError:
         published_on = None
-    if form.validate_on_submit():
-        ok, _ = perform(services.publish_release, current_user, release, published_on,
-                        form=form, success="批次已发布，条目已获得公开编号。")
-        if ok:
-            return redirect(url_for("releases.detail", release_id=release.id))
-    return _compose_page(release, form), 400
+    ok, _ = perform(services.publish_release, current_user, release, published_on,
+                    form=form, success="批次已发布，条目已获得公开编号。")
+    if ok:
+        return redirect(url_for("releases.detail", release_id=release.id))
+    return _publish_page(_managed_or_404(release_id), form, 400)

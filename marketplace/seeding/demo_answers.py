@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Organization
 from marketplace.db import beijing_today
 from marketplace.extensions import db
-from marketplace.matching import pairings
+from marketplace.matching import pairings, signing
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
 from marketplace.proposals import services as proposals
@@ -51,7 +51,10 @@ def load_answers(department_name: str) -> None:
     proposals.decide(officer, runner_up, "shortlist")
     match = pairings.select_proposal(officer, chosen)
     pairings.advance(bidders[0].users[0], match, "negotiating")
-    pairings.advance(officer, match, "signed", {"contract_date": beijing_today().isoformat(),
-                                                "contract_amount_wan": "168"})
+    # Two-sided like in the UI: the department records the contract, the enterprise
+    # confirms it; both agree to show the amount in the results list.
+    signing.record(officer, match, {"contract_date": beijing_today().isoformat(),
+                                    "contract_amount_wan": "168", "disclose_amount": True})
+    signing.confirm(bidders[0].users[0], match, disclose_amount=True)
     if second.id != first.id:
         pairings.select_proposal(officer, _propose(bidders[1], second, "试点先行的轻量方案。"))

@@ -1,7 +1,7 @@
 """listing links and look-alike pairs
 
 Revision ID: be0aafc48c97
-Revises: 75b6d6a79db1
+Revises: 390db24a60ff
 Create Date: 2026-12-05 16:16:55.552583
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'be0aafc48c97'
-down_revision = '75b6d6a79db1'
+down_revision = '390db24a60ff'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,10 @@
 """揭榜 end to end in a real browser: an enterprise asks a question, the department answers
 it (publicly, without naming the asker), the enterprise submits a proposal with a
-consortium and a PDF attachment, the department selects it, both sides advance the
-pairing to 已签约, and the admin's funnel counts it.
+consortium and a PDF attachment, the department selects it (after a confirmation page),
+the enterprise moves the pairing to 洽谈中, the department records the signing (after a
+confirmation page: 待对方确认), the enterprise confirms it, both agreeing to show the
+amount; the public opportunity page and the results list then show the result, and the
+admin's funnel counts it.
 
 Only the starting point is built through the services (a verified department with a
 published opportunity, a verified enterprise with a published product); everything else
@@ -181,9 +184,13 @@ def select_proposal(page: Page, call: Call) -> None:
     row = page.get_by_role("row").filter(has_text=call.enterprise_name)
     expect(row).to_contain_text("E2E联合体数据服务有限公司（数据治理）")
     expect(row).to_contain_text("268.5 万元")
-    # The button names the organization for screen readers (visually hidden text).
-    row.get_by_role("button", name=re.compile(
+    # The link names the organization for screen readers (visually hidden text).
+    row.get_by_role("link", name=re.compile(
         rf"^选定\s*：\s*{re.escape(call.enterprise_name)}$")).click()
+    # Irreversible: a confirmation page says what happens first.
+    expect(page.get_by_role("heading", level=1)).to_have_text("确认选定揭榜方案")
+    expect(page.locator("#confirm-consequences")).to_contain_text("不再接受新的揭榜方案")
+    page.get_by_role("button", name=f"确认选定{call.enterprise_name}").click()
 
     expect(flash(page, "已选定该方案")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -199,17 +206,51 @@ def mark_negotiating(page: Page, call: Call) -> None:
     expect(stage(page)).to_have_text("洽谈中")
 
 
-def mark_signed(page: Page, call: Call) -> None:
+def record_signing(page: Page, call: Call) -> None:
     open_pairing(page, call)
     expect(stage(page)).to_have_text("洽谈中")
     today = beijing_today()  # the users' today, which the app checks the date against
-    page.get_by_label("签约日期").fill(today.isoformat())
-    page.get_by_label("合同金额（万元）").fill("268.5")
-    page.get_by_role("button", name="标记为“已签约”").click()
-    expect(flash(page, "对接已更新为“已签约”")).to_be_visible()
+    signing = page.get_by_role("region", name="签约")
+    signing.get_by_label("签约日期").fill(today.isoformat())
+    signing.get_by_label("合同金额（万元）").fill("268.5")
+    signing.get_by_label("本单位同意在揭榜结果公示中公开合同金额").check()
+    signing.get_by_role("button", name="登记签约…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("确认登记签约")
+    expect(page.locator(".detail-list")).to_contain_text("268.5 万元")
+    page.get_by_role("button", name="确认登记签约").click()
+    expect(flash(page, "签约已登记，待对方确认")).to_be_visible()
+    expect(stage(page)).to_have_text("已登记签约，待对方确认")
+
+
+def confirm_signing(page: Page, call: Call) -> None:
+    open_pairing(page, call)
+    expect(stage(page)).to_have_text("对方已登记签约，待本单位确认")
+    page.get_by_role("link", name="核对并确认签约").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("确认签约")
+    page.get_by_label("本单位同意在揭榜结果公示中公开合同金额").check()
+    page.get_by_role("button", name="确认签约").click()
+    expect(flash(page, "已确认签约")).to_be_visible()
     expect(stage(page)).to_have_text("已签约")
+    today = beijing_today()
     expect(page.locator(".detail-list")).to_contain_text(
         f"{today.year}年{today.month}月{today.day}日，268.5 万元")
+
+
+def check_public_result(page: Page, call: Call) -> None:
+    """A visitor sees the result on the opportunity's page and in the results list."""
+    page.goto(f"/opportunities/{call.opportunity_id}")
+    result = page.get_by_role("region", name="揭榜结果公示")
+    expect(result).to_contain_text(call.enterprise_name)
+    expect(result).to_contain_text("268.5 万元")
+    expect(page.get_by_text("该机会已选定揭榜单位，不再征集揭榜方案。")).to_be_visible()
+    main_nav(page).get_by_role("link", name="揭榜结果").click()
+    expect(page.get_by_role("heading", name="揭榜结果公示", level=1)).to_be_visible()
+    page.get_by_label("地区").select_option(value=REGION_CODE)
+    page.get_by_role("button", name="筛选").click()
+    item = page.locator(".result-item").filter(has_text=call.opportunity_title)
+    expect(item).to_contain_text(call.enterprise_name)
+    expect(item).to_contain_text("已签约")
+    expect(item).to_contain_text("268.5 万元")
 
 
 def check_funnel(page: Page) -> None:
@@ -262,8 +303,14 @@ def test_question_proposal_selection_and_pairing_to_signed(page: Page, live_serv
     logout(page)
 
     login(page, call.department_email, Factory.password)
-    mark_signed(page, call)
+    record_signing(page, call)
     logout(page)
+
+    login(page, call.enterprise_email, Factory.password)
+    confirm_signing(page, call)
+    logout(page)
+
+    check_public_result(page, call)
 
     login(page, live_server.admin_email, live_server.admin_password)
     check_funnel(page)

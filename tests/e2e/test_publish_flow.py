@@ -165,7 +165,12 @@ def publish_in_release(page: Page, product_name: str) -> None:
     expect(added.get_by_role("link", name=product_name)).to_be_visible()
 
     expect(page.get_by_label("发布日期")).not_to_have_value("")
-    page.get_by_role("button", name="发布批次").click()
+    page.get_by_role("button", name="发布批次…").click()
+    # Irreversible: the confirmation page shows what will be published first.
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^确认发布：2026年第"))
+    expect(page.locator(".detail-list")).to_contain_text("1 条")
+    expect(page.get_by_label("发布日期")).not_to_have_value("")
+    page.get_by_role("button", name="确认发布批次").click()
     expect(flash(page, "批次已发布")).to_be_visible()
     expect(page.get_by_role("link", name=product_name)).to_be_visible()
 

@@ -210,7 +210,11 @@ def test_a_signing_takes_the_pairing_to_signed_stage_by_stage(ctx, fair, ceremon
     assert match.stage == "signed" and match.origin == "event"
     assert match.contract_amount_wan == Decimal("1280.50")
     assert match.contract_date == beijing_today() and match.product_id == fair["offer"].id
-    assert [c.to_stage for c in match.changes] == ["contacted", "negotiating", "signed"]
+    # Recorded and confirmed at once: the organizer witnessed both signatures.
+    assert [c.to_stage for c in match.changes] == ["contacted", "negotiating", "signing",
+                                                    "signed"]
+    assert match.signing_confirmed_by_id == organizer.id
+    assert match.signing_recorded_by_org_id is None and not match.amount_is_public
     assert [(a, m) for _, a, m in links()] == [("created", None), ("signed", None)]
     with pytest.raises(IllegalTransition, match="无需重复登记"):
         outcomes.record_signing(organizer, ceremony, signing_data(fair))
@@ -224,6 +228,18 @@ def test_a_signing_advances_an_existing_pairing_found_by_number_and_name(
         supplier_id="", supplier_name=fair["enterprise"].name, product_id=""))
     assert match is existing and match.stage == "signed" and match.origin == "manual"
     assert [a for _, a, _ in links()] == ["signed"]
+
+
+def test_a_signing_at_the_ceremony_settles_one_awaiting_confirmation(ctx, fair, ceremony,
+                                                                      make):
+    """One side had recorded the contract; the ceremony confirms it with the consents
+    the organizer recorded."""
+    existing = make.pairing(fair["need"], fair["enterprise"], "signing")
+    match = outcomes.record_signing(make.admin(), ceremony, signing_data(
+        fair, demand_discloses_amount="y", supply_discloses_amount="y"))
+    assert match is existing and match.stage == "signed" and match.amount_is_public
+    assert [c.to_stage for c in match.changes][-4:] == ["signing", "negotiating", "signing",
+                                                         "signed"]
 
 
 @pytest.mark.parametrize("overrides, errors", [

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from marketplace.db import beijing_today
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.matching import funnel, pairings
+from marketplace.matching import funnel, pairings, signing
 from marketplace.matching.models import Match, Recommendation
 from marketplace.proposals import services as proposals
 
@@ -36,17 +36,18 @@ def test_both_sides_advance_to_signed_and_delivered(ctx, selected):
     department, enterprise, match = selected
     pairings.advance(enterprise.users[0], match, "negotiating")
     with pytest.raises(ValidationError) as error:
-        pairings.advance(department.users[0], match, "signed", {"contract_date": "",
-                                                                  "contract_amount_wan": ""})
+        signing.record(department.users[0], match, {"contract_date": "",
+                                                    "contract_amount_wan": ""})
     assert set(error.value.errors) == {"contract_date", "contract_amount_wan"}
-    pairings.advance(department.users[0], match, "signed", {
+    signing.record(department.users[0], match, {
         "contract_date": beijing_today().isoformat(), "contract_amount_wan": "268.5"})
+    signing.confirm(enterprise.users[0], match)
     assert match.stage == "signed" and float(match.contract_amount_wan) == 268.5
     with pytest.raises(ValidationError, match="落地情况说明"):
         pairings.advance(enterprise.users[0], match, "delivered", {"delivery_note": ""})
     pairings.advance(enterprise.users[0], match, "delivered", {"delivery_note": "已上线运行"})
-    assert [c.to_stage for c in match.changes] == ["contacted", "negotiating", "signed",
-                                                    "delivered"]
+    assert [c.to_stage for c in match.changes] == ["contacted", "negotiating", "signing",
+                                                    "signed", "delivered"]
 
 
 def test_stage_rules(ctx, selected, make):
@@ -57,7 +58,7 @@ def test_stage_rules(ctx, selected, make):
         pairings.advance(make.org().users[0], match, "negotiating")
     pairings.advance(enterprise.users[0], match, "negotiating")
     with pytest.raises(ValidationError):
-        pairings.advance(department.users[0], match, "signed", {
+        signing.record(department.users[0], match, {
             "contract_date": (beijing_today() + timedelta(days=3)).isoformat(),
             "contract_amount_wan": "10"})
     pairings.advance(make.admin(), match, "terminated", {"termination_reason": "需求取消"})
@@ -88,8 +89,9 @@ def test_start_from_a_recommendation_and_manual_entry(ctx, make):
 def test_funnel_report_counts_conversion_and_stale(ctx, selected, make, monkeypatch):
     department, enterprise, match = selected
     pairings.advance(enterprise.users[0], match, "negotiating")
-    pairings.advance(department.users[0], match, "signed", {
+    signing.record(department.users[0], match, {
         "contract_date": beijing_today().isoformat(), "contract_amount_wan": "100"})
+    signing.confirm(enterprise.users[0], match)
     stalled = pairings.start_manual(make.admin(), match.opportunity, make.org())
     stalled.stage_changed_at -= timedelta(days=45)
     db.session.flush()

@@ -59,6 +59,20 @@ def _match_stage_changed(w):
             ["进入「已签约」", "江西云数科技有限公司", "合同金额：250 万元"])
 
 
+def _signing_awaiting_confirmation(w):
+    match = w.make.pairing(w.opportunity, w.enterprise, "signing", contract_amount_wan="250")
+    return (w.ent_user, {"match": match, "recorder": w.department},
+            ["签约待确认", "南昌市红谷滩区数据局登记了", "合同金额：250 万元", "提出异议"])
+
+
+def _signing_disputed(w):
+    match = w.make.pairing(w.opportunity, w.enterprise, "negotiating")
+    return (w.dept_user, {"match": match, "reason": "金额应为 230 万元",
+                          "disputer": w.enterprise},
+            ["签约登记有异议", "江西云数科技有限公司提出了异议", "异议原因：金额应为 230 万元",
+             "退回“洽谈中”"])
+
+
 def _deadline_approaching(w):
     w.opportunity.deadline = beijing_today() + timedelta(days=2)
     return (w.ent_user, {"opportunity": w.opportunity, "days": 2},
@@ -128,6 +142,8 @@ CASES = {
     "listing_published": _listing_published, "question_asked": _question_asked,
     "question_answered": _question_answered, "proposal_submitted": _proposal_submitted,
     "proposal_decided": _proposal_decided, "match_stage_changed": _match_stage_changed,
+    "signing_awaiting_confirmation": _signing_awaiting_confirmation,
+    "signing_disputed": _signing_disputed,
     "deadline_approaching": _deadline_approaching, "reminder": _reminder,
     "digest": _digest, "meeting_requested": _meeting_requested,
     "meeting_request_answered": _meeting_request_answered,

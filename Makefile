@@ -25,7 +25,7 @@ run: $(STAMP)
 	$(FLASK) seed demo --if-empty
 	$(FLASK) search check >/dev/null 2>&1 || $(FLASK) search rebuild
 	@echo "场景对接平台: http://127.0.0.1:5000"
-	SEARCH_BACKGROUND_DRAIN=1 $(BIN)/waitress-serve --host 127.0.0.1 --port 5000 wsgi:app
+	SEARCH_BACKGROUND_DRAIN=1 REQUIRE_ADMIN_TOTP=$${REQUIRE_ADMIN_TOTP:-0} $(BIN)/waitress-serve --host 127.0.0.1 --port 5000 wsgi:app
 
 # The import contract (setup.cfg: features import downward only), bandit, the whole suite on
 # SQLite (browser tests included), then again on PostgreSQL (browser tests use their own

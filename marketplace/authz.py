@@ -18,8 +18,10 @@ class Permission(StrEnum):
     """Every permission name. ``can`` and ``require`` refuse any other name (ValueError),
     so a misspelt permission fails loudly instead of silently denying."""
 
+    ACCOUNT_VIEW = "account.view"
     ADMIN_ACCESS = "admin.access"
     AUDIT_VIEW = "audit.view"
+    AUDITOR_MANAGE = "auditor.manage"
     CONTACT_VIEW = "contact.view"
     DASHBOARD_VIEW = "dashboard.view"
     DESIGNATION_MANAGE = "designation.manage"
@@ -50,6 +52,7 @@ class Permission(StrEnum):
     QUESTION_VIEW = "question.view"
     REGION_ADMIN_MANAGE = "region_admin.manage"
     RELEASE_MANAGE = "release.manage"
+    SECOND_FACTOR_RESET = "second_factor.reset"
     SUBSCRIPTION_MANAGE = "subscription.manage"
     TARGET_MANAGE = "target.manage"
     TAXONOMY_MANAGE = "taxonomy.manage"
@@ -62,6 +65,7 @@ PLATFORM_ADMIN = "platform_admin"
 REGION_ADMIN = "region_admin"
 ORG_ADMIN = "org_admin"
 ORG_MEMBER = "org_member"
+AUDITOR = "auditor"
 
 _MEMBER_PERMISSIONS = {
     P.LISTING_CREATE, P.LISTING_EDIT, P.LISTING_SUBMIT, P.LISTING_WITHDRAW, P.LISTING_CLOSE,
@@ -84,6 +88,9 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
         P.DESIGNATION_MANAGE, P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW,
         # Events (场景沙龙, 供需对接会…) are organized by administrators.
         P.EVENT_MANAGE,
+        # Accounts: organizations' and administrators' pages (read), auditors, resetting
+        # someone's lost second factor.
+        P.ACCOUNT_VIEW, P.AUDITOR_MANAGE, P.SECOND_FACTOR_RESET,
     },
     # A city's or district's administrator: the regional work of the back office, within
     # its own subtree (REGIONAL_PERMISSIONS). Organizations (USCC verification), accounts,
@@ -96,6 +103,9 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
         P.DESIGNATION_MANAGE, P.TARGET_MANAGE, P.INDICATOR_ENTER, P.DASHBOARD_VIEW,
         P.EVENT_MANAGE,
     },
+    # An auditor (审计员, 等保 2.0 separation of duties): reads the audit log and the
+    # account pages that explain it; holds nothing that changes anything.
+    AUDITOR: {P.ADMIN_ACCESS, P.AUDIT_VIEW, P.ACCOUNT_VIEW},
     ORG_ADMIN: _MEMBER_PERMISSIONS | {P.ORG_MANAGE},
     ORG_MEMBER: set(_MEMBER_PERMISSIONS),
 }
@@ -135,6 +145,8 @@ def roles_of(user) -> set[str]:
         return {PLATFORM_ADMIN}
     if user.admin_region_code is not None:
         return {REGION_ADMIN}
+    if getattr(user, "is_auditor", False):
+        return {AUDITOR}
     if user.organization is None:
         return set()
     return {ORG_ADMIN if user.org_role == "admin" else ORG_MEMBER}
@@ -225,6 +237,8 @@ def can(user, permission: str, obj=None, *, kind: str | None = None) -> bool:
     if REGION_ADMIN in roles:
         return (permission not in REGIONAL_PERMISSIONS or obj is None
                 or in_scope(user, _region_of(obj)))
+    if AUDITOR in roles:
+        return True  # read permissions only, on everything
     org = user.organization
     if permission != P.ORG_MANAGE and not org.is_verified:
         return False

@@ -53,6 +53,14 @@ class Config:
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
 
+    # The second factor (TOTP): required of administrators and auditors when on (the
+    # demo, `make run`, and the tests turn it off); the half-signed-in state between
+    # password and code lasts this long. TOTP secrets are stored encrypted with
+    # TOTP_ENCRYPTION_KEY (a Fernet key), else with a key derived from SECRET_KEY.
+    REQUIRE_ADMIN_TOTP = _bool("REQUIRE_ADMIN_TOTP", True)
+    SECOND_STEP_MINUTES = int(os.environ.get("SECOND_STEP_MINUTES", "5"))
+    TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY", "")
+
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "30"))
     # werkzeug's default (scrypt) is the slow hash we want; tests use a cheaper one.
@@ -99,6 +107,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     RATE_LIMITS = False  # tests of the limits turn them on (tests/test_rate_limits.py)
+    REQUIRE_ADMIN_TOTP = False  # tests of the second factor turn it on
     SECRET_KEY = "test-secret-key"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SQLALCHEMY_ENGINE_OPTIONS = {}

@@ -1,5 +1,5 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
-from marketplace.accounts.models import Organization, User  # noqa: F401
+from marketplace.accounts.models import Organization, RecoveryCode, User  # noqa: F401
 from marketplace.audit import AuditLog  # noqa: F401
 from marketplace.demonstrations.models import (  # noqa: F401
     DemonstrationTarget, Designation, DesignationEvidence, Indicator, IndicatorValue)

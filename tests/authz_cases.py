@@ -23,8 +23,12 @@ The roles (``World.users``):
   neighbouring district's, out of scope for all of it. Neither belongs to an
   organization; both are refused the platform's objects (its own release batches, a
   listing of the province).
+* ``auditor``: reads the audit log and the account pages, changes nothing; of the POST
+  routes it may use only those for its own account (password, second factor, logout,
+  its own notifications).
 """
 import io
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +39,7 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 from werkzeug.security import check_password_hash
 
+from marketplace.accounts import otp
 from marketplace.accounts.models import User
 from marketplace.authz import region_scope
 from marketplace.audit import AuditLog
@@ -59,7 +64,7 @@ from tests.factories import PASSWORD
 from tests.proposals.test_attachments import make_pdf
 
 ROLES = ("anonymous", "other_member", "other_admin", "counterpart", "member", "org_admin",
-         "platform_admin", "region_admin", "other_region_admin")
+         "platform_admin", "region_admin", "other_region_admin", "auditor")
 SIGNED_IN = frozenset(ROLES[1:])
 OWNERS = frozenset({"member", "org_admin"})
 OTHERS = frozenset({"other_member", "other_admin"})
@@ -70,9 +75,10 @@ PLATFORM = frozenset({"platform_admin"})
 REGION_ADMIN = frozenset({"region_admin"})  # in scope: 红谷滩区, where the world's things are
 REGION_ADMINS = frozenset({"region_admin", "other_region_admin"})
 ADMINS = PLATFORM | REGION_ADMINS
+AUDITORS = frozenset({"auditor"})
 REGION, OTHER_REGION, PROVINCE = "360113", "360103", "360000"
 # Self-service routes for anonymous visitors, with no target object.
-PUBLIC_SELF_SERVICE = {"accounts.login", "accounts.register"}
+PUBLIC_SELF_SERVICE = {"accounts.login", "accounts.register", "accounts.login_code"}
 OWNER_KIND = {"opportunity": "department", "product": "enterprise"}
 NEW_PASSWORD = "N3w-password-for-tests"
 MULTIPART = "multipart/form-data"
@@ -98,6 +104,7 @@ class World:
             "platform_admin": self.admin,
             "region_admin": make.region_admin(REGION),
             "other_region_admin": make.region_admin(OTHER_REGION),
+            "auditor": make.auditor(),
         }
 
 
@@ -197,7 +204,7 @@ def listing_cases(kind: str) -> list[Case]:
         Case(f"{endpoint}.submit", OWNERS, action("draft", "submitted"), owner_kind),
         Case(f"{endpoint}.withdraw", OWNERS, action("submitted", "draft"), owner_kind),
         # One audited look at the full contact number: verified organizations and admins.
-        Case(f"{endpoint}.contact", SIGNED_IN, contact_view, owner_kind),
+        Case(f"{endpoint}.contact", SIGNED_IN - AUDITORS, contact_view, owner_kind),
         # The permission table gives platform admins listing.close on any listing.
         Case(f"{endpoint}.close", OWNERS | PLATFORM,
              action("published", "closed", {"outcome": "已签约"}), owner_kind),
@@ -405,6 +412,60 @@ def create_region_admin(w):
 def set_region_admin_active(w):
     user = w.make.region_admin(REGION)
     return Target({"user_id": user.id}, {"active": "0"}, _attr_is(user, "active", False))
+
+
+def create_auditor(w):
+    return Target({}, {"user_name": "授权矩阵审计员", "email": "matrix-auditor@test.cn",
+                       "password": NEW_PASSWORD},
+                  lambda actor: db.session.scalar(sa.select(User.id).where(
+                      User.email == "matrix-auditor@test.cn", User.is_auditor.is_(True),
+                      User.organization_id.is_(None))))
+
+
+def set_auditor_active(w):
+    user = w.make.auditor()
+    return Target({"user_id": user.id}, {"active": "0"}, _attr_is(user, "active", False))
+
+
+# The second factor: one secret for every user of the world (the form posted is the same
+# whoever posts it), put in place by hand.
+MATRIX_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _with_matrix_secret(w, enabled: bool) -> None:
+    for user in w.users.values():
+        if user is not None:
+            user.totp_secret = otp.seal(MATRIX_TOTP_SECRET)
+            user.totp_enabled_at = utcnow() if enabled else None
+    db.session.commit()
+
+
+def _matrix_code() -> dict:
+    return {"code": otp.code_at(MATRIX_TOTP_SECRET, time.time())}
+
+
+def begin_second_factor(w):
+    return Target({}, {}, lambda actor: reloaded(User, actor.id).totp_secret is not None)
+
+
+def confirm_second_factor(w):
+    _with_matrix_secret(w, enabled=False)
+    return Target({}, _matrix_code(),
+                  lambda actor: reloaded(User, actor.id).second_factor_enabled)
+
+
+def disable_second_factor(w):
+    _with_matrix_secret(w, enabled=True)
+    return Target({}, _matrix_code(),
+                  lambda actor: not reloaded(User, actor.id).second_factor_enabled)
+
+
+def reset_second_factor(w):
+    user = w.make.member(w.owner)
+    user.totp_secret, user.totp_enabled_at = otp.seal(MATRIX_TOTP_SECRET), utcnow()
+    db.session.commit()
+    return Target({"user_id": user.id}, {},
+                  lambda actor: not reloaded(User, user.id).second_factor_enabled)
 
 
 # --- accounts ------------------------------------------------------------------------
@@ -724,6 +785,12 @@ CASES = [
     Case("releases.publish", PLATFORM | REGION_ADMIN, publish(REGION), variant="region"),
     Case("admin.region_admins", PLATFORM, create_region_admin),
     Case("admin.set_region_admin_active", PLATFORM, set_region_admin_active),
+    Case("admin.auditors", PLATFORM, create_auditor),
+    Case("admin.set_auditor_active", PLATFORM, set_auditor_active),
+    Case("admin.reset_second_factor", PLATFORM, reset_second_factor),
+    Case("accounts.begin_second_factor", SIGNED_IN, begin_second_factor),
+    Case("accounts.confirm_second_factor", SIGNED_IN, confirm_second_factor),
+    Case("accounts.disable_second_factor", SIGNED_IN, disable_second_factor),
     Case("accounts.add_member", frozenset({"org_admin", "other_admin"}), account_add_member),
     # org.manage is in the platform admin's permissions and admins skip the ownership rule.
     Case("accounts.set_member_active", frozenset({"org_admin", "platform_admin"}),

@@ -28,12 +28,12 @@ from marketplace.listings.models import LISTING_MODELS
 from marketplace.proposals import services as proposals
 from marketplace.releases import services as releases
 from tests.authz_cases import (
-    ADMINS, BOTH_SIDES, COUNTERPART, ORG_USERS, OWNER_KIND, OWNERS, PLATFORM, REGION,
+    ADMINS, AUDITORS, BOTH_SIDES, COUNTERPART, ORG_USERS, OWNER_KIND, OWNERS, PLATFORM, REGION,
     REGION_ADMIN, REGION_ADMINS, ROLES, SIGNED_IN, World, draft_release, open_proposal,
     parties, recorded_pairing, revision, selected_pairing, unanswered_question)
 
 EVERYONE = frozenset(ROLES)
-ORGANIZATIONS = SIGNED_IN - ADMINS  # every signed-in user of an organization
+ORGANIZATIONS = SIGNED_IN - ADMINS - AUDITORS  # every signed-in user of an organization
 REVIEWERS = PLATFORM | REGION_ADMIN  # of the world's things, all in REGION
 TITLE = "授权矩阵条目"  # of every arranged listing
 RELEASE = "授权矩阵批次"
@@ -50,6 +50,17 @@ class Page:
     redirected: frozenset = frozenset()
     public: bool = False
     variant: str = ""
+
+    def __post_init__(self):
+        # The auditor belongs to no organization and holds only the back office's read
+        # permissions: unless a page allows it, it is sent away where administrators are
+        # (pages of an organization's own), and refused where anyone signed in may be.
+        if "auditor" in self.allowed:
+            return
+        if self.redirected & ADMINS:
+            object.__setattr__(self, "redirected", self.redirected | AUDITORS)
+        elif self.forbidden:
+            object.__setattr__(self, "forbidden", self.forbidden | AUDITORS)
 
     @property
     def id(self) -> str:
@@ -239,7 +250,8 @@ def admin_page(endpoint: str, shows, arrange=no_values, kind="enterprise",
     says); a fixed URL, so organizations' users may get a 403, and region administrators
     too on a page of the platform's. A region administrator refused an object of the page
     (outside its subtree) must not learn that it exists (404)."""
-    forbidden = ORGANIZATIONS | (REGION_ADMINS if not allowed & REGION_ADMINS else frozenset())
+    forbidden = (ORGANIZATIONS | (REGION_ADMINS if not allowed & REGION_ADMINS else frozenset())
+                 | (AUDITORS - allowed))
     return Page(endpoint, allowed, arrange, shows, kind, forbidden=forbidden, variant=variant)
 
 
@@ -285,6 +297,11 @@ PAGES = [
     Page("accounts.account", SIGNED_IN, no_values, titled("我的账号")),
     # Everyone signed in has a workbench of their own (tests/workbench: what it lists).
     Page("workbench.index", SIGNED_IN, no_values, titled("工作台")),
+    Page("accounts.second_factor", SIGNED_IN, no_values, titled("二次验证")),
+    # Only half-way through signing in (tests/accounts/test_second_factor.py); otherwise
+    # back to the login page, or home when signed in.
+    Page("accounts.login_code", frozenset(), no_values, titled("二次验证"),
+         redirected=SIGNED_IN),
     Page("accounts.organization", ORGANIZATIONS, no_values, has('<th scope="col">电子邮箱</th>'),
          redirected=ADMINS),
     Page("notifications.index", SIGNED_IN, no_values, titled("通知")),
@@ -342,15 +359,19 @@ PAGES = [
     Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, has("对接："),
          "department", variant="department"),
     # The back office.
-    admin_page("admin.index", titled("管理后台"), allowed=ADMINS),
-    admin_page("admin.audit", titled("审计日志")),
-    admin_page("admin.organizations", titled("单位管理")),
-    admin_page("admin.organization", title_has(" - 单位管理"), lambda w: {"org_id": w.owner.id}),
+    # An auditor reviews nothing: its back office starts at the audit log.
+    Page("admin.index", ADMINS, no_values, titled("管理后台"), forbidden=ORGANIZATIONS,
+         redirected=AUDITORS),
+    admin_page("admin.audit", titled("审计日志"), allowed=PLATFORM | AUDITORS),
+    admin_page("admin.organizations", titled("单位管理"), allowed=PLATFORM | AUDITORS),
+    admin_page("admin.organization", title_has(" - 单位管理"), lambda w: {"org_id": w.owner.id},
+               allowed=PLATFORM | AUDITORS),
+    admin_page("admin.auditors", titled("审计员"), allowed=PLATFORM | AUDITORS),
     admin_page("admin.review", titled(f"审核：{TITLE}"), _submitted_for_review, "department",
                allowed=REVIEWERS),
     admin_page("admin.revision", title_has("修改审核："), lambda w: revision(w).values,
                "department", allowed=REVIEWERS),
-    admin_page("admin.region_admins", titled("区域管理员")),
+    admin_page("admin.region_admins", titled("区域管理员"), allowed=PLATFORM | AUDITORS),
     admin_page("admin.duplicates_report", titled("重复线索：机会清单"), allowed=ADMINS),
     admin_page("admin.taxonomy", titled("领域与标签")),
     admin_page("matching.funnel_report", titled("对接漏斗")),
@@ -433,8 +454,9 @@ def _asker(w):
 
 PARTS = [
     # Full contact numbers for verified organizations and admins, one audited look at a
-    # time; masked for everyone on the page itself.
-    Part("opportunities.detail", "contact", SIGNED_IN, _contact, "department"),
+    # time; masked for everyone on the page itself, and no look for auditors (who read
+    # the log, not people's phone numbers).
+    Part("opportunities.detail", "contact", SIGNED_IN - AUDITORS, _contact, "department"),
     # Unanswered questions: the department and admins only (not even the asker).
     Part("opportunities.detail", "unanswered question", OWNERS | PLATFORM, _unanswered,
          "department"),

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from stdnum.cn import uscc
 
+from marketplace.accounts import auditors
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, User
 from marketplace.db import beijing_today, utcnow
@@ -47,6 +48,14 @@ class Factory:
         user = accounts.create_region_admin(self._system_admin(), {
             "region_code": region, "user_name": f"区域管理员{n}",
             "email": f"region{n}@test.cn", "password": PASSWORD})
+        db.session.commit()
+        return user
+
+    def auditor(self) -> User:
+        """An auditor, opened by a platform admin through the service."""
+        n = next(_counter)
+        user = auditors.create_auditor(self._system_admin(), {
+            "user_name": f"审计员{n}", "email": f"auditor{n}@test.cn", "password": PASSWORD})
         db.session.commit()
         return user
 

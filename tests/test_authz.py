@@ -30,7 +30,7 @@ def test_templates_reject_a_misspelt_permission(ctx):
 
 @pytest.mark.parametrize("path, permission", [
     ("/admin/audit", Permission.AUDIT_VIEW),
-    ("/admin/organizations", Permission.ORG_REVIEW),
+    ("/admin/organizations", Permission.ACCOUNT_VIEW),  # deciding needs org.review too
     ("/admin/taxonomy", Permission.TAXONOMY_MANAGE),
 ])
 def test_an_admin_page_needs_its_own_permission(make, login_as, monkeypatch, path, permission):

@@ -52,3 +52,19 @@ class RegionAdminForm(FlaskForm):
     email = StringField("电子邮箱（登录账号）")
     phone = StringField("手机号码")
     password = PasswordField("初始密码", render_kw={"autocomplete": "new-password"})
+
+
+class CodeForm(FlaskForm):
+    """A second-factor code (6 digits from the app, or a recovery code)."""
+
+    code = StringField("验证码", render_kw={"autocomplete": "one-time-code", "maxlength": 24,
+                                          "inputmode": "text", "spellcheck": "false"})
+
+
+class AuditorForm(FlaskForm):
+    """A platform admin opens an auditor's account."""
+
+    user_name = StringField("姓名", render_kw={"maxlength": 50})
+    email = StringField("电子邮箱（登录账号）")
+    phone = StringField("手机号码")
+    password = PasswordField("初始密码", render_kw={"autocomplete": "new-password"})

@@ -78,12 +78,20 @@ class User(UserMixin, db.Model):
     # district's subtree (authz.region_scope).
     admin_region_code: Mapped[str | None] = mapped_column(
         sa.ForeignKey("regions.code"), index=True)
+    # An auditor (审计员): no organization, reads the audit log and changes nothing.
+    is_auditor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The second factor (accounts/second_factor.py): the TOTP secret, encrypted (otp.py);
+    # in force once confirmed by a first code (totp_enabled_at); the time step of the last
+    # code accepted, so that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_counter: Mapped[int | None]
 
     organization = relationship("Organization", back_populates="users")
     admin_region = relationship("Region")
@@ -93,6 +101,10 @@ class User(UserMixin, db.Model):
     @property
     def is_region_admin(self) -> bool:
         return not self.is_platform_admin and self.admin_region_code is not None
+
+    @property
+    def second_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:
@@ -113,7 +125,22 @@ class User(UserMixin, db.Model):
             return "平台管理员"
         if self.admin_region_code is not None:
             return f"{self.admin_region.name}管理员"
+        if self.is_auditor:
+            return "审计员"
         return ORG_ROLES.get(self.org_role, "")
 
     def __str__(self):
         return self.name
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code of a user's second factor, stored as its SHA-256 (the
+    codes are random, 80 bits: no slow hash needed); shown once, when made."""
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,6 @@
 """Reads of organizations and users for pages."""
+import hmac
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -48,3 +50,20 @@ def region_admins() -> list[User]:
                               User.is_platform_admin.is_(False))
         .options(region_path(User.admin_region))
         .order_by(User.admin_region_code, User.id)).all()
+
+
+def auditors() -> list[User]:
+    return db.session.scalars(sa.select(User).where(User.is_auditor.is_(True))
+                              .order_by(User.id)).all()
+
+
+def user_for_session_id(session_id: str | None) -> User | None:
+    """The active user a session id (``User.get_id()``: id and session token) names, while
+    the token is current; for the half-signed-in state between password and code."""
+    user_id, _, token = (session_id or "").partition(":")
+    if not user_id.isascii() or not user_id.isdigit() or len(user_id) > 9 or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user

@@ -32,6 +32,7 @@ _ORG_TABLE = {"transitions": ORG_TRANSITIONS, "labels": ORG_STATUSES, "noun": "�
 class LoginResult:
     user: User | None
     message: str = ""
+    needs_code: bool = False  # the password was right; the second factor comes next
 
 
 def _hash(password: str) -> str:
@@ -200,10 +201,12 @@ def authenticate(email: str, password: str) -> LoginResult:
     """Check credentials; lock the account after LOGIN_MAX_FAILURES failures in a row.
 
     Each password check first takes one of the account's attempts in a single UPDATE
-    (``_take_attempt``), so simultaneous guesses cannot check more passwords than the limit
+    (``take_attempt``), so simultaneous guesses cannot check more passwords than the limit
     allows. Unknown users, disabled ones and wrong passwords get the same message after
     the same work (one hash check). Writes audit rows either way; the caller commits in
-    every case so that failures are counted.
+    every case so that failures are counted. For a user with a second factor the right
+    password only hands on to ``second_factor.verify_sign_in`` (``needs_code``): the
+    attempt is given back, the earlier failures stay counted until the code is right.
     """
     cfg = current_app.config
     try:
@@ -216,12 +219,17 @@ def authenticate(email: str, password: str) -> LoginResult:
         check_password_hash(_timing_hash(), password or "")
         audit.record(None, "auth.login_failed", summary=f"未知或停用账号 {email[:100]}")
         return LoginResult(None, LOGIN_FAILED)
-    attempt = _take_attempt(user, now)
+    attempt = take_attempt(user, now)
     if attempt is None:
-        audit.record(user, "auth.login_refused_locked", user, summary=user.email)
-        return LoginResult(None, LOGIN_LOCKED.format(minutes=cfg["LOGIN_LOCK_MINUTES"]))
+        return refused_locked(user)
     if not check_password_hash(user.password_hash, password or ""):
-        return _count_failure(user, attempt, now)
+        return count_failure(user, attempt, now)
+    if user.totp_enabled_at is not None:
+        db.session.execute(sa.update(User).where(User.id == user.id, User.failed_logins > 0)
+                           .values(failed_logins=User.failed_logins - 1))
+        db.session.refresh(user)
+        audit.record(user, "auth.password_accepted", user, summary="等待二次验证")
+        return LoginResult(user, needs_code=True)
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     db.session.flush()
     audit.record(user, "auth.login", user, summary=user.email)
@@ -240,7 +248,12 @@ def _timing_hash() -> str:
     return _TIMING_HASHES[method]
 
 
-def _take_attempt(user: User, now) -> int | None:
+def refused_locked(user: User) -> LoginResult:
+    audit.record(user, "auth.login_refused_locked", user, summary=user.email)
+    return LoginResult(None, LOGIN_LOCKED.format(minutes=current_app.config["LOGIN_LOCK_MINUTES"]))
+
+
+def take_attempt(user: User, now) -> int | None:
     """Count this attempt before the password is checked, in one UPDATE that only succeeds
     while the account is unlocked and below the limit; returns the attempt's number, or
     None (locked). The row stays locked until commit, so attempts on one account queue."""
@@ -253,9 +266,11 @@ def _take_attempt(user: User, now) -> int | None:
     ).scalar_one_or_none()
 
 
-def _count_failure(user: User, attempt: int, now) -> LoginResult:
-    """The attempt failed: it stays counted; the last one allowed locks the account (and
-    starts its count again for after the lock)."""
+def count_failure(user: User, attempt: int, now, action: str = "auth.login_failed",
+                  message: str = LOGIN_FAILED) -> LoginResult:
+    """The attempt failed (a password, or a second-factor code: ``action``, ``message``):
+    it stays counted; the last one allowed locks the account (and starts its count again
+    for after the lock)."""
     cfg = current_app.config
     if attempt >= cfg["LOGIN_MAX_FAILURES"]:
         db.session.execute(sa.update(User).where(User.id == user.id).values(
@@ -264,8 +279,8 @@ def _count_failure(user: User, attempt: int, now) -> LoginResult:
         audit.record(user, "auth.locked", user, summary=f"连续 {attempt} 次登录失败")
         return LoginResult(None, LOGIN_LOCKED.format(minutes=cfg["LOGIN_LOCK_MINUTES"]))
     db.session.refresh(user)
-    audit.record(user, "auth.login_failed", user, summary=f"第 {attempt} 次失败")
-    return LoginResult(None, LOGIN_FAILED)
+    audit.record(user, action, user, summary=f"第 {attempt} 次失败")
+    return LoginResult(None, message)
 
 
 def logout(user: User) -> None:

@@ -33,3 +33,29 @@ def still_valid() -> bool:
     if now - seen_at >= TOUCH_EVERY:
         session[SEEN_AT] = now
     return True
+
+
+SECOND_STEP = "_second_step"
+
+
+def begin_second_step(user) -> None:
+    """The password was right and a code comes next: a new session that names the user
+    and when, but is not signed in (no ``_user_id``)."""
+    session.clear()
+    session[SECOND_STEP] = {"user": user.get_id(), "at": int(time.time())}
+
+
+def second_step_user() -> str | None:
+    """The session id of the user half-way through signing in, while within
+    SECOND_STEP_MINUTES of the password; None (and forgotten) after."""
+    value = session.get(SECOND_STEP)
+    if not isinstance(value, dict) or not isinstance(value.get("at"), int):
+        return None
+    if int(time.time()) - value["at"] > current_app.config["SECOND_STEP_MINUTES"] * 60:
+        session.pop(SECOND_STEP, None)
+        return None
+    return value.get("user") if isinstance(value.get("user"), str) else None
+
+
+def end_second_step() -> None:
+    session.pop(SECOND_STEP, None)

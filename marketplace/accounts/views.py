@@ -5,8 +5,9 @@ from flask import (
     Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import passwords, queries, services, sessions
-from marketplace.accounts.forms import LoginForm, MemberForm, PasswordForm, RegisterForm
+from marketplace.accounts import passwords, queries, second_factor, services, sessions
+from marketplace.accounts.forms import (
+    CodeForm, LoginForm, MemberForm, PasswordForm, RegisterForm)
 from marketplace.accounts.models import User
 from marketplace import ratelimits
 from marketplace.authz import Permission, require
@@ -29,6 +30,23 @@ def _require_password_change():
         days = current_app.config["PASSWORD_MAX_AGE_DAYS"]
         flash(f"您的密码已使用超过 {days} 天，请先修改密码。", "info")
         return redirect(url_for("accounts.account"))
+    return None
+
+
+# Where an administrator who must enrol a second factor may go before it is done.
+SECOND_FACTOR_ENDPOINTS = PASSWORD_CHANGE_ENDPOINTS | frozenset({
+    "accounts.second_factor", "accounts.begin_second_factor",
+    "accounts.confirm_second_factor"})
+
+
+@bp.before_app_request
+def _require_second_factor():
+    """An administrator or auditor signs in with a second factor (REQUIRE_ADMIN_TOTP):
+    without one, the first page after the password is where it is set up."""
+    if (request.endpoint not in SECOND_FACTOR_ENDPOINTS and current_user.is_authenticated
+            and second_factor.must_enrol(current_user)):
+        flash("管理员和审计员账号须启用二次验证，请先完成设置。", "info")
+        return redirect(url_for("accounts.second_factor"))
     return None
 
 
@@ -55,6 +73,9 @@ def login():
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
         db.session.commit()  # failures are counted and audited too
+        if result.user is not None and result.needs_code:
+            sessions.begin_second_step(result.user)  # not signed in until the code
+            return redirect(url_for("accounts.login_code", next=request.args.get("next")))
         if result.user is not None:
             sessions.start()
             login_user(result.user)
@@ -139,3 +160,82 @@ def set_member_active(user_id: int):
     perform(services.set_member_active, current_user, member, active,
             success="账号已启用。" if active else "账号已停用。")
     return redirect(url_for("accounts.organization"))
+
+
+# --- the second factor --------------------------------------------------------------
+@bp.route("/login/code", methods=["GET", "POST"])
+@ratelimits.login
+def login_code():
+    """The second step of signing in: the password was right minutes ago (sessions), the
+    code from the app (or a recovery code) now."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    user = queries.user_for_session_id(sessions.second_step_user())
+    if user is None:
+        flash("请重新输入邮箱和密码登录。", "info")
+        return redirect(url_for("accounts.login", next=request.args.get("next")))
+    form = CodeForm()
+    if form.validate_on_submit():
+        result = second_factor.verify_sign_in(user, form.code.data)
+        db.session.commit()  # failures are counted and audited too
+        if result.user is not None:
+            sessions.start()
+            login_user(result.user)
+            flash(f"欢迎回来，{result.user.name}。", "success")
+            return redirect(_safe_next(request.args.get("next")))
+        if result.message != second_factor.CODE_WRONG:  # locked: start again later
+            sessions.end_second_step()
+            flash(result.message, "error")
+            return redirect(url_for("accounts.login"))
+        form.code.errors = [result.message]
+    return render_template("accounts/login_code.html", form=form), 400 if form.errors else 200
+
+
+def _second_factor_page(code_form=None, status: int = 200):
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/second_factor.html", enrolment=second_factor.pending_enrolment(user),
+        required=second_factor.is_required(user), form=code_form or CodeForm(),
+        codes_left=second_factor.recovery_codes_left(user)
+        if user.second_factor_enabled else 0), status
+
+
+@bp.get("/account/second-factor", endpoint="second_factor")
+@login_required
+def second_factor_page():
+    return _second_factor_page()
+
+
+@bp.post("/account/second-factor/begin")
+@login_required
+def begin_second_factor():
+    perform(second_factor.begin, current_user._get_current_object())
+    return redirect(url_for("accounts.second_factor"))
+
+
+@bp.post("/account/second-factor/confirm")
+@ratelimits.password_change
+@login_required
+def confirm_second_factor():
+    form = CodeForm()
+    if form.validate_on_submit():
+        ok, codes = perform(second_factor.confirm, current_user._get_current_object(),
+                            form.code.data, form=form, success="二次验证已启用。")
+        if ok:
+            return render_template("accounts/recovery_codes.html", codes=codes)
+    return _second_factor_page(form, 400)
+
+
+@bp.post("/account/second-factor/disable")
+@ratelimits.password_change
+@login_required
+def disable_second_factor():
+    form = CodeForm()
+    if form.validate_on_submit():
+        message = second_factor.disable(current_user._get_current_object(), form.code.data)
+        db.session.commit()  # a wrong code is counted and audited too
+        if not message:
+            flash("二次验证已停用。", "success")
+            return redirect(url_for("accounts.second_factor"))
+        form.code.errors = [message]
+    return _second_factor_page(form, 400)

@@ -2,12 +2,14 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.accounts import auditors as auditor_services
 from marketplace.accounts import queries as account_queries
+from marketplace.accounts import second_factor
 from marketplace.accounts import services as account_services
-from marketplace.accounts.forms import MemberForm, ReasonForm, RegionAdminForm
+from marketplace.accounts.forms import AuditorForm, MemberForm, ReasonForm, RegionAdminForm
 from marketplace.accounts.models import ORG_STATUSES, Organization, User
 from marketplace.admin import queries
-from marketplace.authz import Permission, can, permission_required, region_scope
+from marketplace.authz import Permission, can, permission_required, region_scope, require
 from marketplace.listings import pages as listing_pages
 from marketplace.listings import queries as listing_queries
 from marketplace.listings import revisions
@@ -41,7 +43,10 @@ def _admins_only():
 @bp.get("/")
 def index():
     """The back office's start page: what the admin may do, of its subtree for a region
-    administrator (whose region_scope narrows every list and count)."""
+    administrator (whose region_scope narrows every list and count). An auditor, who
+    reviews nothing, starts at the audit log."""
+    if not can(current_user, Permission.LISTING_REVIEW):
+        return redirect(url_for("admin.audit"))
     scope = region_scope(current_user)
     queue = {kind: listing_queries.review_queue(model, scope)
              for kind, model in LISTING_MODELS.items()}
@@ -132,7 +137,7 @@ def revision(revision_id):
 
 
 @bp.get("/organizations")
-@permission_required(Permission.ORG_REVIEW)
+@permission_required(Permission.ACCOUNT_VIEW)
 def organizations():
     status = request.args.get("status", "pending")
     status = status if status in ORG_STATUSES else ""
@@ -145,8 +150,11 @@ def _organization(org_id: int) -> Organization:
 
 
 @bp.route("/organizations/<int:org_id>", methods=["GET", "POST"])
-@permission_required(Permission.ORG_REVIEW)
+@permission_required(Permission.ACCOUNT_VIEW)
 def organization(org_id):
+    """An organization and its accounts (read: account.view); deciding: org.review."""
+    if request.method == "POST":
+        require(current_user, Permission.ORG_REVIEW)
     org = _organization(org_id)
     form = ReasonForm()
     if form.validate_on_submit():
@@ -236,8 +244,11 @@ def _admin_region_choices() -> list[tuple[str, str]]:
 
 
 @bp.route("/region-admins", methods=["GET", "POST"])
-@permission_required(Permission.REGION_ADMIN_MANAGE)
+@permission_required(Permission.ACCOUNT_VIEW)
 def region_admins():
+    """The region administrators (read: account.view); opening one: region_admin.manage."""
+    if request.method == "POST":
+        require(current_user, Permission.REGION_ADMIN_MANAGE)
     form = RegionAdminForm()
     form.region_code.choices = _admin_region_choices()
     status = 200
@@ -258,6 +269,53 @@ def set_region_admin_active(user_id):
     perform(account_services.set_region_admin_active, current_user, get_or_404(User, user_id),
             active, success="账号已启用。" if active else "账号已停用，其登录已失效。")
     return redirect(url_for("admin.region_admins"))
+
+
+# --- auditors, and second factors (platform admins) ----------------------------------
+@bp.route("/auditors", methods=["GET", "POST"])
+@permission_required(Permission.ACCOUNT_VIEW)
+def auditors():
+    """The auditors (read: account.view); opening one: auditor.manage."""
+    if request.method == "POST":
+        require(current_user, Permission.AUDITOR_MANAGE)
+    form = AuditorForm()
+    status = 200
+    if form.validate_on_submit():
+        ok, _ = perform(auditor_services.create_auditor, current_user, form.data, form=form,
+                        success="审计员账号已开通，请将初始密码告知本人并提醒其修改。")
+        if ok:
+            return redirect(url_for("admin.auditors"))
+        status = 400
+    return render_template("admin/auditors.html", form=form,
+                           auditors=account_queries.auditors()), status
+
+
+@bp.post("/auditors/<int:user_id>/active")
+@permission_required(Permission.AUDITOR_MANAGE)
+def set_auditor_active(user_id):
+    active = request.form.get("active") == "1"
+    perform(auditor_services.set_auditor_active, current_user, get_or_404(User, user_id),
+            active, success="账号已启用。" if active else "账号已停用，其登录已失效。")
+    return redirect(url_for("admin.auditors"))
+
+
+def _accounts_page_of(user: User) -> str:
+    if user.organization_id is not None:
+        return url_for("admin.organization", org_id=user.organization_id)
+    if user.is_region_admin:
+        return url_for("admin.region_admins")
+    if user.is_auditor:
+        return url_for("admin.auditors")
+    return url_for("admin.index")
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+@permission_required(Permission.SECOND_FACTOR_RESET)
+def reset_second_factor(user_id):
+    user = get_or_404(User, user_id)
+    perform(second_factor.reset, current_user, user,
+            success="已重置该账号的二次验证，其登录已失效；本人下次登录后可重新设置。")
+    return redirect(_accounts_page_of(user))
 
 
 from marketplace.admin import duplicates as _duplicates_routes  # noqa: E402,F401  (its routes join bp)

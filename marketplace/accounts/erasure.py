@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from marketplace import audit
-from marketplace.accounts.models import User, new_session_token
+from marketplace.accounts.models import RecoveryCode, User, new_session_token
 from marketplace.extensions import db
 
 ERASED_NAME = "已注销用户"
@@ -30,6 +30,8 @@ def anonymise(user: User) -> None:
     user.password_hash = generate_password_hash(secrets.token_urlsafe(32))
     user.session_token = new_session_token()
     user.active = False
+    user.totp_secret = user.totp_enabled_at = user.totp_last_counter = None
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.failed_logins = 0
     user.locked_until = None
     db.session.flush()

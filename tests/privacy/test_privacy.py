@@ -4,7 +4,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import RecoveryCode, User
 from marketplace.audit import AuditLog
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
@@ -66,6 +66,8 @@ def test_erasure_removes_the_person_everywhere_but_keeps_the_organization_s_work
     items = _listings_of(person)
     db.session.add(Revision(listing_kind="opportunity", listing_id=items[0].id,
                             data={"title": "改", "contact_name": "周小梅", "contact_phone": PHONE}))
+    person.totp_secret, person.totp_enabled_at = "an-encrypted-secret", person.created_at
+    db.session.add(RecoveryCode(user_id=person.id, code_hash="0" * 64))
     db.session.commit()
 
     services.erase_account(person, PASSWORD, "注销")
@@ -75,6 +77,8 @@ def test_erasure_removes_the_person_everywhere_but_keeps_the_organization_s_work
     user = db.session.get(User, user_id)
     assert (user.name, user.phone, user.active) == ("已注销用户", "", False)
     assert user.email.endswith(".invalid") and email not in user.email
+    assert user.totp_secret is None and not user.second_factor_enabled
+    assert not db.session.scalars(sa.select(RecoveryCode).filter_by(user_id=user_id)).all()
     erased, kept = _listings_of(user)[:2], _listings_of(user)[2]
     assert all((i.contact_name, i.contact_phone, i.contact_consent) == ("", "", False)
                for i in erased)

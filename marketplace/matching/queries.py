@@ -181,16 +181,22 @@ def signed_totals() -> tuple[int, Decimal]:
     return count, Decimal(amount)
 
 
-def signings_awaiting(organization_id: int) -> list[Match]:
+def signings_awaiting_query(organization_id: int):
     """Pairings whose signing the other side recorded and ``organization_id`` is to
-    confirm or dispute (待本单位确认), oldest record first: for the workbench."""
-    return db.session.scalars(
-        sa.select(Match).join(Opportunity)
-        .where(Match.stage == "signing",
-               Match.signing_recorded_by_org_id.is_not(None),
-               Match.signing_recorded_by_org_id != organization_id,
-               sa.or_(Match.supplier_id == organization_id,
-                      Opportunity.organization_id == organization_id))
-        .options(joinedload(Match.opportunity).joinedload(Opportunity.organization),
-                 joinedload(Match.supplier), joinedload(Match.signing_recorder))
-        .order_by(Match.signing_recorded_at, Match.id)).all()
+    confirm or dispute (待本单位确认)."""
+    return (sa.select(Match).join(Opportunity)
+            .where(Match.stage == "signing",
+                   Match.signing_recorded_by_org_id.is_not(None),
+                   Match.signing_recorded_by_org_id != organization_id,
+                   sa.or_(Match.supplier_id == organization_id,
+                          Opportunity.organization_id == organization_id)))
+
+
+def signings_awaiting(organization_id: int, limit: int | None = None) -> list[Match]:
+    """As ``signings_awaiting_query``, the oldest record first, with both sides and who
+    recorded it: for the workbench."""
+    query = (signings_awaiting_query(organization_id)
+             .options(joinedload(Match.opportunity).joinedload(Opportunity.organization),
+                      joinedload(Match.supplier), joinedload(Match.signing_recorder))
+             .order_by(Match.signing_recorded_at, Match.id))
+    return db.session.scalars(query.limit(limit) if limit else query).all()

@@ -104,6 +104,13 @@ def _pairing(match) -> Entry:
                  f" · 最近进展 {day(match.stage_changed_at)}", match.stage_label, "approved")
 
 
+def _signing(match) -> Entry:
+    recorder = match.signing_recorder.name if match.signing_recorder else "对方"
+    return Entry(match.opportunity.title, url_for("matching.detail", match_id=match.id),
+                 f"{recorder} 于 {day(match.signing_recorded_at)} 登记签约，请确认或提出异议",
+                 "待确认签约", "pending")
+
+
 def _registration(registration) -> Entry:
     event, note = registration.event, when_label(registration.event)
     if registration.is_offered and registration.offered_until:
@@ -187,6 +194,8 @@ SECTIONS = {
                     f"近 {RECOMMENDATION_DAYS} 天没有为本单位产品推荐的新机会。", _recommended,
                     [("products.mine", "全部推荐"), ("opportunities.index", "浏览机会清单")]),
     "proposals": ("我的揭榜", "还没有揭榜方案。", _proposal, [("proposals.mine", "我的揭榜")]),
+    "signings": ("待本单位确认的签约", "没有待本单位确认的签约。", _signing,
+                 [("matching.mine", "对接跟踪")]),
     "pairings": ("进行中的对接", "没有进行中的对接。", _pairing,
                  [("matching.mine", "对接跟踪")]),
     "events": ("我报名的近期活动", "没有报名近期的活动。", _registration,

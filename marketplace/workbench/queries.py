@@ -64,6 +64,9 @@ def _organization_specs(user, now: datetime) -> list[Spec]:
         specs.append(_unfinished_spec("product", org_id))
     if authz.can(user, P.PROPOSAL_CREATE, kind="proposal"):
         specs += _supplier_specs(org_id, now)
+    signings = matching.signings_awaiting_query(org_id)
+    specs.append(Spec("signings", lambda: matching.signings_awaiting(org_id, LIMIT),
+                      (signings,), (signings,)))
     open_matches = matching.open_matches_query(org_id)
     specs.append(Spec("pairings", lambda: matching.open_matches(org_id, LIMIT),
                       (open_matches,), (open_matches,)))

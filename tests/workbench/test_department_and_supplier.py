@@ -8,6 +8,7 @@ import pytest
 
 from marketplace.db import beijing_today
 from marketplace.events import services as events
+from marketplace.matching import signing
 from marketplace.proposals import services as proposals
 from marketplace.workbench import queries
 from marketplace.workbench.queries import Section
@@ -104,7 +105,7 @@ def test_header_number_is_the_sum_of_what_waits(ctx, make, departments):
 
 def test_a_department_has_no_supplier_sections(ctx, make, departments):
     assert set(by_key(departments[0].users[0])) == {
-        "unfinished_opportunity", "questions", "undecided", "deadlines", "pairings",
+        "unfinished_opportunity", "questions", "undecided", "deadlines", "signings", "pairings",
         "events"}
 
 
@@ -152,3 +153,16 @@ def test_unverified_organization_has_no_sections(ctx, make):
     pending = make.org(status="pending")
     assert queries.sections(pending.users[0]) == []
     assert queries.pending_count(pending.users[0]) == 0
+
+
+def test_a_signing_the_other_side_recorded_waits_for_confirmation(ctx, make, departments):
+    department, _ = departments
+    supplier = make.org()
+    match = make.pairing(make.opportunity(department, "published"), supplier, "negotiating")
+    assert not by_key(supplier.users[0])["signings"].items
+    signing.record(department.users[0], match, {
+        "contract_date": beijing_today().isoformat(), "contract_amount_wan": "120"})
+    waiting = by_key(supplier.users[0])["signings"]
+    assert ids(waiting) == [match.id] and waiting.pending == 1
+    assert not by_key(department.users[0])["signings"].items  # the recorder waits, not acts
+    assert queries.pending_count(supplier.users[0]) >= 1

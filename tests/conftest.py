@@ -40,7 +40,7 @@ settings.register_profile("marketplace", deadline=None, database=None, print_blo
 settings.load_profile("marketplace")
 
 # Steps aside from the per-test transaction: these tests' apps have databases of their own.
-OWN_DATABASE_FIXTURES = ("live_server", "own_app", "app_with")
+OWN_DATABASE_FIXTURES = ("live_server", "own_app", "app_with", "empty_database")
 
 
 def _reset(url: str) -> None:
@@ -177,6 +177,17 @@ def _own_database(tmp_path) -> tuple[str, object]:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
     return server.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """The URL of a new, empty database (no migration run): SQLite in tmp_path, or a
+    throwaway database on the PostgreSQL server of the run."""
+    url, drop = _own_database(tmp_path)
+    try:
+        yield url
+    finally:
+        drop()
 
 
 @pytest.fixture

@@ -314,6 +314,7 @@ def download_response(attachment):
     response.headers["Content-Disposition"] = _content_disposition(
         _download_name(attachment.original_name, file_type), stored_ext)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; sandbox; frame-ancestors 'none'")
     response.headers["Cache-Control"] = "private, no-store"
     return response

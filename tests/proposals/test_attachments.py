@@ -397,7 +397,8 @@ def test_download_headers(ctx, uploads):
     assert unquote(encoded) == "揭榜 方案（终稿）.pdf"
     assert re.fullmatch(r"[A-Za-z0-9!#$&+\-.^_`|~%]+", encoded)  # RFC 5987 attr-chars
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.headers["Content-Security-Policy"] == (
+        "default-src 'none'; sandbox; frame-ancestors 'none'")
     assert response.headers["Cache-Control"] == "private, no-store"
     assert body(response) == data
 

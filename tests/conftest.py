@@ -40,7 +40,7 @@ settings.register_profile("marketplace", deadline=None, database=None, print_blo
 settings.load_profile("marketplace")
 
 # Steps aside from the per-test transaction: these tests' apps have databases of their own.
-OWN_DATABASE_FIXTURES = ("live_server", "own_app", "app_with")
+OWN_DATABASE_FIXTURES = ("live_server", "crawl_server", "own_app", "app_with")
 
 
 def _reset(url: str) -> None:

@@ -1,7 +1,7 @@
 """Accessibility checked, not assumed: axe-core over every page kind, as every role.
 
-The pages are those of the authorization matrix (tests/authz_pages.py and
-tests/authz_events.py), which must name every GET route (test_matrix_covers_every_route),
+The pages are those of the authorization matrix (its ``PAGES``: tests/authz_pages.py,
+tests/authz_events.py, …), which must name every GET route (test_matrix_covers_every_route),
 so a new page is crawled here without anyone remembering to add it. Each page's
 arrangement runs once, in a fresh ``World`` of its own, on a live server whose database
 holds the demo seed (so lists, dashboards and charts are populated as in a demonstration).
@@ -27,16 +27,16 @@ from playwright.sync_api import Error as PlaywrightError
 
 from marketplace.extensions import db
 from tests.authz_cases import ROLES, World
-from tests.authz_events import EVENT_PAGES
-from tests.authz_pages import PAGES, Page
+from tests.authz_pages import Page
 from tests.e2e.axe import describe, failing, violations
 from tests.e2e.conftest import serving
 from tests.factories import Factory
 from tests.signin import sign_in_session
+# Every page of the matrix, whichever module of the catalogue it comes from.
+from tests.test_authz_matrix import PAGES as ALL_PAGES
 
 pytestmark = pytest.mark.browser
 
-ALL_PAGES: list[Page] = PAGES + EVENT_PAGES
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 PERSONAS = ("anonymous", "enterprise", "department", "institute", "platform_admin",
             "region_admin")

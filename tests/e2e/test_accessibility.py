@@ -23,11 +23,13 @@ import json
 import os
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Error as PlaywrightError
 
 from marketplace.extensions import db
+from marketplace.releases.models import Release
 from tests.authz_cases import ROLES, World
-from tests.authz_pages import Page
+from tests.authz_pages import RELEASE, Page
 from tests.e2e.axe import describe, failing, violations
 from tests.e2e.conftest import serving
 from tests.factories import Factory
@@ -141,6 +143,16 @@ def arrangement(page: Page) -> tuple:
     return page.kind, function.__code__, cells
 
 
+def _free_release_name() -> None:
+    """Batch names are unique, and the catalogue names every batch it arranges RELEASE
+    (each matrix cell has a database of its own). The crawl has one: earlier batches of
+    that name are renamed (their pages keep answering) so the next arrangement may use
+    it."""
+    db.session.execute(sa.update(Release).where(Release.title == RELEASE).values(
+        title=Release.title + "#" + sa.cast(Release.id, sa.String)))
+    db.session.commit()
+
+
 class Arranged:
     """Each arrangement made once, on demand, in a fresh world; a signed session cookie
     per (page, role)."""
@@ -153,6 +165,7 @@ class Arranged:
         with self.app.app_context():
             try:
                 if key not in self.done:
+                    _free_release_name()
                     world = World(self.make, page.kind, "verified")
                     values = page.arrange(world)
                     world.users["institute"] = self.make.org_admin(self.make.org("institute"))

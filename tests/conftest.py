@@ -40,7 +40,8 @@ settings.register_profile("marketplace", deadline=None, database=None, print_blo
 settings.load_profile("marketplace")
 
 # Steps aside from the per-test transaction: these tests' apps have databases of their own.
-OWN_DATABASE_FIXTURES = ("live_server", "own_app", "app_with", "empty_database")
+OWN_DATABASE_FIXTURES = ("live_server", "crawl_server", "own_app", "app_with",
+                         "empty_database")
 
 
 def _reset(url: str) -> None:

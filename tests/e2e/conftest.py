@@ -13,8 +13,10 @@ import re
 import shutil
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -50,8 +52,11 @@ def _browser_unavailable() -> None:
     pytest.skip(MISSING_BROWSER)
 
 
-@pytest.fixture(scope="package")
-def live_server():
+@contextmanager
+def serving(populate: Callable[[], None] | None = None) -> Iterator[LiveServer]:
+    """The app on a database of its own (migrated, reference data, a platform admin, then
+    ``populate()`` in an app context), served from a background thread until the block
+    ends."""
     from marketplace.accounts.services import create_platform_admin
     from marketplace.seeding.reference import load_reference
 
@@ -66,7 +71,10 @@ def live_server():
     admin_email, admin_password = "admin@e2e.test.cn", "E2e-admin-passw0rd"
     with app.app_context():
         upgrade_database(app)
-        load_reference()
+        if populate is not None:
+            populate()
+        else:
+            load_reference()
         create_platform_admin(admin_email, "平台管理员", admin_password)
         db.session.commit()
         db.session.remove()
@@ -87,6 +95,12 @@ def live_server():
         with app.app_context():
             db.engine.dispose()
         shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def live_server():
+    with serving() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

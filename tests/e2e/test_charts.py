@@ -12,6 +12,8 @@ import pytest
 from flask import render_template_string
 from playwright.sync_api import Page, expect
 
+from tests.e2e.axe import assert_accessible
+
 pytestmark = pytest.mark.browser
 
 PAGE_PATH = "/__chart-test__"
@@ -108,6 +110,7 @@ def test_every_chart_type_renders_under_the_csp(page: Page, chart_view):
     assert "12 / 50（24%）" in texts and "30 / 20（150%）" in texts and "4" in texts
     assert "</script><b>2025" in page.locator("#by-year svg text").all_text_contents()
     assert "45（38%）" in page.locator("#stages svg text").all_text_contents()
+    assert_accessible(page)  # each chart an image named by its label
     # The height from the macro, and the per-row default of horizontal charts (3 rows).
     assert page.locator("#by-year").bounding_box()["height"] == 300
     assert page.locator("#progress").bounding_box()["height"] == 3 * 40 + 40

@@ -12,6 +12,7 @@ import secrets
 import pytest
 
 from marketplace.extensions import db
+from tests.e2e.axe import assert_accessible
 from tests.e2e.test_publish_flow import login
 from tests.events.checkin_helpers import give_codes
 from tests.factories import Factory
@@ -70,6 +71,7 @@ def test_staff_check_in_by_code_then_a_second_try_is_refused(
     expect(page.locator("[data-recent] tr")).to_have_count(1)
     expect(field).to_be_focused()
     expect(field).to_have_value("")
+    assert_accessible(page)  # the result and the recent list, written by the script
     assert page.url.endswith(f"/events/{event_id}/checkin")  # stayed on the page
 
     field.fill(code)

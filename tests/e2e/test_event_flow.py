@@ -20,6 +20,7 @@ from marketplace.events.models import Attendee, Event, Registration
 from marketplace.events.pages import to_input
 from marketplace.extensions import db
 from marketplace.matching.models import Match
+from tests.e2e.axe import assert_accessible
 from tests.e2e.test_proposal_flow import wait_for_background_drain
 from tests.e2e.test_publish_flow import flash, login, logout
 from tests.factories import PASSWORD, Factory
@@ -72,6 +73,7 @@ def create_event(page: Page, live_server, title: str) -> int:
     page.get_by_label("每个单位最多洽谈场数").fill("2")
     page.get_by_label("第 1 场开始时间").fill(to_input(now + timedelta(days=3, minutes=30)))
     page.get_by_label("时段数").first.fill("4")
+    assert_accessible(page)  # the form, the meeting fields opened by its script
     page.get_by_role("button", name="发布活动").click()
     expect(page.get_by_role("heading", name=re.compile(title))).to_be_visible()
     logout(page)
@@ -138,6 +140,7 @@ def test_a_matchmaking_day_from_creation_to_the_funnel(page: Page, live_server, 
     card = page.locator(".counterpart").filter(has_text=names["first"])
     card.locator("summary").click()  # 约见: opens the request form
     card.get_by_label("约见事由").fill("了解非遗 VR 展厅的案例与报价。")
+    assert_accessible(page)  # the request form opened
     card.get_by_role("button", name="发送约见请求").click()
     expect(flash(page, "约见")).to_be_visible()
     logout(page)
@@ -155,6 +158,7 @@ def test_a_matchmaking_day_from_creation_to_the_funnel(page: Page, live_server, 
     page.get_by_role("button", name="生成日程").click()
     page.get_by_role("button", name="发布最终日程").click()
     expect(page.get_by_text("最终日程").first).to_be_visible()
+    assert_accessible(page)
     with live_server.app.app_context():
         assert db.session.scalar(sa.select(Event.schedule_status)
                                  .where(Event.id == event_id)) == "final"
@@ -166,6 +170,7 @@ def test_a_matchmaking_day_from_creation_to_the_funnel(page: Page, live_server, 
     page.get_by_role("textbox", name=re.compile("^签到码")).fill(department_code.lower())
     page.get_by_role("button", name="签到", exact=True).click()
     expect(page.get_by_text("张主任").first).to_be_visible()
+    assert_accessible(page)
     with live_server.app.app_context():
         checked_in = db.session.scalar(sa.select(Attendee.checked_in_at).where(
             Attendee.code == department_code))
@@ -194,4 +199,5 @@ def test_a_matchmaking_day_from_creation_to_the_funnel(page: Page, live_server, 
     row = page.locator("table").filter(has_text="按来源").locator("tr").filter(
         has_text="对接活动")
     expect(row).to_be_visible()
+    assert_accessible(page)
     assert int(row.locator("td").first.inner_text()) >= 1

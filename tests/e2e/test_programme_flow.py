@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from marketplace.demonstrations.models import DemonstrationTarget, Designation
 from marketplace.extensions import db
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
+from tests.e2e.axe import assert_accessible
 from tests.e2e.test_proposal_flow import wait_for_background_drain
 from tests.e2e.test_publish_flow import flash, login, logout
 from tests.factories import Factory
@@ -114,6 +115,7 @@ def check_charts(page: Page, problems: list) -> None:
     for chart in ("#progress-chart", "#by-year-chart"):
         expect(page.locator(chart)).to_have_attribute("data-chart-ready", "true")
         expect(page.locator(f"{chart} svg").first).to_be_attached()
+    assert_accessible(page)  # with its charts drawn
     assert page.evaluate("window.__cspViolations") == []
     assert problems == []
 
@@ -123,6 +125,7 @@ def designate(page: Page, setting: Setting) -> int:
     expect(page.get_by_role("heading", name="认定示范项目", level=1)).to_be_visible()
     form = page.locator("form.form").filter(has=page.get_by_role("button", name="认定"))
     expect(form.get_by_label("地区")).to_have_value(HGT)
+    assert_accessible(page)
     form.get_by_label("认定年份").fill(str(YEAR))
     form.get_by_label("示范项目级别").select_option(label="区级")
     pairings = form.get_by_label("来自对接")
@@ -143,6 +146,7 @@ def designate(page: Page, setting: Setting) -> int:
     expect(source.get_by_role("link", name=re.compile(re.escape(setting.opportunity_title)))
            ).to_be_visible()
     expect(source).to_contain_text(setting.enterprise_name)
+    assert_accessible(page)
     match = re.search(r"/programme/designations/(\d+)$", page.url)
     assert match, page.url
     return int(match.group(1))

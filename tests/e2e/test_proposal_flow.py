@@ -22,6 +22,7 @@ from marketplace.db import beijing_today
 from marketplace.extensions import db
 from marketplace.search.models import IndexTask
 from marketplace.taxonomy.queries import field_by_name, tag_by_name
+from tests.e2e.axe import assert_accessible
 from tests.e2e.test_publish_flow import flash, login, logout, main_nav
 from tests.factories import Factory
 from tests.proposals.test_attachments import make_pdf
@@ -127,12 +128,14 @@ def ask_question(page: Page, call: Call, question: str) -> None:
     expect(flash(page, "问题已提交")).to_be_visible()
     # Not public until answered, not even to the asker.
     expect(questions(page).get_by_text(question)).to_have_count(0)
+    assert_accessible(page)
 
 
 def answer_question(page: Page, call: Call, question: str, reply: str) -> None:
     open_opportunity(page, call)
     item = questions(page).get_by_role("listitem").filter(has_text=question)
     expect(item).to_contain_text(call.enterprise_name)  # the department sees who asked
+    assert_accessible(page)  # with the answer forms of unanswered questions
     item.get_by_label("答复", exact=True).fill(reply)
     item.get_by_role("button", name="公开答复").click()
     expect(flash(page, "答复已公开")).to_be_visible()
@@ -158,6 +161,7 @@ def submit_proposal(page: Page, call: Call, pdf_path) -> None:
     page.get_by_role("checkbox", name=re.compile(re.escape(call.product_title))).check()
     page.get_by_label("成员单位 1", exact=True).fill("E2E联合体数据服务有限公司")
     page.get_by_label("分工 1", exact=True).fill("数据治理")
+    assert_accessible(page)
     page.get_by_role("button", name="保存草稿").click()
 
     expect(flash(page, "方案已保存为草稿")).to_be_visible()
@@ -175,6 +179,7 @@ def submit_proposal(page: Page, call: Call, pdf_path) -> None:
     expect(flash(page, "方案已提交")).to_be_visible()
     expect(stage(page)).to_have_text("已提交")
     expect(page.get_by_role("button", name="撤回方案")).to_be_visible()
+    assert_accessible(page)
 
 
 def select_proposal(page: Page, call: Call) -> None:
@@ -184,6 +189,7 @@ def select_proposal(page: Page, call: Call) -> None:
     row = page.get_by_role("row").filter(has_text=call.enterprise_name)
     expect(row).to_contain_text("E2E联合体数据服务有限公司（数据治理）")
     expect(row).to_contain_text("268.5 万元")
+    assert_accessible(page)
     # The link names the organization for screen readers (visually hidden text).
     row.get_by_role("link", name=re.compile(
         rf"^选定\s*：\s*{re.escape(call.enterprise_name)}$")).click()
@@ -234,6 +240,7 @@ def confirm_signing(page: Page, call: Call) -> None:
     today = beijing_today()
     expect(page.locator(".detail-list")).to_contain_text(
         f"{today.year}年{today.month}月{today.day}日，268.5 万元")
+    assert_accessible(page)
 
 
 def check_public_result(page: Page, call: Call) -> None:
@@ -269,6 +276,7 @@ def check_funnel(page: Page) -> None:
            ).to_have_text("1")
     expect(page.locator(".stat").filter(has_text="签约金额").locator(".stat__value")
            ).to_have_text("268.5")
+    assert_accessible(page)
 
 
 # ---- the flow -----------------------------------------------------------------------

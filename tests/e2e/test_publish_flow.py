@@ -13,6 +13,7 @@ from stdnum.cn import uscc
 
 from marketplace.accounts.models import Organization
 from marketplace.extensions import db
+from tests.e2e.axe import assert_accessible
 
 try:
     from playwright.sync_api import Page, expect
@@ -88,6 +89,7 @@ def register_enterprise(page: Page, live_server, org: dict) -> None:
     expect(code_input).to_have_attribute("aria-invalid", "true")
     expect(code_input).to_have_accessible_description(re.compile("校验位不正确"))
     expect(page.get_by_role("alert").filter(has_text="需要修改")).to_be_visible()
+    assert_accessible(page)  # the form with its errors shown
     assert not organization_exists(live_server, org["name"])
 
     # The other answers are kept; the password has to be typed again.
@@ -109,6 +111,7 @@ def verify_organization(page: Page, org_name: str) -> None:
     pending = page.get_by_role("region", name=re.compile("待审核单位"))
     pending.get_by_role("link", name=org_name).click()
     expect(page.get_by_role("heading", name=org_name, level=1)).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="认证通过").click()
     expect(flash(page, "单位已认证")).to_be_visible()
 
@@ -117,6 +120,7 @@ def create_and_submit_product(page: Page, product_name: str) -> None:
     main_nav(page).get_by_role("link", name="我的产品清单").click()
     page.get_by_role("link", name="新建产品").click()
     expect(page.get_by_role("heading", name="新建产品")).to_be_visible()
+    assert_accessible(page)
 
     page.get_by_label("产品名称").fill(product_name)
     page.get_by_label("摘要").fill("面向城市管网和园区的自主巡检机器人，支持夜间巡逻与异常告警。")
@@ -137,6 +141,7 @@ def create_and_submit_product(page: Page, product_name: str) -> None:
     page.get_by_role("button", name="提交审核").click()
     expect(flash(page, "已提交审核")).to_be_visible()
     expect(page.locator(".page-header__meta")).to_contain_text("待审核")
+    assert_accessible(page)  # with its flash message
 
 
 def approve_product(page: Page, product_name: str) -> None:
@@ -144,6 +149,7 @@ def approve_product(page: Page, product_name: str) -> None:
     queue = page.get_by_role("region", name=re.compile("待审核的产品清单"))
     queue.get_by_role("link", name=product_name).click()
     expect(page.get_by_role("heading", name=product_name, level=1)).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="审核通过").click()
     expect(flash(page, "已审核通过")).to_be_visible()
 
@@ -163,6 +169,7 @@ def publish_in_release(page: Page, product_name: str) -> None:
     expect(flash(page, "已加入批次")).to_be_visible()
     added = page.get_by_role("region", name=re.compile("已编入的产品清单"))
     expect(added.get_by_role("link", name=product_name)).to_be_visible()
+    assert_accessible(page)
 
     expect(page.get_by_label("发布日期")).not_to_have_value("")
     page.get_by_role("button", name="发布批次…").click()
@@ -187,6 +194,7 @@ def check_public_product(page: Page, product_name: str) -> None:
     expect(contact).to_contain_text(f"联系电话：{MASKED_PHONE}")
     expect(contact).to_contain_text("号码已部分隐藏")
     assert PHONE not in page.content()
+    assert_accessible(page)
 
 
 # ---- the flow -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from marketplace.extensions import db
+from tests.e2e.axe import assert_accessible
 from tests.factories import Factory
 
 pytestmark = pytest.mark.browser
@@ -45,6 +46,7 @@ def test_traditional_query_finds_simplified_listing_highlighted(page: Page, publ
     expect(results.first).to_be_visible()
     expect(page.locator("mark").first).to_have_text("停车诱导")
     expect(page.get_by_text("找到 2 条结果")).to_be_visible()
+    assert_accessible(page)  # highlighted results
 
 
 def test_header_search_box_is_usable_by_keyboard(page: Page, published):
@@ -68,3 +70,4 @@ def test_opportunity_page_shows_recommended_product_with_evidence(page: Page, pu
     expect(first.locator(".tag").first).to_be_visible()
     expect(first.locator("mark").first).to_be_visible()
     expect(first.get_by_text("匹配度")).to_be_visible()
+    assert_accessible(page)  # recommendations with their evidence

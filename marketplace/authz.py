@@ -49,6 +49,7 @@ class Permission(StrEnum):
     QUESTION_ASK = "question.ask"
     QUESTION_VIEW = "question.view"
     REGION_ADMIN_MANAGE = "region_admin.manage"
+    REMINDER_SEND = "reminder.send"
     RELEASE_MANAGE = "release.manage"
     SUBSCRIPTION_MANAGE = "subscription.manage"
     TARGET_MANAGE = "target.manage"
@@ -76,6 +77,8 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
         P.AUDIT_VIEW, P.USER_UNLOCK, P.CONTACT_VIEW, P.ADMIN_ACCESS, P.LISTING_IMPORT,
         # Admins open accounts for organizations seeded without users (departments).
         P.ORG_MANAGE, P.MATCH_ADVANCE, P.MATCH_MANUAL, P.FUNNEL_VIEW,
+        # The daily follow-up reminders, sent early from /admin/reminders.
+        P.REMINDER_SEND,
         # Admins see every proposal and every question, answered or not.
         P.PROPOSAL_VIEW, P.QUESTION_VIEW,
         # Region administrators are opened by platform admins only.

@@ -286,9 +286,18 @@ def can_view_proposals_of(user, opportunity) -> bool:
 
 
 def can_view_unanswered_questions(user, opportunity) -> bool:
-    """Answered questions are public (the asker is not shown); unanswered ones only to
-    the department that owns the opportunity and to platform admins."""
+    """Answered questions are public (the asker is not shown); all the unanswered ones
+    only to the department that owns the opportunity and to platform admins. (The asking
+    organization sees its own: ``asked_by_organization``.)"""
     return belongs_to(user, opportunity) or can(user, P.QUESTION_VIEW)
+
+
+def asked_by_organization(user) -> int | None:
+    """The organization whose questions ``user`` sees even unanswered (its own), if any:
+    an asker must be able to check that the question arrived and is waiting."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "organization_id", None)
 
 
 def is_organizer(user, event) -> bool:

@@ -78,6 +78,8 @@ def menu_context() -> dict:
         "opportunities.mine": authz.can(user, Permission.LISTING_CREATE, kind="opportunity"),
         "products.mine": authz.can(user, Permission.LISTING_CREATE, kind="product"),
         "proposals.mine": authz.can(user, Permission.PROPOSAL_CREATE, kind="proposal"),
+        "proposals.my_questions": authz.can(user, Permission.QUESTION_ASK),
+        "matching.funnel_report": authz.can(user, Permission.FUNNEL_VIEW),
         "matching.mine": organization is not None and organization.is_verified,
         "accounts.organization": organization is not None,
         "admin": authz.can(user, Permission.ADMIN_ACCESS),

@@ -226,3 +226,12 @@ def mine():
     require(current_user, Permission.PROPOSAL_CREATE, kind="proposal")
     return render_template("proposals/mine.html",
                            proposals=queries.for_organization(current_user.organization_id))
+
+
+@bp.get("/questions/mine")
+@login_required
+def my_questions():
+    """The organization's questions, answered or still waiting (待答复)."""
+    require(current_user, Permission.QUESTION_ASK)
+    return render_template("proposals/questions.html",
+                           questions=queries.asked_by(current_user.organization_id))

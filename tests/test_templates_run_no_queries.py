@@ -191,6 +191,9 @@ def test_pages_shown_again_after_a_refused_change(page, world):
     html = page(f"/opportunities/{world['need']}/edit", world["head"],
                 {"title": "", "summary": "x"})
     assert "请填写标题" in html
+    html = page(f"/opportunities/{world['need']}/questions", world["supplier"],
+                {"text": "问" * 1001}, 400)
+    assert "您的问题不能超过 1000 个字" in html
 
 
 # Every other page, as someone who may see it.

@@ -1,12 +1,14 @@
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
+from marketplace.forms import limited
+
 
 class AdvanceForm(FlaskForm):
     contract_date = StringField("签约日期", render_kw={"type": "date"})
     contract_amount_wan = StringField("合同金额（万元）", render_kw={"inputmode": "decimal"})
-    delivery_note = TextAreaField("落地情况说明", render_kw={"rows": 3, "maxlength": 2000})
-    termination_reason = TextAreaField("终止原因", render_kw={"rows": 2, "maxlength": 500})
+    delivery_note = TextAreaField("落地情况说明", **limited(2000, rows=3))
+    termination_reason = TextAreaField("终止原因", **limited(500, rows=2))
 
 
 class ManualMatchForm(FlaskForm):

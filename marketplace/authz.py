@@ -51,6 +51,7 @@ class Permission(StrEnum):
     QUESTION_ASK = "question.ask"
     QUESTION_VIEW = "question.view"
     REGION_ADMIN_MANAGE = "region_admin.manage"
+    REMINDER_SEND = "reminder.send"
     RELEASE_MANAGE = "release.manage"
     SECOND_FACTOR_RESET = "second_factor.reset"
     SUBSCRIPTION_MANAGE = "subscription.manage"
@@ -80,6 +81,8 @@ ROLE_PERMISSIONS: dict[str, set[Permission]] = {
         P.AUDIT_VIEW, P.USER_UNLOCK, P.CONTACT_VIEW, P.ADMIN_ACCESS, P.LISTING_IMPORT,
         # Admins open accounts for organizations seeded without users (departments).
         P.ORG_MANAGE, P.MATCH_ADVANCE, P.MATCH_MANUAL, P.FUNNEL_VIEW,
+        # The daily follow-up reminders, sent early from /admin/reminders.
+        P.REMINDER_SEND,
         # Admins see every proposal and every question, answered or not.
         P.PROPOSAL_VIEW, P.QUESTION_VIEW,
         # Region administrators are opened by platform admins only.
@@ -300,9 +303,18 @@ def can_view_proposals_of(user, opportunity) -> bool:
 
 
 def can_view_unanswered_questions(user, opportunity) -> bool:
-    """Answered questions are public (the asker is not shown); unanswered ones only to
-    the department that owns the opportunity and to platform admins."""
+    """Answered questions are public (the asker is not shown); all the unanswered ones
+    only to the department that owns the opportunity and to platform admins. (The asking
+    organization sees its own: ``asked_by_organization``.)"""
     return belongs_to(user, opportunity) or can(user, P.QUESTION_VIEW)
+
+
+def asked_by_organization(user) -> int | None:
+    """The organization whose questions ``user`` sees even unanswered (its own), if any:
+    an asker must be able to check that the question arrived and is waiting."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "organization_id", None)
 
 
 def is_organizer(user, event) -> bool:

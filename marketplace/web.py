@@ -86,10 +86,11 @@ def menu_context() -> dict:
         "opportunities.mine": authz.can(user, Permission.LISTING_CREATE, kind="opportunity"),
         "products.mine": authz.can(user, Permission.LISTING_CREATE, kind="product"),
         "proposals.mine": authz.can(user, Permission.PROPOSAL_CREATE, kind="proposal"),
+        "proposals.my_questions": authz.can(user, Permission.QUESTION_ASK),
+        "matching.funnel_report": authz.can(user, Permission.FUNNEL_VIEW),
         "matching.mine": organization is not None and organization.is_verified,
         "accounts.organization": organization is not None,
         "admin": authz.can(user, Permission.ADMIN_ACCESS),
-        "matching.funnel_report": authz.can(user, Permission.FUNNEL_VIEW),
         "demonstrations.dashboard": authz.can(user, Permission.DASHBOARD_VIEW),
         "events.manage_list": authz.can(user, Permission.EVENT_MANAGE),
     }}

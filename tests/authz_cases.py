@@ -337,6 +337,12 @@ def request_reindex(w):
         sa.select(IndexTask).where(IndexTask.kind == "rebuild")))
 
 
+def send_reminders(w):
+    """Sending the follow-up reminders now: seen in its audit row."""
+    return Target({}, {}, lambda actor: db.session.scalar(
+        sa.select(AuditLog).where(AuditLog.action == "reminders.send")))
+
+
 def update_term(kind, term_name):
     def arrange(w):
         term = field_by_name(term_name) if kind == "field" else tag_by_name(term_name)
@@ -771,6 +777,7 @@ CASES = [
     Case("admin.add_member", PLATFORM, admin_add_member, "department"),
     Case("search.language", PLATFORM, edit_language),
     Case("search.reindex", PLATFORM, request_reindex),
+    Case("reminders.send", PLATFORM, send_reminders),
     # A batch of one's own region (each region administrator its own); of 红谷滩区 named
     # in the form: not by 西湖区's administrator.
     Case("releases.manage", ADMINS, create_release()),

@@ -313,6 +313,9 @@ PAGES = [
     Page("matching.mine", ORGANIZATIONS, no_values, titled("对接跟踪"), redirected=ADMINS),
     Page("proposals.mine", ORG_USERS, no_values, titled("我的揭榜"),
          forbidden=COUNTERPART | ADMINS),
+    # Every organization that may ask has its list of questions; admins ask none.
+    Page("proposals.my_questions", ORGANIZATIONS, no_values, titled("我的提问"),
+         forbidden=ADMINS),
     Page("proposals.create", ORG_USERS, _open_call, titled("提交揭榜方案"),
          forbidden=COUNTERPART | ADMINS),
     # Proposals, their files and pairings: from the supplier's side (the default) and the
@@ -457,9 +460,10 @@ PARTS = [
     # time; masked for everyone on the page itself, and no look for auditors (who read
     # the log, not people's phone numbers).
     Part("opportunities.detail", "contact", SIGNED_IN - AUDITORS, _contact, "department"),
-    # Unanswered questions: the department and admins only (not even the asker).
-    Part("opportunities.detail", "unanswered question", OWNERS | PLATFORM, _unanswered,
-         "department"),
+    # Unanswered questions: the department, admins and the asking organization (the
+    # counterpart), which checks that its question is waiting; nobody else.
+    Part("opportunities.detail", "unanswered question", OWNERS | PLATFORM | COUNTERPART,
+         _unanswered, "department"),
     # Answered: public, but who asked stays with the department.
     Part("opportunities.detail", "answer", EVERYONE, _answer, "department"),
     Part("opportunities.detail", "asker", OWNERS, _asker, "department"),

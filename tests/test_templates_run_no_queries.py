@@ -140,7 +140,8 @@ def test_listing_detail_for_owner_other_organization_admin_and_visitor(page, wor
     assert "您提交的修改正在审核中" in owner_view and "查看并评审方案" in owner_view
     assert "推荐产品" in owner_view and "预算是否含运维" in owner_view
     supplier_view = page(url, world["supplier"])
-    assert "查看本单位方案" in supplier_view and "预算是否含运维" not in supplier_view
+    assert "查看本单位方案" in supplier_view and "预算是否含运维" in supplier_view  # its own
+    assert "预算是否含运维" not in page(url, world["outsider"])
     assert "关闭并记录结果" in page(url, world["admin"])
     assert "是否接受联合体" in page(url)
     assert "可对接的机会" in page(f"/products/{world['product']}", world["supplier"])
@@ -234,6 +235,9 @@ def test_pages_shown_again_after_a_refused_change(page, world):
     html = page(f"/opportunities/{world['need']}/edit", world["head"],
                 {"title": "", "summary": "x"})
     assert "请填写标题" in html
+    html = page(f"/opportunities/{world['need']}/questions", world["supplier"],
+                {"text": "问" * 1001}, 400)
+    assert "您的问题不能超过 1000 个字" in html
 
 
 # Every other page, as someone who may see it.
@@ -246,10 +250,11 @@ OTHER_PAGES = [
     ("/opportunities/new", "head"), ("/opportunities/{need}/edit", "head"),
     ("/opportunities/{need}/propose", "newcomer"),
     ("/products/mine", "supplier"), ("/proposals/{proposal}/edit", "supplier"),
-    ("/matches/", "supplier"),
+    ("/matches/", "supplier"), ("/questions/mine", "supplier"),
     ("/admin/", "admin"), ("/admin/organizations", "admin"),
     ("/admin/organizations/{department}", "admin"), ("/admin/revisions/{revision}", "admin"),
-    ("/admin/audit", "admin"), ("/admin/taxonomy", "admin"), ("/admin/releases/", "admin"),
+    ("/admin/audit", "admin"), ("/admin/audit?category=all", "admin"),
+    ("/admin/reminders", "admin"), ("/admin/taxonomy", "admin"), ("/admin/releases/", "admin"),
     ("/admin/releases/{release}", "admin"), ("/admin/funnel", "admin"),
     ("/admin/matches/new", "admin"), ("/admin/search/language/synonym", "admin"),
 ]

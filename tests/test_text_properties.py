@@ -104,3 +104,12 @@ def test_a_phone_normalise_phone_accepts_is_left_as_it_is(text):
     once = normalise_phone(text)
     if phone_problem(once) is None:
         assert normalise_phone(once) == once
+
+
+def test_wan_amounts_read_the_same_whatever_their_type():
+    from decimal import Decimal
+
+    from marketplace.text import format_wan
+    assert format_wan(Decimal("326.00")) == format_wan(326.0) == format_wan(326) == "326 万元"
+    assert format_wan(Decimal("158.50")) == "158.5 万元" and format_wan(None) == "面议"
+    assert format_wan(Decimal("12345.67")) == "12,345.67 万元"

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 
 from marketplace.accounts.models import ORG_KINDS, ORG_ROLES
-from marketplace.forms import choices
+from marketplace.forms import choices, limited
 
 
 class LoginForm(FlaskForm):
@@ -18,7 +18,7 @@ class RegisterForm(FlaskForm):
                        validate_choice=False)
     region_code = SelectField("所在地区", validate_choice=False)
     uscc = StringField("统一社会信用代码（企业、科研院所/服务机构必填）", render_kw={"maxlength": 30, "autocomplete": "off"})
-    description = TextAreaField("单位简介", render_kw={"rows": 3, "maxlength": 2000})
+    description = TextAreaField("单位简介", **limited(2000, rows=3))
     user_name = StringField("联系人姓名", render_kw={"maxlength": 50})
     email = StringField("电子邮箱（登录账号）", render_kw={"autocomplete": "email"})
     phone = StringField("手机号码", render_kw={"autocomplete": "tel"})
@@ -41,7 +41,7 @@ class MemberForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """A decision with an optional reason (review of organizations and listings)."""
 
-    reason = TextAreaField("原因", render_kw={"rows": 3, "maxlength": 500})
+    reason = TextAreaField("原因", **limited(500, rows=3))
 
 
 class RegionAdminForm(FlaskForm):

@@ -19,6 +19,7 @@ from marketplace.db import utcnow
 from marketplace.errors import Collector, IllegalTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.taxonomy.queries import get_place, get_region
+from marketplace.validators import text
 from marketplace.workflow import change_state, check_transition
 
 LOGIN_FAILED = "邮箱或密码不正确。"
@@ -119,6 +120,7 @@ def _registration_checks(data: dict) -> Collector:
     kind = checks.run("kind", _org_kind, data.get("kind"))
     checks.run("region_code", _org_region, data.get("region_code"))
     checks.run("uscc", _credit_code, data.get("uscc"), kind)
+    checks.run("description", text, data, "description", "单位简介", 2000, False)
     _check_user(checks, data)
     return checks
 
@@ -133,7 +135,7 @@ def register_organization(data: dict) -> tuple[Organization, User]:
     org = Organization(name=values["name"], kind=values["kind"],
                        region_code=values["region_code"], uscc=values["uscc"],
                        short_name=(data.get("short_name") or "").strip()[:40],
-                       description=(data.get("description") or "").strip()[:2000],
+                       description=values["description"],
                        status="pending")
     try:
         with db.session.begin_nested():  # (entering it flushes what is pending: add after)

@@ -8,7 +8,7 @@ from marketplace.accounts import second_factor
 from marketplace.accounts import services as account_services
 from marketplace.accounts.forms import AuditorForm, MemberForm, ReasonForm, RegionAdminForm
 from marketplace.accounts.models import ORG_STATUSES, Organization, User
-from marketplace.admin import queries
+from marketplace.admin import labels, queries
 from marketplace.authz import Permission, can, permission_required, region_scope, require
 from marketplace.listings import pages as listing_pages
 from marketplace.listings import queries as listing_queries
@@ -179,13 +179,21 @@ def unlock(user_id):
 @bp.get("/audit")
 @permission_required(Permission.AUDIT_VIEW)
 def audit():
-    page = request.args.get("page", "1")
+    """The audit log in Chinese, business events (业务操作) unless another category is
+    asked for: sign-ins would otherwise bury a session's few real changes."""
+    category = request.args.get("category", labels.DEFAULT_CATEGORY)
+    category = category if category in labels.CATEGORIES else labels.DEFAULT_CATEGORY
+    action = request.args.get("action", "").strip()[:60]
+    object_type = request.args.get("object_type", "")[:40]
+    object_types = queries.audit_object_types()
     return render_template(
-        "admin/audit.html",
-        page=queries.audit_page(as_id(page) or 1,
-                                request.args.get("action", "").strip(),
-                                request.args.get("object_type", "")),
-        object_types=queries.audit_object_types())
+        "admin/audit.html", category=category, action_filter=action, type_filter=object_type,
+        page=queries.audit_page(as_id(request.args.get("page", "1")) or 1, action,
+                                object_type, category),
+        categories=labels.CATEGORIES, action_choices=labels.action_choices(category),
+        action_labels=labels.ACTION_LABELS,
+        object_types=[(t, labels.object_type_label(t)) for t in object_types],
+        object_type_labels=labels.OBJECT_TYPE_LABELS)
 
 
 @bp.get("/taxonomy")

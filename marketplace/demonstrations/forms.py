@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from marketplace.demonstrations.models import PROJECT_LEVELS
-from marketplace.forms import choices
+from marketplace.forms import choices, limited
 
 # Which fields each kind's form shows (the service checks the same ones).
 KIND_FIELDS = {
@@ -22,14 +22,14 @@ class DesignationForm(FlaskForm):
     year = StringField("认定年份", render_kw={"inputmode": "numeric", "maxlength": 4})
     batch = StringField("批次", render_kw={"maxlength": 100,
                                           "placeholder": "如：2026年第一批省级应用场景示范项目"})
-    name = StringField("名称", render_kw={"maxlength": 200})
-    focus = StringField("场景方向", render_kw={"maxlength": 300})
-    lead_unit = StringField("牵头单位", render_kw={"maxlength": 200})
+    name = StringField("名称", **limited(200))
+    focus = StringField("场景方向", **limited(300))
+    lead_unit = StringField("牵头单位", **limited(200))
     level = SelectField("示范项目级别", validate_choice=False)
     match_id = SelectField("来自对接（已签约或已落地）", validate_choice=False)
     organization_id = SelectField("企业或科研院所", validate_choice=False)
     product_id = StringField("产品编号", render_kw={"placeholder": "如 CP-2026-01-012"})
-    reason = TextAreaField("认定依据", render_kw={"rows": 4, "maxlength": 2000})
+    reason = TextAreaField("认定依据", **limited(2000, rows=4))
 
     def fill_choices(self, regions, matches, enterprises) -> None:
         self.region_code.choices = choices(regions, blank="请选择地区")
@@ -43,7 +43,7 @@ class DesignationForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField("撤销原因", render_kw={"rows": 3, "maxlength": 500})
+    reason = TextAreaField("撤销原因", **limited(500, rows=3))
 
 
 class TargetForm(FlaskForm):
@@ -52,7 +52,7 @@ class TargetForm(FlaskForm):
                                               "maxlength": 10})
     start_year = StringField("起始年份", render_kw={"inputmode": "numeric", "maxlength": 4})
     end_year = StringField("结束年份", render_kw={"inputmode": "numeric", "maxlength": 4})
-    note = TextAreaField("说明", render_kw={"rows": 3, "maxlength": 500})
+    note = TextAreaField("说明", **limited(500, rows=3))
 
 
 class IndicatorValueForm(FlaskForm):
@@ -61,4 +61,4 @@ class IndicatorValueForm(FlaskForm):
                                                   (3, "第三季度"), (4, "第四季度")],
                                                  blank="全年"), validate_choice=False)
     value = StringField("数值", render_kw={"inputmode": "decimal"})
-    note = StringField("说明", render_kw={"maxlength": 300})
+    note = StringField("说明", **limited(300))

@@ -4,6 +4,9 @@ from wtforms import (  # noqa: F401
     BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
     SelectMultipleField, StringField, TextAreaField)
 
+from marketplace.events.outcomes import MINUTES_MAX
+from marketplace.forms import limited
+
 # --- events and registration ------------------------------------------------------------
 # Times are typed in Beijing time (datetime-local); pages.event_data converts them to UTC.
 # Numbers and times are StringFields: the services check them, in Chinese, at the field.
@@ -15,10 +18,9 @@ SESSION_ROWS = 4
 class EventForm(FlaskForm):
     kind = SelectField("活动类型", validate_choice=False)
     title = StringField("活动名称", render_kw={"maxlength": 120})
-    summary = TextAreaField("活动简介", render_kw={"rows": 5, "maxlength": 5000})
+    summary = TextAreaField("活动简介", **limited(5000, rows=5))
     region_code = SelectField("地区", validate_choice=False)
-    venue = StringField("地点", render_kw={"maxlength": 200,
-                                         "placeholder": "如：红谷滩区会展中心 3 楼报告厅"})
+    venue = StringField("地点", **limited(200, placeholder="如：红谷滩区会展中心 3 楼报告厅"))
     online_url = StringField("线上链接", render_kw={"maxlength": 300, "type": "url",
                                                 "placeholder": "https://"})
     starts_at = StringField("开始时间", render_kw=_WHEN)
@@ -66,7 +68,7 @@ class RegistrationForm(FlaskForm):
 
 
 class DeclineForm(FlaskForm):
-    reason = TextAreaField("未通过原因", render_kw={"rows": 2, "maxlength": 500})
+    reason = TextAreaField("未通过原因", **limited(500, rows=2))
 
 
 class MoveForm(FlaskForm):
@@ -78,7 +80,7 @@ class MoveForm(FlaskForm):
 class MeetingRequestForm(FlaskForm):
     """Ask a participant of the other side for a meeting (services check everything)."""
     recipient_id = HiddenField()
-    reason = TextAreaField("约见事由", render_kw={"maxlength": 200, "rows": 2})
+    reason = TextAreaField("约见事由", **limited(200, rows=2))
 
 
 class RequestAnswerForm(FlaskForm):
@@ -141,7 +143,7 @@ from marketplace.forms import choices  # noqa: E402
 class RateForm(FlaskForm):
     rating = RadioField("对这场会谈的评价", choices=choices(RATINGS.items()),
                         validate_choice=False)
-    note = TextAreaField("备注（选填，仅组织方可见）", render_kw={"maxlength": 500})
+    note = TextAreaField("备注（选填，仅组织方可见）", **limited(500))
 
 
 class SigningForm(FlaskForm):
@@ -157,4 +159,4 @@ class SigningForm(FlaskForm):
 
 
 class MinutesForm(FlaskForm):
-    minutes = TextAreaField("会议纪要", render_kw={"rows": 16})
+    minutes = TextAreaField("会议纪要", **limited(MINUTES_MAX, rows=16))

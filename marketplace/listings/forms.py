@@ -3,14 +3,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
 
-from marketplace.forms import choices
+from marketplace.forms import choices, limited
 from marketplace.taxonomy.queries import field_choices, region_choices, tag_choices
 
 
 class ListingForm(FlaskForm):
     title = StringField("标题", render_kw={"maxlength": 100})
-    summary = TextAreaField("摘要", render_kw={"rows": 2, "maxlength": 300})
-    description = TextAreaField("详细描述", render_kw={"rows": 8, "maxlength": 10000})
+    summary = TextAreaField("摘要", **limited(300, rows=2))
+    description = TextAreaField("详细描述", **limited(10000, rows=8))
     field_id = SelectField("领域", validate_choice=False)
     tag_ids = SelectMultipleField("标签", validate_choice=False)
     region_code = SelectField("地区", validate_choice=False)

@@ -12,7 +12,8 @@ from marketplace.taxonomy.models import Field, Tag
 from marketplace.taxonomy.queries import region_code_filter, region_path
 from marketplace.validators import as_id
 
-PUBLIC_STATUS_FILTERS = {"published": "征集中", "closed": "已关闭", "all": "全部"}
+# The public lists' status filter keys; each kind names them (``public_status_filters``).
+PUBLIC_STATUS_FILTERS = ("published", "closed", "all")
 
 
 @dataclass

@@ -29,7 +29,7 @@ def build_blueprint(model, services, form_class, import_name: str) -> Blueprint:
         return render_template(
             "listings/index.html", page=page, filters=filters, field_groups=field_groups(),
             tags=tags(), releases=queries.release_choices(model), regions=region_choices(),
-            status_filters=queries.PUBLIC_STATUS_FILTERS,
+            status_filters=model.public_status_filters,
             selected_region=get_region(filters.region), **context)
 
     @bp.get("/<int:item_id>")

@@ -1,12 +1,14 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 
+from marketplace.forms import limited
+
 DISCLOSE = "本单位同意在揭榜结果公示中公开合同金额"
 
 
 class AdvanceForm(FlaskForm):
-    delivery_note = TextAreaField("落地情况说明", render_kw={"rows": 3, "maxlength": 2000})
-    termination_reason = TextAreaField("终止原因", render_kw={"rows": 2, "maxlength": 500})
+    delivery_note = TextAreaField("落地情况说明", **limited(2000, rows=3))
+    termination_reason = TextAreaField("终止原因", **limited(500, rows=2))
 
 
 class SigningForm(FlaskForm):
@@ -22,7 +24,7 @@ class ConfirmSigningForm(FlaskForm):
 
 
 class DisputeForm(FlaskForm):
-    reason = TextAreaField("异议原因", render_kw={"rows": 3, "maxlength": 500})
+    reason = TextAreaField("异议原因", **limited(500, rows=3))
 
 
 class ManualMatchForm(FlaskForm):

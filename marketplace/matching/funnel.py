@@ -1,6 +1,7 @@
 """The funnel for admins: counts per stage, conversion, median days, stale pairings."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from statistics import median
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ class FunnelReport:
     conversion: list[tuple[str, str, float | None]] = field(default_factory=list)
     median_days: list[tuple[str, str, float | None]] = field(default_factory=list)
     stale: list[Match] = field(default_factory=list)
-    signed_amount_wan: float = 0.0
+    signed_amount_wan: Decimal = Decimal(0)  # exact, like the contract amounts it sums
     # origin → (pairings, of them signed or delivered), e.g. those an event started
     by_origin: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -74,6 +75,6 @@ def report(region_code: str | None = None, start: date | None = None,
                                  sum(m.origin == origin and m.stage in SIGNED_STAGES
                                      for m in matches))
                         for origin in MATCH_ORIGINS}
-    result.signed_amount_wan = float(sum(m.contract_amount_wan or 0 for m in matches
-                                         if m.stage in SIGNED_STAGES))
+    result.signed_amount_wan = sum((m.contract_amount_wan or Decimal(0) for m in matches
+                                    if m.stage in SIGNED_STAGES), Decimal(0))
     return result

@@ -26,6 +26,8 @@ class Opportunity(ListingMixin, db.Model):
     list_label = "机会清单"
     number_prefix = "JH"
     audit_type = "opportunity"
+    # The public list's status words: open for answers (征集中) or closed.
+    public_status_filters = {"published": "征集中", "closed": "已关闭", "all": "全部"}
 
     budget_wan: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     deadline: Mapped[date | None]

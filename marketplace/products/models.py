@@ -25,6 +25,9 @@ class Product(ListingMixin, db.Model):
     list_label = "产品清单"
     number_prefix = "CP"
     audit_type = "product"
+    # What the public list calls a product's states: on offer (在架) or taken off it (已下架);
+    # 征集中 belongs to opportunities, which call for answers.
+    public_status_filters = {"published": "在架", "closed": "已下架", "all": "全部"}
 
     scenarios: Mapped[str] = mapped_column(sa.Text, default="")
     maturity: Mapped[str] = mapped_column(sa.String(10), default="")

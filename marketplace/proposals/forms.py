@@ -2,19 +2,21 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, TextAreaField
 
+from marketplace.forms import limited
+
 
 class QuestionForm(FlaskForm):
-    text = TextAreaField("您的问题", render_kw={"rows": 3, "maxlength": 1000})
+    text = TextAreaField("您的问题", **limited(1000, rows=3))
 
 
 class AnswerForm(FlaskForm):
-    answer = TextAreaField("答复", render_kw={"rows": 3, "maxlength": 2000})
+    answer = TextAreaField("答复", **limited(2000, rows=3))
 
 
 class ProposalForm(FlaskForm):
-    summary = TextAreaField("方案摘要", render_kw={"rows": 2, "maxlength": 300})
-    approach = TextAreaField("实施方案", render_kw={"rows": 10, "maxlength": 10000})
-    timeline = StringField("交付周期", render_kw={"maxlength": 200})
+    summary = TextAreaField("方案摘要", **limited(300, rows=2))
+    approach = TextAreaField("实施方案", **limited(10000, rows=10))
+    timeline = StringField("交付周期", **limited(200))
     price_wan = StringField("报价（万元）", render_kw={"inputmode": "decimal"})
     product_ids = SelectMultipleField("提供的产品", validate_choice=False)
     members = StringField("联合体成员")  # rendered as rows member_name-N / member_role-N
@@ -31,4 +33,4 @@ class ProposalForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    reason = TextAreaField("未入选原因", render_kw={"rows": 3, "maxlength": 500})
+    reason = TextAreaField("未入选原因", **limited(500, rows=3))

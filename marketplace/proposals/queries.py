@@ -2,7 +2,8 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.authz import UNSUBMITTED_PROPOSAL_STATUSES, can_view_unanswered_questions
+from marketplace.authz import (
+    UNSUBMITTED_PROPOSAL_STATUSES, asked_by_organization, can_view_unanswered_questions)
 from marketplace.extensions import db
 from marketplace.opportunities.models import Opportunity
 from marketplace.products.models import Product
@@ -10,13 +11,25 @@ from marketplace.proposals.models import Proposal, Question
 
 
 def questions_for(opportunity, user) -> list[Question]:
-    """The questions ``user`` may see: answered ones, and unanswered ones for those
-    ``authz.can_view_unanswered_questions`` allows."""
+    """The questions ``user`` may see: answered ones, its own organization's, and all the
+    unanswered ones for those ``authz.can_view_unanswered_questions`` allows."""
     query = sa.select(Question).where(Question.opportunity_id == opportunity.id)
     if not can_view_unanswered_questions(user, opportunity):
-        query = query.where(Question.answered_at.is_not(None))
+        own = asked_by_organization(user)
+        query = query.where(sa.or_(Question.answered_at.is_not(None),
+                                   Question.organization_id == own) if own is not None
+                            else Question.answered_at.is_not(None))
     return db.session.scalars(query.options(joinedload(Question.organization))
                               .order_by(Question.created_at)).all()
+
+
+def asked_by(organization_id: int) -> list[Question]:
+    """An organization's questions, newest first, with the opportunity each is about
+    (waiting ones included: this is the asker's own list)."""
+    return db.session.scalars(
+        sa.select(Question).where(Question.organization_id == organization_id)
+        .options(joinedload(Question.opportunity).joinedload(Opportunity.organization))
+        .order_by(Question.created_at.desc(), Question.id.desc())).all()
 
 
 def proposal(proposal_id: int) -> Proposal | None:

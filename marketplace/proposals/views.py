@@ -1,5 +1,6 @@
 """Questions, proposals, attachments and the department's side-by-side evaluation."""
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, Response, abort, flash, redirect, render_template, request, url_for)
 from flask_login import current_user, login_required
 
 from marketplace import ratelimits
@@ -8,6 +9,7 @@ from marketplace.authz import (
 from marketplace.db import writes_on_get
 from marketplace.extensions import db
 from marketplace.forms import choices
+from marketplace.listings import pages as listing_pages
 from marketplace.listings.queries import listing
 from marketplace.opportunities.models import Opportunity
 from marketplace.proposals import exports, pages, queries, services
@@ -51,14 +53,37 @@ def _shown(proposal_id: int) -> Proposal:
     return _viewable(queries.proposal(proposal_id))
 
 
+def _refused(form, shown_at: tuple[str, ...] = ()) -> None:
+    """A form posted from the opportunity's page and refused (too long, or the CSRF token
+    expired): say why at the top, except for the fields in ``shown_at`` (whose messages
+    the page shows at the field); nothing is saved."""
+    for name, errors in form.errors.items():
+        if name not in shown_at:
+            for message in errors:
+                flash(message if isinstance(message, str) else "提交失败，请刷新页面后重试。",
+                      "error")
+
+
+def _opportunity_page(opportunity, question_form: QuestionForm):
+    """The opportunity's page again, with a refused question at its field (the text kept
+    to be shortened): a redirect would show the message far above the form."""
+    return render_template("listings/detail.html", model=Opportunity, kind="opportunity",
+                           question_form=question_form,
+                           **listing_pages.detail_context(opportunity, current_user)), 400
+
+
 @bp.post("/opportunities/<int:opportunity_id>/questions")
 @login_required
 def ask(opportunity_id):
     opportunity = _published(opportunity_id)
     form = QuestionForm()
-    if form.validate_on_submit():
-        perform(services.ask, current_user, opportunity, form.text.data,
-                success="问题已提交，发布单位答复后将通知您。")
+    if not form.validate_on_submit():
+        _refused(form, shown_at=("text",))
+        return _opportunity_page(opportunity, form)
+    ok, _ = perform(services.ask, current_user, opportunity, form.text.data, form=form,
+                    success="问题已提交，发布单位答复后将通知您。")
+    if not ok and form.text.errors:
+        return _opportunity_page(_published(opportunity_id), form)  # reloaded after rollback
     return redirect(url_for("opportunities.detail", item_id=opportunity.id) + "#questions")
 
 
@@ -70,6 +95,8 @@ def answer(question_id):
     if form.validate_on_submit():
         perform(services.answer, current_user, question, form.answer.data,
                 success="答复已公开。")
+    else:
+        _refused(form)
     return redirect(url_for("opportunities.detail", item_id=question.opportunity_id)
                     + "#questions")
 
@@ -258,3 +285,12 @@ def mine():
     require(current_user, Permission.PROPOSAL_CREATE, kind="proposal")
     return render_template("proposals/mine.html",
                            proposals=queries.for_organization(current_user.organization_id))
+
+
+@bp.get("/questions/mine")
+@login_required
+def my_questions():
+    """The organization's questions, answered or still waiting (待答复)."""
+    require(current_user, Permission.QUESTION_ASK)
+    return render_template("proposals/questions.html",
+                           questions=queries.asked_by(current_user.organization_id))

@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
+from marketplace.forms import limited
+
 from marketplace.db import beijing_today
 
 
@@ -11,7 +13,7 @@ class ReleaseForm(FlaskForm):
                        render_kw={"inputmode": "numeric", "maxlength": 4})
     title = StringField("批次名称", render_kw={"maxlength": 100,
                                               "placeholder": "留空则自动生成，如：2026年第一批机会清单和产品清单"})
-    description = TextAreaField("说明", render_kw={"rows": 3, "maxlength": 2000})
+    description = TextAreaField("说明", **limited(2000, rows=3))
 
 
 class PublishForm(FlaskForm):

@@ -20,7 +20,7 @@ from marketplace.releases.models import RELEASE_STATUSES, RELEASE_TRANSITIONS, R
 from marketplace.taxonomy.models import Region
 from marketplace.taxonomy.queries import get_place
 from marketplace.text import chinese_number
-from marketplace.validators import as_id
+from marketplace.validators import as_id, text
 from marketplace.workflow import change_state
 
 
@@ -77,8 +77,9 @@ def create_release(actor, data: dict) -> Release:
         raise ValidationError("批次名称不能超过 100 个字。", field="title")
     if db.session.scalar(sa.select(Release.id).where(Release.title == title)):
         raise ValidationError("已有同名批次。", field="title")
+    description = text(data, "description", "说明", 2000, False)
     release = Release(title=title, year=year, sequence=sequence, region_code=region_code,
-                      description=(data.get("description") or "").strip()[:2000])
+                      description=description)
     db.session.add(release)
     db.session.flush()
     audit.record(actor, "release.create", release,

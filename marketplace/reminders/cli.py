@@ -20,9 +20,8 @@ def digest(frequency):
 @click.command("reminders")
 def reminders():
     """Outcome, stale pairing and deadline reminders (run once a day)."""
-    from marketplace.reminders.services import send_reminders
+    from marketplace.reminders.services import describe, send_reminders
 
     result = send_reminders()
     db.session.commit()
-    click.echo(f"结果登记提醒 {result.outcome} 条机会，对接跟进提醒 {result.stale_match} 个对接，"
-               f"截止提醒 {result.deadline} 份方案。")
+    click.echo(f"{describe(result)}。")

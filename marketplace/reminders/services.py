@@ -12,12 +12,14 @@
 stale_match) or ever again (deadline). The caller commits.
 """
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from marketplace import audit
+from marketplace.authz import Permission, require
 from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.notifications.services import notify, organization_users, path_for
@@ -108,3 +110,19 @@ def send_reminders(today: date | None = None) -> ReminderResult:
     return ReminderResult(outcome=remind_outcomes(now, today),
                           stale_match=remind_stale_matches(now),
                           deadline=remind_deadlines(now, today))
+
+
+def send_now(actor) -> ReminderResult:
+    """An administrator sends today's reminders without waiting for the daily run (from
+    /admin/reminders). Harmless to repeat: ReminderLog keeps anything already reminded
+    within its interval from being reminded again. Audited as ``reminders.send``."""
+    require(actor, Permission.REMINDER_SEND)
+    result = send_reminders()
+    audit.record(actor, "reminders.send", object_type="reminder", after=asdict(result),
+                 summary=describe(result))
+    return result
+
+
+def describe(result: ReminderResult) -> str:
+    return (f"结果登记提醒 {result.outcome} 条机会，对接跟进提醒 {result.stale_match} 个对接，"
+            f"截止提醒 {result.deadline} 份方案")

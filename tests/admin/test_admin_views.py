@@ -1,5 +1,8 @@
+import re
+
 import sqlalchemy as sa
 
+from marketplace.accounts.services import authenticate
 from marketplace.audit import AuditLog
 from marketplace.extensions import db
 from marketplace.listings.models import Revision
@@ -46,7 +49,7 @@ def test_audit_log_shows_who_what_and_before_after(client, make, login_as):
     make.opportunity(make.org(kind="department"), status="approved")
     login_as(make.admin())
     html = client.get("/admin/audit?action=opportunity.approve").get_data(as_text=True)
-    assert "opportunity.approve" in html and "submitted" in html and "approved" in html
+    assert "机会审核通过" in html and "submitted" in html and "approved" in html
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "opportunity.approve"))
     assert entry.before == {"status": "submitted", "return_reason": ""}
 
@@ -69,3 +72,39 @@ def test_admin_opens_an_account_for_a_seeded_department(client, make, login_as):
         "org_role": "admin"})
     assert response.status_code == 302
     assert [u.email for u in department.users] == ["wang@hgt.gov.cn"]
+
+
+def _audit_rows(html: str) -> str:
+    return html.split("<tbody>", 1)[1] if "<tbody>" in html else ""
+
+
+def test_audit_log_defaults_to_business_events_in_chinese(client, make, login_as):
+    make.opportunity(make.org(kind="department"), status="submitted", title="业务事件机会")
+    admin = make.admin()
+    assert authenticate(admin.email, make.password).user == admin  # writes auth.login
+    db.session.commit()
+    login_as(admin)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    rows = _audit_rows(page)
+    assert "提交机会审核" in rows and "登录" not in rows
+    assert 'aria-current="page">业务操作' in page
+    shown = re.sub(r"<[^>]+>", " ", page)  # what a reader sees (codes stay in values)
+    assert not re.search(r"\b(opportunity|auth|match)\b", shown)
+
+    account = _audit_rows(client.get("/admin/audit?category=account").get_data(as_text=True))
+    assert "登录" in account and "提交机会审核" not in account
+
+    both = _audit_rows(client.get("/admin/audit?category=all").get_data(as_text=True))
+    assert "登录" in both and "提交机会审核" in both
+
+
+def test_audit_filters_offer_chinese_choices_of_the_category(client, make, login_as):
+    login_as(make.admin())
+    business = client.get("/admin/audit").get_data(as_text=True)
+    assert '<option value="opportunity.">机会清单（全部）</option>' in business
+    assert 'value="auth.login"' not in business
+    account = client.get("/admin/audit?category=account").get_data(as_text=True)
+    assert '<option value="auth.login">登录</option>' in account
+    assert 'value="opportunity.' not in account
+    # An unknown category falls back to business events, an odd filter finds nothing.
+    assert client.get("/admin/audit?category=x&action=%25_&page=99999999999").status_code == 200

@@ -126,9 +126,13 @@ def ask_question(page: Page, call: Call, question: str) -> None:
     questions(page).get_by_label("向发布单位提问").fill(question)
     questions(page).get_by_role("button", name="提交问题").click()
     expect(flash(page, "问题已提交")).to_be_visible()
-    # Not public until answered, not even to the asker.
-    expect(questions(page).get_by_text(question)).to_have_count(0)
+    # Not public until answered, but the asker sees it waiting, here and in 我的提问.
+    mine = questions(page).get_by_role("listitem").filter(has_text=question)
+    expect(mine).to_contain_text("待答复")
+    expect(mine).to_contain_text("本单位的提问")
     assert_accessible(page)
+    page.locator(".user-menu").get_by_role("link", name="我的提问").click()
+    expect(page.get_by_role("listitem").filter(has_text=question)).to_contain_text("待答复")
 
 
 def answer_question(page: Page, call: Call, question: str, reply: str) -> None:
@@ -166,7 +170,7 @@ def submit_proposal(page: Page, call: Call, pdf_path) -> None:
 
     expect(flash(page, "方案已保存为草稿")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"{call.enterprise_name} 的揭榜方案")
+        f"{call.enterprise_name}的揭榜方案")
     expect(page.get_by_text("E2E联合体数据服务有限公司（数据治理）")).to_be_visible()
 
     files = page.get_by_role("region", name="附件")
@@ -275,7 +279,7 @@ def check_funnel(page: Page) -> None:
     expect(page.locator(".stat").filter(has_text="对接总数").locator(".stat__value")
            ).to_have_text("1")
     expect(page.locator(".stat").filter(has_text="签约金额").locator(".stat__value")
-           ).to_have_text("268.5")
+           ).to_have_text("268.5 万元")
     assert_accessible(page)
 
 

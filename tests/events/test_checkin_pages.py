@@ -83,7 +83,7 @@ def test_undo_from_the_recent_list(app, make, login_as, day):
     undo = f"/events/{event.id}/checkin/{zhang.id}/undo"
     assert undo in client.get(f"/events/{event.id}/checkin").get_data(as_text=True)
     response = client.post(undo)
-    assert "已撤销 张三 的签到" in client.get(response.location).get_data(as_text=True)
+    assert "已撤销张三的签到" in client.get(response.location).get_data(as_text=True)
     assert db.session.get(Attendee, zhang.id).checked_in_at is None
     assert db.session.scalar(sa.select(sa.func.count(AuditLog.id)).where(
         AuditLog.action == "attendee.checkin_undo")) == 1

@@ -176,3 +176,15 @@ def test_mine_lists_only_own_items(client, make, login_as):
     login_as(a.users[0])
     html = client.get("/opportunities/mine").get_data(as_text=True)
     assert "A的需求" in html and "B的需求" not in html
+
+
+def test_status_filter_uses_each_lists_own_words(client, make):
+    opportunities = client.get("/opportunities/").get_data(as_text=True)
+    products = client.get("/products/").get_data(as_text=True)
+    statuses = lambda html: re.findall(  # noqa: E731
+        r'<option value="(\w+)"[^>]*>([^<]+)</option>', html.split('id="f-status"')[1].split("</select>")[0])
+    assert statuses(opportunities) == [("published", "征集中"), ("closed", "已关闭"), ("all", "全部")]
+    assert statuses(products) == [("published", "在架"), ("closed", "已下架"), ("all", "全部")]
+    assert "征集中" not in products.split('id="f-status"')[1].split("</select>")[0]
+    closed = make.product(make.org(), status="closed", title="已下架的旧产品")
+    assert closed.title in client.get("/products/?status=closed").get_data(as_text=True)

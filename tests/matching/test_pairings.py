@@ -1,5 +1,6 @@
 """Pairings through the funnel, and the admin's funnel report."""
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -102,7 +103,7 @@ def test_funnel_report_counts_conversion_and_stale(ctx, selected, make, monkeypa
     conversion = {(a, b): rate for a, b, rate in result.conversion}
     assert conversion[("contacted", "negotiating")] == 0.5
     assert conversion[("negotiating", "signed")] == 1.0
-    assert result.stale == [stalled] and result.signed_amount_wan == 100.0
+    assert result.stale == [stalled] and result.signed_amount_wan == Decimal("100")
     assert funnel.report(region_code="420000").total == 0
     assert funnel.report(region_code="360113").total == 2
 
@@ -123,3 +124,13 @@ def test_funnel_and_match_pages(client, selected, make, login_as):
     report = client.get("/admin/funnel").get_data(as_text=True)
     assert "对接漏斗" in report and "洽谈中" in report
     assert db.session.scalar(sa.select(sa.func.count(Match.id))) == 1
+
+
+def test_funnel_writes_the_signed_amount_in_wan_like_every_page(client, make, login_as):
+    department = make.org(kind="department")
+    for amount in ("226", "100"):
+        make.pairing(make.opportunity(department, status="published"), make.org(), "signed",
+                     contract_amount_wan=amount)
+    login_as(make.admin())
+    html = client.get("/admin/funnel").get_data(as_text=True)
+    assert '<span class="stat__value">326 万元</span>' in html and "326.0" not in html

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from marketplace.audit import AuditLog
 from marketplace.db import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.reminders import queries
@@ -145,3 +146,25 @@ def test_cli_reminders(world, app, days):
     result = app.test_cli_runner().invoke(args=["notify", "reminders"])
     assert result.exit_code == 0, result.output
     assert "结果登记提醒 1 条机会" in result.output
+
+
+# --- the page and its button -------------------------------------------------------------
+def test_page_speaks_words_not_commands(world, client, make, login_as, days):
+    login_as(make.admin())
+    html = client.get("/admin/reminders").get_data(as_text=True)
+    assert "flask" not in html and "<code>" not in html
+    assert "系统每天自动向相关单位发送一次提醒" in html and "立即发送提醒" in html
+
+
+def test_button_sends_the_reminders_once_and_audits_it(world, client, make, login_as, days):
+    world.opportunity.deadline = TODAY - timedelta(days=30)
+    admin = make.admin()
+    login_as(admin)
+    clear_messages()
+    response = client.post("/admin/reminders/send", follow_redirects=True)
+    assert "提醒已发送：结果登记提醒 1 条机会" in response.get_data(as_text=True)
+    assert len(inbox(world.dept_user, "reminder")) == 1
+    entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "reminders.send"))
+    assert entry.actor_id == admin.id and entry.after["outcome"] == 1
+    client.post("/admin/reminders/send")  # again: nothing is reminded twice
+    assert len(inbox(world.dept_user, "reminder")) == 1

@@ -115,3 +115,12 @@ def test_demo_events_a_past_matchmaking_day_and_an_open_salon(ctx, index):
     assert past.minutes
     salon = db.session.scalar(sa.select(Event).where(Event.kind == "salon"))
     assert salon.registration_opens_at < utcnow() < salon.registration_closes_at
+
+
+def test_departments_name_their_source_document_by_title(ctx):
+    department = db.session.scalar(sa.select(Organization).where(
+        Organization.name == "红谷滩区科学技术和经济信息化局"))
+    assert department.description == (
+        "来源：《红谷滩区深入推进数字经济“一号发展工程” 全力打造全省数字经济创新发展高地行动方案》")
+    assert not db.session.scalar(sa.select(sa.func.count(Organization.id)).where(
+        Organization.description.contains("seed 0")))

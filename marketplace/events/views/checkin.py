@@ -83,7 +83,7 @@ def checkin_undo(event_id, attendee_id):
     event = _organized(event_id)
     attendee = get_or_404(Attendee, attendee_id)
     perform(checkin.undo_check_in, current_user, event, attendee,
-            success=f"已撤销 {attendee.name} 的签到。")
+            success=f"已撤销{attendee.name}的签到。")
     return redirect(url_for("events.checkin_page", event_id=event.id))
 
 

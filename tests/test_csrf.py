@@ -16,6 +16,7 @@ without a case.
 """
 import io
 import re
+from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from marketplace.accounts.models import Organization, User
 from marketplace.audit import AuditLog
 from marketplace.config import TestConfig
 from marketplace.extensions import db
+from tests.accounts.test_second_factor import enrol, next_code
 from tests.authz_cases import PUBLIC_SELF_SERVICE, Case, Target, reloaded
 from tests.conftest import _fresh_request_globals
 from tests.factories import PASSWORD, valid_uscc
@@ -84,6 +86,7 @@ def in_csrf_app(app, csrf_app, tmp_path, monkeypatch):
     unit tests' requests reuse the session app's): the session is not closed after each
     request, and objects arranged before stay usable."""
     monkeypatch.setitem(csrf_app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setitem(csrf_app.config, "IMPORT_DIR", str(tmp_path / "uploads" / "imports"))
     with csrf_app.app_context():
         yield
 
@@ -117,9 +120,38 @@ def _role(case: Case) -> str:
 def test_every_mutating_route_has_a_case(csrf_app):
     routes = {rule.endpoint for rule in csrf_app.url_map.iter_rules()
               if rule.methods & MUTATING}
-    covered = {case.endpoint for case in ALL_CASES}
+    covered = {case.endpoint for case in ALL_CASES} | OWN_TESTS
     assert routes - covered == set(), "state-changing routes without a CSRF case"
-    assert {case.endpoint for case in SELF_SERVICE} == PUBLIC_SELF_SERVICE
+    assert {case.endpoint for case in SELF_SERVICE} | OWN_TESTS == PUBLIC_SELF_SERVICE
+
+
+# The second sign-in step needs a session half-way through signing in: its own test below.
+OWN_TESTS = {"accounts.login_code"}
+
+
+def test_the_second_sign_in_step_needs_its_sessions_token(csrf_app, make):
+    user = make.org().users[0]
+    secret, _ = enrol(user)
+    client = csrf_app.test_client()
+    token = own_token(client, anonymous=True)
+    step = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                       "csrf_token": token})
+    db.session.rollback()
+    assert urlparse(step.location).path == "/login/code"
+    code = next_code(secret)
+    before = everything()
+    for label, forged in (("none", None), ("made up", "forged-" + token[::-1])):
+        data = {"code": code} if forged is None else {"code": code, "csrf_token": forged}
+        response = client.post("/login/code", data=data)
+        db.session.rollback()
+        assert response.status_code == 400, (label, response.status_code)
+        assert CSRF_PAGE in response.get_data(as_text=True), label
+        assert not changed_tables(before, everything()), label
+    page = client.get("/login/code").get_data(as_text=True)  # signing in began a session
+    token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page).group(1)
+    done = client.post("/login/code", data={"code": code, "csrf_token": token})
+    db.session.rollback()
+    assert done.status_code == 302 and client.get("/account").status_code == 200
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
@@ -138,10 +170,11 @@ def test_a_post_without_its_sessions_token_is_refused(app, csrf_app, make, case)
     stranger = csrf_app.test_client()  # another visitor: a genuine token, not this session's
     foreign = own_token(stranger, anonymous=True)
     token = own_token(client, anonymous=user is None)
+    form = target.data(user) if callable(target.data) else target.data
     before = everything()
     for label, forged in (("none", None), ("made up", "forged-" + token[::-1]),
                           ("another session's", foreign)):
-        data = copied(target.data)
+        data = copied(form)
         if forged is not None:
             data["csrf_token"] = forged
         response = client.post(url, data=data, content_type=target.content_type)
@@ -150,7 +183,7 @@ def test_a_post_without_its_sessions_token_is_refused(app, csrf_app, make, case)
         assert CSRF_PAGE in response.get_data(as_text=True), label
         after = everything()
         assert not changed_tables(before, after), (label, changed_tables(before, after))
-    response = client.post(url, data={**copied(target.data), "csrf_token": token},
+    response = client.post(url, data={**copied(form), "csrf_token": token},
                            content_type=target.content_type)
     db.session.rollback()
     assert response.status_code in (200, 302), response.status_code

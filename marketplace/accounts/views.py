@@ -169,7 +169,7 @@ def login_code():
     """The second step of signing in: the password was right minutes ago (sessions), the
     code from the app (or a recovery code) now."""
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return redirect(url_for("workbench.index"))
     user = queries.user_for_session_id(sessions.second_step_user())
     if user is None:
         flash("请重新输入邮箱和密码登录。", "info")

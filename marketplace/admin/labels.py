@@ -16,6 +16,7 @@ _LISTING_ACTIONS = {
     "revision_propose": "申请修改已发布{noun}", "revision_approve": "通过{noun}修改申请",
     "revision_return": "退回{noun}修改申请", "revision_discard": "放弃{noun}修改申请",
     "revision_apply": "{noun}修改生效",
+    "contact_view": "查看{noun}联系人完整电话", "contact_erase": "删除{noun}联系人信息",
 }
 
 
@@ -31,7 +32,13 @@ ACTION_LABELS: dict[str, str] = {
     "auth.login": "登录", "auth.logout": "退出登录", "auth.login_failed": "登录失败",
     "auth.login_refused_locked": "锁定期间尝试登录", "auth.locked": "多次登录失败，账号锁定",
     "auth.unlocked": "解锁账号", "auth.password_changed": "修改密码",
-    "auth.admin_created": "创建平台管理员",
+    "auth.admin_created": "创建平台管理员", "auth.password_accepted": "密码正确，等待二次验证",
+    "auth.second_factor_begin": "开始设置二次验证", "auth.second_factor_enabled": "启用二次验证",
+    "auth.second_factor_disabled": "关闭二次验证", "auth.second_factor_reset": "重置二次验证",
+    "auth.second_factor_failed": "二次验证码错误", "auth.recovery_code_used": "使用恢复码登录",
+    "account.auditor_create": "开通审计员", "account.auditor_enable": "启用审计员",
+    "account.auditor_disable": "停用审计员",
+    "account.data_export": "下载本人个人信息", "account.erase": "注销账户并删除个人信息",
     "account.region_admin_create": "开通区域管理员", "account.region_admin_enable": "启用区域管理员",
     "account.region_admin_disable": "停用区域管理员",
     "organization.member_add": "开通单位账号", "organization.member_enable": "启用单位账号",
@@ -62,6 +69,10 @@ ACTION_LABELS: dict[str, str] = {
     "match.start": "建立对接", "match.update": "更新对接", "match.contacted": "对接：已联系",
     "match.negotiating": "对接：进入洽谈", "match.signed": "对接：已签约",
     "match.delivered": "对接：已落地", "match.terminated": "终止对接",
+    "match.sign_record": "登记签约（待对方确认）", "match.sign_confirm": "确认签约",
+    "match.sign_dispute": "对签约登记提出异议",
+    # Look-alike listings
+    "listing_link.create": "标记相似清单", "listing_link.delete": "撤销相似清单标记",
     # Events
     "event.create": "新建活动", "event.update": "修改活动", "event.minutes": "记录会议纪要",
     "event.schedule_build": "编排会谈日程", "event.schedule_preliminary": "发布初步日程",
@@ -93,19 +104,20 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "event": "活动", "registration": "活动报名", "attendee": "参会人员",
     "meeting_request": "约见请求", "meeting": "会谈", "meeting_rating": "会谈评价",
     "designation": "示范认定", "target": "目标", "indicator": "指标", "indicator_value": "指标值",
-    "reminder": "待跟进提醒",
+    "reminder": "待跟进提醒", "listing_link": "相似清单标记",
 }
 
 # Action groups offered in the filter, in this order, by the code's first part.
 ACTION_GROUPS: dict[str, str] = {
     "organization": "单位", "opportunity": "机会清单", "product": "产品清单",
     "release": "清单批次", "lists": "清单数据", "subscription": "机会订阅",
+    "listing_link": "相似清单",
     "question": "答疑", "proposal": "揭榜方案", "proposals": "揭榜方案导出", "match": "对接",
     "event": "活动", "registration": "活动报名", "attendee": "签到",
     "meeting_request": "约见", "meeting": "会谈", "meeting_rating": "会谈评价",
     "designation": "示范认定", "target": "目标", "indicator": "指标",
     "taxonomy": "领域与标签", "search": "检索", "reminders": "提醒", "audit": "审计日志",
-    "auth": "登录", "account": "区域管理员", "notification": "通知设置",
+    "auth": "登录", "account": "账号与个人信息", "notification": "通知设置",
 }
 
 # 登录与账户: sign-ins, passwords, locks, accounts opened or disabled, one's own mail

@@ -27,6 +27,7 @@ WRAPPERS = {
                              "_revision_transition": (4, LISTING_KINDS)},
     "proposals/services.py": {"_transition": (3, ["proposal"])},
     "events/services.py": {"_move": (3, ["registration"])},
+    "matching/signing.py": {"_move": (3, ["match"])},
 }
 
 
@@ -49,6 +50,16 @@ def _name(call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
+def _writes_audit(call, name: str) -> bool:
+    """``audit.record(…)`` / ``audit.record_export(…)`` (not another module's ``record``,
+    such as ``signing.record``), or ``change_state``."""
+    if name == "change_state":
+        return True
+    func = call.func
+    return (name in ("record", "record_export") and isinstance(func, ast.Attribute)
+            and getattr(func.value, "id", "") == "audit")
+
+
 def _literal(node):
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
@@ -69,8 +80,8 @@ def _scan():
         trees[rel] = tree
         for function, call in _calls(tree):
             name = _name(call)
-            if (rel, function) in FORWARDERS or name not in (
-                    "record", "record_export", "change_state") or len(call.args) < 2:
+            if ((rel, function) in FORWARDERS or not _writes_audit(call, name)
+                    or len(call.args) < 2):
                 continue
             if name == "change_state":
                 composed.setdefault((rel, function), []).append(call)
@@ -100,8 +111,14 @@ def _expand(trees) -> dict:
             wrapped["proposals/services.py"]["_transition"] - {"proposal.<composed>"}
             | {f"proposal.{d}" for d in DECISIONS},
         ("events/services.py", "_move"): wrapped["events/services.py"]["_move"],
-        ("matching/pairings.py", "_advance"):
-            {f"match.{t}" for targets in MATCH_TRANSITIONS.values() for t in targets},
+        ("matching/pairings.py", "step"):
+            {f"match.{t}" for targets in MATCH_TRANSITIONS.values() for t in targets}
+            - {"match.signing"},  # reached only through signing._move (sign_record)
+        ("matching/signing.py", "_move"): wrapped["matching/signing.py"]["_move"],
+        ("listings/services.py", "reveal_contact"): listing("contact_view"),
+        ("listings/services.py", "_erase_item_contact"): listing("contact_erase"),
+        ("accounts/services.py", "count_failure"): {"auth.login_failed",
+                                                     "auth.second_factor_failed"},
         ("releases/services.py", "publish_release"): {"release.publish"},
         ("events/meeting_schedule.py", "publish_schedule"):
             {"event.schedule_preliminary", "event.schedule_final"},
@@ -114,7 +131,8 @@ def _expand(trees) -> dict:
         ("accounts/services.py", "review_organization"):
             {f"organization.{d}" for d in _REVIEW_TARGETS},
         ("accounts/services.py", "_set_active"):
-            {f"{p}{s}" for p in ("organization.member_", "account.region_admin_")
+            {f"{p}{s}" for p in ("organization.member_", "account.region_admin_",
+                                 "account.auditor_")
              for s in ("enable", "disable")},
         ("taxonomy/services.py", "update_term"): {"taxonomy.field_update", "taxonomy.tag_update"},
         ("transfer/importer.py", "_record"): {f"{kind}.import" for kind in KIND_LABELS},

@@ -22,29 +22,29 @@ from marketplace.search.documents import doc_from_listing
 from marketplace.search.engine import MatchEngine
 
 
+class _Scored:
+    score: float
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
 @dataclass
-class LookAlike:
+class LookAlike(_Scored):
     """Another listing much like the one on the page, with the score and shared words."""
 
     other: object
     score: float
     terms: list
 
-    @property
-    def percent(self) -> int:
-        return round(self.score * 100)
-
 
 @dataclass
-class Pair:
+class Pair(_Scored):
     first: object
     second: object
     score: float
     terms: list
-
-    @property
-    def percent(self) -> int:
-        return round(self.score * 100)
 
 
 @dataclass

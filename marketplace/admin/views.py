@@ -8,7 +8,7 @@ from marketplace.accounts import second_factor
 from marketplace.accounts import services as account_services
 from marketplace.accounts.forms import AuditorForm, MemberForm, ReasonForm, RegionAdminForm
 from marketplace.accounts.models import ORG_STATUSES, Organization, User
-from marketplace.admin import labels, queries
+from marketplace.admin import changes, labels, queries
 from marketplace.authz import Permission, can, permission_required, region_scope, require
 from marketplace.listings import pages as listing_pages
 from marketplace.listings import queries as listing_queries
@@ -186,10 +186,11 @@ def audit():
     action = request.args.get("action", "").strip()[:60]
     object_type = request.args.get("object_type", "")[:40]
     object_types = queries.audit_object_types()
+    page = queries.audit_page(as_id(request.args.get("page", "1")) or 1, action, object_type,
+                              category)
     return render_template(
         "admin/audit.html", category=category, action_filter=action, type_filter=object_type,
-        page=queries.audit_page(as_id(request.args.get("page", "1")) or 1, action,
-                                object_type, category),
+        page=page, changes={entry.id: changes.changes(entry) for entry in page.items},
         categories=labels.CATEGORIES, action_choices=labels.action_choices(category),
         action_labels=labels.ACTION_LABELS,
         object_types=[(t, labels.object_type_label(t)) for t in object_types],

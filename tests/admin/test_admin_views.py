@@ -49,7 +49,7 @@ def test_audit_log_shows_who_what_and_before_after(client, make, login_as):
     make.opportunity(make.org(kind="department"), status="approved")
     login_as(make.admin())
     html = client.get("/admin/audit?action=opportunity.approve").get_data(as_text=True)
-    assert "机会审核通过" in html and "submitted" in html and "approved" in html
+    assert "机会审核通过" in html and "待审核" in html and "已通过" in html
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "opportunity.approve"))
     assert entry.before == {"status": "submitted", "return_reason": ""}
 

@@ -365,6 +365,8 @@ CHECKIN_PAGES: list = [
          titled("路演顺序：授权矩阵路演"), forbidden=_NOT_ORGANIZERS),
     Page("events.participants_export", ORGANIZERS, _event_of_the_day,
          lambda r: r.mimetype.endswith("spreadsheetml.sheet"), forbidden=_NOT_ORGANIZERS),
+    Page("events.participants_csv", ORGANIZERS, _event_of_the_day,
+         lambda r: r.mimetype == "text/csv", forbidden=_NOT_ORGANIZERS),
     Page("events.signin_sheet", ORGANIZERS, _event_of_the_day,
          titled("签到表：授权矩阵路演"), forbidden=_NOT_ORGANIZERS),
     Page("events.ticket", OWNERS | ORGANIZERS, _ticket, titled("参会凭证：矩阵参会人")),

@@ -47,8 +47,12 @@ def test_the_event_exports_are_audited(client, make, login_as):
     login_as(admin)
     assert client.get(f"/events/{event.id}/participants.xlsx").status_code == 200
     assert client.get(f"/events/{event.id}/report.xlsx").status_code == 200
-    [participants] = exported("event.participants_export")
-    assert participants.object_id == event.id and participants.after == {"rows": 2}
+    csv = client.get(f"/events/{event.id}/participants.csv")
+    assert csv.status_code == 200 and "张三" in csv.data.decode("utf-8-sig")
+    assert csv.data.decode("utf-8-sig").splitlines()[0].startswith("单位")
+    workbook, text = exported("event.participants_export")
+    assert workbook.object_id == event.id and workbook.after == {"rows": 2}
+    assert text.after == {"rows": 2} and "CSV" in text.summary
     [report] = exported("event.report_export")
     assert report.actor_id == admin.id
 

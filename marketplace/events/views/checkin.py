@@ -147,6 +147,21 @@ def participants_export(event_id):
         "Cache-Control": "private, no-store"})
 
 
+@bp.get("/events/<int:event_id>/participants.csv")
+@writes_on_get
+@ratelimits.export
+@login_required
+@permission_required(Permission.EVENT_MANAGE)
+def participants_csv(event_id):
+    event = _organized(event_id)
+    data = exports.export_participants_csv(current_user, event)
+    db.session.commit()
+    return Response(data, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": exports.content_disposition(
+            *exports.participants_filename(event, "csv")),
+        "Cache-Control": "private, no-store"})
+
+
 @bp.get("/events/<int:event_id>/signin-sheet")
 @login_required
 @permission_required(Permission.EVENT_MANAGE)

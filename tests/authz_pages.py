@@ -55,7 +55,7 @@ class Page:
         # The auditor belongs to no organization and holds only the back office's read
         # permissions: unless a page allows it, it is sent away where administrators are
         # (pages of an organization's own), and refused where anyone signed in may be.
-        if "auditor" in self.allowed:
+        if "auditor" in self.allowed | self.forbidden:  # said outright
             return
         if self.redirected & ADMINS:
             object.__setattr__(self, "redirected", self.redirected | AUDITORS)
@@ -352,11 +352,12 @@ PAGES = [
     Page("proposals.confirm_decline", COUNTERPART, _proposal_page(), titled("确认标记为未入选"),
          forbidden=OWNERS | PLATFORM),
     # A recorded signing is confirmed by the other side; the recorder and admins are sent
-    # to the pairing's page.
+    # to the pairing's page, which an auditor may not see (pairings are the two sides').
     Page("matching.signing_confirmation", OWNERS, _recorded_pairing_page, titled("确认签约"),
-         redirected=COUNTERPART | PLATFORM),
+         redirected=COUNTERPART | PLATFORM, forbidden=AUDITORS),
     Page("matching.signing_confirmation", OWNERS, _recorded_pairing_page, titled("确认签约"),
-         "department", redirected=COUNTERPART | PLATFORM, variant="department"),
+         "department", redirected=COUNTERPART | PLATFORM, forbidden=AUDITORS,
+         variant="department"),
     Page("results.index", EVERYONE, _result, has(TITLE), "department", public=True),
     Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, has("对接：")),
     Page("matching.detail", BOTH_SIDES | PLATFORM, _pairing_page, has("对接："),

@@ -210,7 +210,6 @@ def authenticate(email: str, password: str) -> LoginResult:
     password only hands on to ``second_factor.verify_sign_in`` (``needs_code``): the
     attempt is given back, the earlier failures stay counted until the code is right.
     """
-    cfg = current_app.config
     try:
         email = normalise_email(email)
     except ValidationError:

@@ -1,5 +1,5 @@
 """/account/privacy: a person downloads a copy of their data or erases their account."""
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required, logout_user
 
 from marketplace import ratelimits

@@ -10,15 +10,19 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from marketplace.db import beijing_today, utcnow
+from marketplace.events import checkin, meeting_schedule, meetings
 from marketplace.events import services as events
-from marketplace.events.models import Event, MeetingRating, Registration
+from marketplace.events.models import (
+    Attendee, Event, Meeting, MeetingRating, MeetingRequest, Registration)
 from marketplace.extensions import db
 from marketplace.matching.models import Match
 from tests.authz_cases import (  # noqa: F401
     ADMINS, BOTH_SIDES, OTHERS, OWNERS, PLATFORM, REGION, REGION_ADMIN, SIGNED_IN, Case,
     Target, _status_is, reloaded)
 from tests.authz_pages import (  # noqa: F401
-    EVERYONE, ORGANIZATIONS, Page, _is_workbook, has, no_values, titled)
+    EVERYONE, ORGANIZATIONS, Page, _is_workbook, has, no_values, title_has, titled)
+from tests.events.checkin_helpers import registered
+from tests.events.meeting_world import set_up_meetings
 
 # --- events and registration (views/public.py, views/manage.py) ------------------------
 EVENT = "授权矩阵活动"  # the title of every arranged event
@@ -137,16 +141,6 @@ CORE_PAGES: list = [
 # department: 需求方) are confirmed participants. Participants act only for their own
 # registration; the event's organizers (platform admin, 红谷滩区's administrator) build,
 # edit, publish and print the schedule and may look at any participant's pages.
-import sqlalchemy as sa  # noqa: E402
-
-from marketplace.events import meeting_schedule, meetings  # noqa: E402
-from marketplace.events.models import Event, Meeting, MeetingRequest  # noqa: E402
-from marketplace.extensions import db  # noqa: E402
-from tests.authz_cases import OWNERS, PLATFORM, REGION_ADMIN, Target, reloaded  # noqa: E402
-from tests.authz_pages import title_has  # noqa: E402
-from tests.events.meeting_world import set_up_meetings  # noqa: E402
-
-ORGANIZERS = PLATFORM | REGION_ADMIN
 
 
 def _fair(w, meeting: bool = False, published: bool = False):
@@ -296,16 +290,6 @@ MEETING_PAGES: list = [
 # attendee holding a short code. Staff pages are the organizers' (platform, the
 # region's administrator); others signed in may know the event, so they get a 403. A
 # ticket is its organization's and the organizers' only: a 404 for everyone else.
-# (Imports here rather than at the top, so that each part's section stays its own.)
-from marketplace.events import checkin  # noqa: E402
-from marketplace.events.models import Attendee, Registration  # noqa: E402
-from marketplace.extensions import db  # noqa: E402
-from tests.authz_cases import (  # noqa: E402
-    OWNERS, PLATFORM, REGION_ADMIN, SIGNED_IN, Target, reloaded)
-from tests.authz_pages import has, titled  # noqa: E402
-from tests.events.checkin_helpers import registered  # noqa: E402
-
-ORGANIZERS = PLATFORM | REGION_ADMIN
 
 
 def _day(w):
@@ -380,7 +364,6 @@ CHECKIN_PAGES: list = [
 # why not, 403; others do not learn of the meeting, 404); the report, signings and
 # minutes are the organizers' (REGION's administrator and the platform's).
 OUTCOME_EVENT = "授权矩阵活动"
-ORGANIZERS = PLATFORM | REGION_ADMIN
 
 
 def _held_event(w, kind: str = "matchmaking"):

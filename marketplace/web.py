@@ -126,6 +126,7 @@ def register_template_helpers(app: Flask) -> None:
     # Pages show contact numbers masked; the full number is one audited POST away.
     app.jinja_env.filters["masked_phone"] = mask_phone
     app.jinja_env.filters["zip"] = zip
+    from marketplace.accounts.passwords import policy_hint
     from marketplace.notifications.pages import header_context
     from marketplace.workbench.pages import header_context as workbench_header
 
@@ -133,6 +134,7 @@ def register_template_helpers(app: Flask) -> None:
         can=lambda permission, obj=None, kind=None: authz.can(
             current_user, permission, obj, kind=kind),
         page_url=page_url,
+        password_hint=policy_hint,
     )
     app.context_processor(menu_context)
     app.context_processor(header_context)

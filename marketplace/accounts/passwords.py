@@ -58,6 +58,14 @@ def check_strength(password: str, field: str = "password") -> None:
         raise ValidationError("该密码过于常见，容易被猜中，请换一个。", field=field)
 
 
+def policy_hint() -> str:
+    """The policy in one sentence, for the hint under every new-password field."""
+    config = current_app.config
+    minimum, wanted = config["PASSWORD_MIN_LENGTH"], config["PASSWORD_MIN_CLASSES"]
+    classes = f"包含{CLASS_NAMES}中的至少 {wanted} 类，" if wanted > 1 else ""
+    return f"至少 {minimum} 位，{classes}不能是常见密码。"
+
+
 def must_change(user, now: datetime) -> bool:
     """True when the user's password is older than PASSWORD_MAX_AGE_DAYS (when set)."""
     days = current_app.config["PASSWORD_MAX_AGE_DAYS"]

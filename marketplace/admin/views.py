@@ -252,23 +252,43 @@ def _admin_region_choices() -> list[tuple[str, str]]:
                                if not code.endswith("0000")]
 
 
+# Region administrators and auditors: one page shape (templates/admin/staff_accounts.html).
+STAFF_PAGES = {
+    "region_admins": {
+        "noun": "区域管理员", "regions": True, "caption": "区域管理员，按地区排序",
+        "intro": "市、区县的管理员只在本地区及下辖地区内审核清单、编排和发布本地区的清单批次；"
+                 "单位认证、账号、审计日志和词库由平台管理员负责。",
+        "manage": Permission.REGION_ADMIN_MANAGE, "toggle": "admin.set_region_admin_active"},
+    "auditors": {
+        "noun": "审计员", "regions": False, "caption": "审计员",
+        "intro": "审计员查阅审计日志及单位、账号信息，不能审核、发布或修改任何内容（三员分立）。",
+        "manage": Permission.AUDITOR_MANAGE, "toggle": "admin.set_auditor_active"},
+}
+
+
+def _staff_accounts(page: dict, form, create, accounts):
+    """The list of ``page``'s accounts (``accounts()``; read: account.view) and the form
+    that opens one with ``create`` (page["manage"] required to post)."""
+    if request.method == "POST":
+        require(current_user, page["manage"])
+    status = 200
+    if form.validate_on_submit():
+        ok, _ = perform(create, current_user, form.data, form=form,
+                        success=f"{page['noun']}账号已开通，请将初始密码告知本人并提醒其修改。")
+        if ok:
+            return redirect(url_for(request.endpoint))
+        status = 400
+    return render_template("admin/staff_accounts.html", page=page, form=form,
+                           accounts=accounts()), status
+
+
 @bp.route("/region-admins", methods=["GET", "POST"])
 @permission_required(Permission.ACCOUNT_VIEW)
 def region_admins():
-    """The region administrators (read: account.view); opening one: region_admin.manage."""
-    if request.method == "POST":
-        require(current_user, Permission.REGION_ADMIN_MANAGE)
     form = RegionAdminForm()
     form.region_code.choices = _admin_region_choices()
-    status = 200
-    if form.validate_on_submit():
-        ok, _ = perform(account_services.create_region_admin, current_user, form.data,
-                        form=form, success="区域管理员账号已开通，请将初始密码告知本人并提醒其修改。")
-        if ok:
-            return redirect(url_for("admin.region_admins"))
-        status = 400
-    return render_template("admin/region_admins.html", form=form,
-                           admins=account_queries.region_admins()), status
+    return _staff_accounts(STAFF_PAGES["region_admins"], form,
+                           account_services.create_region_admin, account_queries.region_admins)
 
 
 @bp.post("/region-admins/<int:user_id>/active")
@@ -284,19 +304,8 @@ def set_region_admin_active(user_id):
 @bp.route("/auditors", methods=["GET", "POST"])
 @permission_required(Permission.ACCOUNT_VIEW)
 def auditors():
-    """The auditors (read: account.view); opening one: auditor.manage."""
-    if request.method == "POST":
-        require(current_user, Permission.AUDITOR_MANAGE)
-    form = AuditorForm()
-    status = 200
-    if form.validate_on_submit():
-        ok, _ = perform(auditor_services.create_auditor, current_user, form.data, form=form,
-                        success="审计员账号已开通，请将初始密码告知本人并提醒其修改。")
-        if ok:
-            return redirect(url_for("admin.auditors"))
-        status = 400
-    return render_template("admin/auditors.html", form=form,
-                           auditors=account_queries.auditors()), status
+    return _staff_accounts(STAFF_PAGES["auditors"], AuditorForm(),
+                           auditor_services.create_auditor, account_queries.auditors)
 
 
 @bp.post("/auditors/<int:user_id>/active")

@@ -21,6 +21,15 @@ def test_register_page_shows_chinese_error_at_the_field(client):
         Organization.name == "测试科技有限公司")) is None
 
 
+def test_new_password_hints_state_the_configured_policy(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_MIN_LENGTH", 12)
+    html = client.get("/register").get_data(as_text=True)
+    assert "至少 12 位，包含小写字母、大写字母、数字、符号中的至少 3 类，不能是常见密码。" in html
+    monkeypatch.setitem(app.config, "PASSWORD_MIN_CLASSES", 1)  # the ASVS profile
+    html = client.get("/register").get_data(as_text=True)
+    assert "至少 12 位，不能是常见密码。" in html and "至少 3 类" not in html
+
+
 def test_register_then_login_lands_on_pending_notice(client):
     code = valid_uscc(8123)
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)

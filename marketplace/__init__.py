@@ -4,6 +4,7 @@ import secrets
 
 from flask import Flask, current_app, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.config import INSTANCE_DIR, Config
 from marketplace.extensions import babel, csrf, db, limiter, login_manager
@@ -18,6 +19,7 @@ def create_app(config_object=Config, **overrides) -> Flask:
         app.config.update(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     app.json.ensure_ascii = False  # audit before/after shown as readable Chinese
     _ensure_secret_key(app)
+    _trust_proxies(app)
 
     db.init_app(app)
     csrf.init_app(app)
@@ -56,6 +58,16 @@ def _ensure_secret_key(app: Flask) -> None:
         key_file.write_text(secrets.token_hex(32), encoding="utf-8")
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text(encoding="utf-8").strip()
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies (nginx, a load balancer) take the client's
+    address and scheme from their X-Forwarded-* headers: rate limits per address and
+    the audit log's address would otherwise see only the proxy. Without proxies the
+    headers are ignored, since any client can send them."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _init_login(app: Flask) -> None:

@@ -32,6 +32,8 @@ class Config:
     # Served over HTTPS (behind the organization's proxy): cookies only over HTTPS, HSTS,
     # https links in e-mails. create_app derives those from this one switch.
     PREFER_HTTPS = _bool("PREFER_HTTPS", False)
+    # How many reverse proxies stand in front (nginx: 1; a load balancer and nginx: 2).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Rate limits (Flask-Limiter): counted in Redis when RATELIMIT_STORAGE_URI names it
     # (production, several workers), in the process's memory otherwise. A storage outage
     # falls back to memory rather than refusing requests.

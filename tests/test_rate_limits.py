@@ -53,6 +53,41 @@ def test_logins_are_limited_per_address_across_accounts(app_with):
     assert client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code == 200
 
 
+def _login_through_proxy(client, email, client_address, proxy="10.9.9.9"):
+    return client.post("/login", data={"email": email, "password": "wrong-password-1"},
+                       environ_base={"REMOTE_ADDR": proxy},
+                       headers={"X-Forwarded-For": client_address})
+
+
+def _last_login_address(app) -> str:
+    with app.app_context():
+        return db.session.scalar(sa.select(AuditLog.ip_address).order_by(
+            AuditLog.id.desc()).limit(1))
+
+
+def test_behind_a_proxy_clients_are_told_apart_by_their_forwarded_address(app_with):
+    """nginx in front (PROXY_COUNT=1): each client has its own per-address budget and
+    the audit log records the client, not the proxy."""
+    app = app_with(**LIMITS, PROXY_COUNT=1)
+    client = app.test_client()
+    statuses = [_login_through_proxy(client, f"user{i}@test.cn", "203.0.113.7").status_code
+                for i in range(7)]
+    assert statuses == [200] * 6 + [429]
+    assert _login_through_proxy(client, "user0@test.cn", "203.0.113.8").status_code == 200
+    assert _last_login_address(app) == "203.0.113.8"
+
+
+def test_without_proxies_a_forwarded_address_is_not_believed(app_with):
+    """Any client can send X-Forwarded-For: without PROXY_COUNT it changes nothing, so
+    it cannot be used to escape the per-address limit or to forge the audited address."""
+    app = app_with(**LIMITS)
+    client = app.test_client()
+    statuses = [_login_through_proxy(client, f"user{i}@test.cn", f"203.0.113.{i}").status_code
+                for i in range(7)]
+    assert statuses == [200] * 6 + [429]
+    assert _last_login_address(app) == "10.9.9.9"
+
+
 def test_registration_search_and_exports_are_limited(app_with):
     app = app_with(**LIMITS)
     client = app.test_client()

@@ -82,6 +82,23 @@ def test_over_long_question_is_refused_with_a_message(client, make, login_as, ca
     assert _count(Question) == 0
 
 
+def test_over_long_answer_is_refused_at_its_question_and_nothing_saved(
+        client, make, login_as, call):
+    opportunity, enterprise = call
+    question = make.question(opportunity, enterprise)
+    other = make.question(opportunity, enterprise, text="是否支持国产数据库？")
+    login_as(opportunity.organization.users[0])
+    response = client.post(f"/questions/{question.id}/answer", data={"answer": "答" * 2001})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400  # the page again, the message under this answer
+    assert re.search(rf'<p class="field-error" id="answer-{question.id}-error">答复不能超过 '
+                     r"2000 个字（当前 2001 个）。</p>", html)
+    assert "答" * 2001 + "</textarea>" in html
+    assert f'id="answer-{other.id}-error"' not in html  # the other question's form is clean
+    db.session.expire_all()
+    assert question.answer == "" and not question.is_answered
+
+
 def test_registration_description_is_refused_not_cut(client):
     response = client.post("/register", data={
         "name": "简介过长科技有限公司", "kind": "enterprise", "region_code": "360103",

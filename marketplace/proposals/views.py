@@ -64,11 +64,12 @@ def _refused(form, shown_at: tuple[str, ...] = ()) -> None:
                       "error")
 
 
-def _opportunity_page(opportunity, question_form: QuestionForm):
-    """The opportunity's page again, with a refused question at its field (the text kept
-    to be shortened): a redirect would show the message far above the form."""
+def _opportunity_page(opportunity, **refused_forms):
+    """The opportunity's page again, with a refused question (``question_form``) or
+    answer (``answer_form`` for question ``answer_for``) at its field, the text kept to be
+    shortened: a redirect would show the message far above the form."""
     return render_template("listings/detail.html", model=Opportunity, kind="opportunity",
-                           question_form=question_form,
+                           **refused_forms,
                            **listing_pages.detail_context(opportunity, current_user)), 400
 
 
@@ -79,11 +80,11 @@ def ask(opportunity_id):
     form = QuestionForm()
     if not form.validate_on_submit():
         _refused(form, shown_at=("text",))
-        return _opportunity_page(opportunity, form)
+        return _opportunity_page(opportunity, question_form=form)
     ok, _ = perform(services.ask, current_user, opportunity, form.text.data, form=form,
                     success="问题已提交，发布单位答复后将通知您。")
     if not ok and form.text.errors:
-        return _opportunity_page(_published(opportunity_id), form)  # reloaded after rollback
+        return _opportunity_page(_published(opportunity_id), question_form=form)  # reloaded
     return redirect(url_for("opportunities.detail", item_id=opportunity.id) + "#questions")
 
 
@@ -92,13 +93,22 @@ def ask(opportunity_id):
 def answer(question_id):
     question = get_or_404(Question, question_id)
     form = AnswerForm()
-    if form.validate_on_submit():
-        perform(services.answer, current_user, question, form.answer.data,
-                success="答复已公开。")
-    else:
-        _refused(form)
+    if not form.validate_on_submit():
+        _refused(form, shown_at=("answer",))
+        return _answer_refused(question, form)
+    ok, _ = perform(services.answer, current_user, question, form.answer.data, form=form,
+                    success="答复已公开。")
+    if not ok and form.answer.errors:
+        return _answer_refused(db.session.get(Question, question_id), form)  # after rollback
     return redirect(url_for("opportunities.detail", item_id=question.opportunity_id)
                     + "#questions")
+
+
+def _answer_refused(question: Question, form: AnswerForm):
+    """The page again with the refusal at the answer's field, where the asker's
+    department may see it (others are refused as perform would: 403)."""
+    require(current_user, Permission.QUESTION_ANSWER, question.opportunity)
+    return _opportunity_page(question.opportunity, answer_form=form, answer_for=question.id)
 
 
 def _proposal_form(organization_id: int) -> ProposalForm:

@@ -14,6 +14,7 @@ symmetric pair score with evidence.
 """
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from whoosh.collectors import TopCollector
 from whoosh.query import Term
@@ -187,22 +188,23 @@ def _norm(vector: dict[str, float]) -> float:
 K1, B = 1.2, 0.75  # BM25's usual constants
 
 
-@dataclass
 class Profile:
-    """What scoring needs of one document, computed once: its terms, its weighted-term
-    vector and norm, its key terms, and BM25F's pseudo term frequencies."""
+    """What scoring needs of one document, each part computed once when first needed: its
+    weighted-term vector and norm; as a need, its key terms; as an offer, BM25F's pseudo
+    term frequencies (``rank`` profiles its own document once for all candidates)."""
 
-    doc: Doc
-    terms: dict[str, list[str]]
-    vector: dict[str, float]
-    norm: float
-    key: list[tuple[str, float]]
-    bm25_tf: dict[str, float]
+    def __init__(self, doc: Doc, terms: dict[str, list[str]], idf: Idf):
+        self.doc, self.terms, self.idf = doc, terms, idf
+        self.vector = _vector(terms, idf)
+        self.norm = _norm(self.vector)
 
+    @cached_property
+    def key(self) -> list[tuple[str, float]]:
+        return _top(self.vector)
 
-def profile(doc: Doc, terms: dict[str, list[str]], idf: Idf) -> Profile:
-    vector = _vector(terms, idf)
-    return Profile(doc, terms, vector, _norm(vector), _top(vector), _bm25_tf(terms, idf))
+    @cached_property
+    def bm25_tf(self) -> dict[str, float]:
+        return _bm25_tf(self.terms, self.idf)
 
 
 def _bm25_tf(terms: dict[str, list[str]], idf: Idf) -> dict[str, float]:
@@ -232,7 +234,7 @@ def key_term_bm25(need: Profile, offer: Profile) -> float:
 
 def components(a: Doc, a_terms, b: Doc, b_terms, idf: Idf) -> dict:
     """The parts a pair's score is made of (independent of the weights)."""
-    return _components(profile(a, a_terms, idf), profile(b, b_terms, idf))
+    return _components(Profile(a, a_terms, idf), Profile(b, b_terms, idf))
 
 
 def _components(pa: Profile, pb: Profile) -> dict:
@@ -349,10 +351,10 @@ def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pi
          weights: Weights = WEIGHTS, with_evidence: bool = True) -> list[RankedMatch]:
     """Score ``doc`` against candidate (Doc, terms) pairs; only the ones ``kept``, best
     first."""
-    own = profile(doc, terms, idf)
+    own = Profile(doc, terms, idf)
     scored = []
     for other, other_terms in others:
-        basis = _components(own, profile(other, other_terms, idf))
+        basis = _components(own, Profile(other, other_terms, idf))
         scored.append((combine(basis, weights), basis, other, other_terms))
     matches = []
     for (score, basis, other, other_terms), keep in zip(

@@ -303,9 +303,12 @@ def _matched_fields(terms: dict[str, list[str]], shared: set[str]) -> list[str]:
 def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) -> dict:
     """What a user is shown: shared terms, matched fields, signals, marked snippets."""
     marked = set(basis["shared"])
+    # The field's and its group's names (交通出行, 数字生活) are said by "same field", and
+    # every listing filed there has them: not evidence of what the two have in common.
+    filed = set(a_terms.get("field", ())) | set(b_terms.get("field", ()))
     # Show whole words: drop a term that is part of a longer shared one (网通 in 一网通办).
     shown = [t.upper() if t.isascii() else t for t in basis["shared"]
-             if not any(t != o and t in o for o in marked)][:8]
+             if t not in filed and not any(t != o and t in o for o in marked)][:8]
     return {
         "terms": shown,
         "fields": {a.key: _matched_fields(a_terms, marked), b.key: _matched_fields(b_terms, marked)},

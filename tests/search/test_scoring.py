@@ -66,6 +66,22 @@ def test_key_term_bm25_is_the_same_whichever_side_asks(tmp_path):
     assert one[0] == pytest.approx(other[0]) and one[1]["key_bm25"] > 0
 
 
+def test_evidence_names_shared_words_not_the_field_both_are_filed_under(tmp_path):
+    need = Doc(**{**NEED.__dict__, "field_group": "数字治理"})
+    short = Doc(**{**SHORT.__dict__, "field_group": "数字治理"})
+    index = SearchIndex(tmp_path)
+    write_generation(index, [need, short, LONG], read_language_files(DEFAULT_LANGUAGE))
+    _, pipeline = index.open()
+    need_terms, short_terms = (recommend.field_terms(d, pipeline) for d in (need, short))
+    with index.searcher() as searcher:
+        _, basis = recommend.pair_score(need, need_terms, short, short_terms,
+                                        recommend.Idf.of(searcher))
+    shown = recommend.evidence(need, need_terms, short, short_terms, basis, pipeline)["terms"]
+    assert {"公共安全", "数字治理"} <= set(basis["shared"]) and basis["same_field"]
+    assert "自行车" in shown and "充电" in shown
+    assert not {"公共安全", "数字治理", "公共", "安全", "治理"} & set(shown)
+
+
 def test_structured_signals_never_make_a_match_without_shared_text(scored):
     parts = dict(scored["product:1"], text=0.0)
     assert parts["same_field"] and recommend.combine(parts) == 0.0

@@ -57,6 +57,7 @@ class Fts5Side:
         connection.execute(f"CREATE VIRTUAL TABLE docs USING fts5({columns}, "
                            "tokenize='unicode61 remove_diacritics 0')")
         connection.execute("CREATE VIRTUAL TABLE docs_vocab USING fts5vocab(docs, row)")
+        connection.execute("CREATE VIRTUAL TABLE docs_columns USING fts5vocab(docs, col)")
         rows = [(f["kind"], f["t_title"], f["t_tags"], f["t_field"], f["t_summary"],
                  f["t_body"], f["t_cases"], f["org"], f["key"], f["f_field"], f["f_group"],
                  f["f_tag"], f["f_region"], f["f_maturity"], f["f_release"]) for f in fields]
@@ -177,6 +178,10 @@ class Fts5Side:
             def doc_frequency(self, _field, term):
                 row = fts.execute("SELECT doc FROM docs_vocab WHERE term = ?", (term,)).fetchone()
                 return row[0] if row else 0
+
+            def field_length(self, field):  # t_title → the title column's token count
+                return fts.execute("SELECT total(cnt) FROM docs_columns WHERE col = ?",
+                                   (field.removeprefix("t_"),)).fetchone()[0]
 
         times = Timings()
         idf = ranking.Idf(Stats())  # document frequencies cached across queries, as the app does

@@ -5,13 +5,16 @@ symmetric pair score with evidence.
    ``KEY_TERMS``) as one OR query over the ``all`` field, with the other kind as a required
    clause (faster than ``filter=``), top ``CANDIDATES`` by BM25F.
 2. Scoring: weighted-term cosine of the two documents (the same function whichever side
-   asked, so one stored row serves both pages) plus structured signals — same field, same
-   field group, shared tags, region containment, product maturity, and how much of the
-   need the product covers. Weights, the per-item cut (``kept``) and the bands were
-   chosen by cross-validation over three labelled sets (benchmarks/tune_matching.py).
+   asked, so one stored row serves both pages), how much of the need the product covers,
+   BM25F of the need's key terms in the product (from the term statistics any backend
+   has: document count, document frequencies, mean field lengths), plus structured
+   signals — same field, same field group, shared tags, region containment, product
+   maturity. Weights, the "nothing fits" decision (``kept``) and the bands were chosen by
+   cross-validation over three labelled sets (benchmarks/tune_matching.py).
 """
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from whoosh.collectors import TopCollector
 from whoosh.query import Term
@@ -31,13 +34,15 @@ class Weights:
     """Chosen with benchmarks/tune_matching.py by leave-one-set-out cross-validation over
     three labelled sets written independently (tests/data/matching, matching_b,
     matching_c; docs/matching.md has the figures). On sets written by other people the
-    text and the share of the need a product covers carry the ranking; a shared field or
-    tag adds a little, region and maturity next to nothing.
+    text, the share of the need a product covers and the BM25F of the need's key terms in
+    it carry the ranking; a shared field or tag adds a little, region and maturity next to
+    nothing.
 
-    An item lists nothing unless its best match reaches ``weak`` ("暂无高度匹配": decided
-    on the best evidence, which is what separates needs no product serves); then every
-    match down to ``floor``. Bands: ≥ ``strong`` 98% of pairs were graded relevant across
-    the three sets, ≥ ``medium`` 84%."""
+    An item lists nothing ("暂无高度匹配") unless the evidence that something fits reaches
+    ``weak``: its best score plus ``margin`` × that score's lead over the next few
+    (``evidence_of_fit``); then every match scoring at least ``floor`` × the best. Bands:
+    ≥ ``strong`` 98% of listed pairs were graded relevant across the three sets,
+    ≥ ``medium`` 83%."""
 
     same_field: float = 0.10
     same_group: float = 0.0
@@ -45,11 +50,12 @@ class Weights:
     region: float = 0.03
     maturity: float = 0.0
     need_coverage: float = 0.6  # × the share of the opportunity's term weight the product has
-    min_text: float = 0.05     # below this text similarity nothing counts as a match
-    weak: float = 0.43         # an item's best match must reach this for anything to be listed
-    floor: float = 0.15        # …and then every match down to this is
-    medium: float = 0.43       # (= weak: a match banded 中 or better is always listable)
-    strong: float = 0.60
+    key_bm25: float = 0.15      # × BM25F of the opportunity's key terms in the product, 0–1
+    margin: float = 1.0         # × the best match's lead over the next ones …
+    weak: float = 0.70          # … plus the best score must reach this for any list at all
+    floor: float = 0.2          # then every match scoring at least this share of the best
+    medium: float = 0.45
+    strong: float = 0.65
 
 
 WEIGHTS = Weights()
@@ -83,6 +89,7 @@ class Idf:
         self.searcher = searcher
         self.total = max(searcher.doc_count(), 1)
         self._cache: dict[str, float] = {}
+        self._lengths: dict[str, float] = {}
 
     @classmethod
     def of(cls, searcher) -> "Idf":
@@ -99,6 +106,13 @@ class Idf:
             df = self.searcher.doc_frequency("all", term)
             self._cache[term] = math.log(1 + (self.total - df + 0.5) / (df + 0.5))
         return self._cache[term]
+
+    def mean_length(self, name: str) -> float:
+        """Mean number of terms of one text field (``TEXT_FIELDS``) per document, stop-words
+        included (for BM25's length normalisation)."""
+        if name not in self._lengths:
+            self._lengths[name] = self.searcher.field_length(f"t_{name}") / self.total
+        return self._lengths[name]
 
 
 SUBWORD = 0.5  # a word inside a longer word of the same text (区块 in 区块链)
@@ -128,7 +142,10 @@ def _vector(terms: dict[str, list[str]], idf: Idf) -> dict[str, float]:
 
 
 def key_terms(terms: dict[str, list[str]], idf: Idf, limit: int = KEY_TERMS) -> list[tuple[str, float]]:
-    vector = _vector(terms, idf)
+    return _top(_vector(terms, idf), limit)
+
+
+def _top(vector: dict[str, float], limit: int = KEY_TERMS) -> list[tuple[str, float]]:
     return sorted(vector.items(), key=lambda kv: -kv[1])[:limit]
 
 
@@ -168,24 +185,74 @@ def _norm(vector: dict[str, float]) -> float:
     return math.sqrt(sum(v * v for v in vector.values()))
 
 
+K1, B = 1.2, 0.75  # BM25's usual constants
+
+
+class Profile:
+    """What scoring needs of one document, each part computed once when first needed: its
+    weighted-term vector and norm; as a need, its key terms; as an offer, BM25F's pseudo
+    term frequencies (``rank`` profiles its own document once for all candidates)."""
+
+    def __init__(self, doc: Doc, terms: dict[str, list[str]], idf: Idf):
+        self.doc, self.terms, self.idf = doc, terms, idf
+        self.vector = _vector(terms, idf)
+        self.norm = _norm(self.vector)
+
+    @cached_property
+    def key(self) -> list[tuple[str, float]]:
+        return _top(self.vector)
+
+    @cached_property
+    def bm25_tf(self) -> dict[str, float]:
+        return _bm25_tf(self.terms, self.idf)
+
+
+def _bm25_tf(terms: dict[str, list[str]], idf: Idf) -> dict[str, float]:
+    """BM25F's pseudo term frequency: each occurrence counts its field's weight, divided
+    by the field's length relative to the mean (a term in a short title weighs more than
+    the same term in a long description)."""
+    tf: dict[str, float] = {}
+    for name, words in terms.items():
+        if words:
+            mean = idf.mean_length(name) or 1.0
+            scale = FIELD_WEIGHTS[name] / (1 - B + B * len(words) / mean)
+            for word in words:
+                tf[word] = tf.get(word, 0.0) + scale
+    return tf
+
+
+def key_term_bm25(need: Profile, offer: Profile) -> float:
+    """BM25F of the need's key terms in the offer, each term weighted as in the need's
+    vector, as a share of what an offer with every key term at saturation would get
+    (0–1): how fully the offer speaks to what the need is mostly about, with a term's
+    repetition saturating and long texts not favoured."""
+    total = sum(weight for _, weight in need.key)
+    tf = offer.bm25_tf
+    got = sum(weight * tf[t] / (K1 + tf[t]) for t, weight in need.key if t in tf)
+    return got / total if total else 0.0
+
+
 def components(a: Doc, a_terms, b: Doc, b_terms, idf: Idf) -> dict:
     """The parts a pair's score is made of (independent of the weights)."""
-    return _components(a, _vector(a_terms, idf), b, _vector(b_terms, idf))
+    return _components(Profile(a, a_terms, idf), Profile(b, b_terms, idf))
 
 
-def _components(a: Doc, va: dict, b: Doc, vb: dict, norm_a: float | None = None) -> dict:
-    """``components`` from the term vectors (``rank`` computes its document's once).
+def _components(pa: Profile, pb: Profile) -> dict:
+    """``components`` from the two profiles (``rank`` computes its document's once).
     ``need_coverage``: the share of the opportunity's term weight the product also has
-    (how much of the need it speaks to); for two listings of one kind, of ``a``'s."""
+    (how much of the need it speaks to); ``key_bm25``: BM25F of the opportunity's key
+    terms in the product; for two listings of one kind, of ``a``'s in ``b``."""
+    a, b, va, vb = pa.doc, pb.doc, pa.vector, pb.vector
     shared = set(va) & set(vb)
-    norm = (_norm(va) if norm_a is None else norm_a) * _norm(vb)
-    need_vector = va if a.kind == "opportunity" or b.kind != "opportunity" else vb
+    norm = pa.norm * pb.norm
+    need, offer = (pb, pa) if b.kind == "opportunity" and a.kind != "opportunity" else (pa, pb)
     opportunity, product = (a, b) if a.kind == "opportunity" else (b, a)
     across = a.kind != b.kind
     return {
         "text": sum(va[t] * vb[t] for t in shared) / norm if norm else 0.0,
         # The same whichever side asks, so that one stored score serves both pages.
-        "need_coverage": _share(need_vector, shared),
+        "need_coverage": _share(need.vector, shared),
+        "key_bm25": key_term_bm25(need, offer),
         "shared": sorted(shared, key=lambda t: -va[t] * vb[t]),
         "same_field": bool(a.field) and a.field == b.field,
         "same_group": bool(a.field_group) and a.field_group == b.field_group,
@@ -196,8 +263,9 @@ def _components(a: Doc, va: dict, b: Doc, vb: dict, norm_a: float | None = None)
 
 
 def combine(parts: dict, weights: Weights = WEIGHTS) -> float:
-    """Text similarity plus structured signals; nothing without enough shared text."""
-    if parts["text"] < weights.min_text:
+    """Text similarity plus structured signals; nothing without shared text (the
+    structured signals rank matches, they never make one)."""
+    if not parts["text"]:
         return 0.0
     return (parts["text"]
             + weights.same_field * parts["same_field"]
@@ -205,7 +273,8 @@ def combine(parts: dict, weights: Weights = WEIGHTS) -> float:
             + weights.shared_tag * min(len(parts["shared_tags"]), 2) / 2
             + weights.region * parts["region"]
             + weights.maturity * parts["maturity"]
-            + weights.need_coverage * parts["need_coverage"])
+            + weights.need_coverage * parts["need_coverage"]
+            + weights.key_bm25 * parts["key_bm25"])
 
 
 def pair_score(a: Doc, a_terms, b: Doc, b_terms, idf: Idf,
@@ -216,12 +285,13 @@ def pair_score(a: Doc, a_terms, b: Doc, b_terms, idf: Idf,
 
 
 def band(score: float, weights: Weights = WEIGHTS) -> str | None:
-    """强 / 中 / 弱 for a score that could be listed at all (≥ ``floor``), else None."""
+    """强 / 中 / 弱 for a score that could be listed at all (any shared text), else None.
+    Whether it is listed depends on the item's other matches too (``kept``)."""
     if score >= weights.strong:
         return "strong"
     if score >= weights.medium:
         return "medium"
-    if score >= weights.floor and score > 0:
+    if score > 0:
         return "weak"
     return None
 
@@ -233,9 +303,12 @@ def _matched_fields(terms: dict[str, list[str]], shared: set[str]) -> list[str]:
 def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) -> dict:
     """What a user is shown: shared terms, matched fields, signals, marked snippets."""
     marked = set(basis["shared"])
+    # The field's and its group's names (交通出行, 数字生活) are said by "same field", and
+    # every listing filed there has them: not evidence of what the two have in common.
+    filed = set(a_terms.get("field", ())) | set(b_terms.get("field", ()))
     # Show whole words: drop a term that is part of a longer shared one (网通 in 一网通办).
     shown = [t.upper() if t.isascii() else t for t in basis["shared"]
-             if not any(t != o and t in o for o in marked)][:8]
+             if t not in filed and not any(t != o and t in o for o in marked)][:8]
     return {
         "terms": shown,
         "fields": {a.key: _matched_fields(a_terms, marked), b.key: _matched_fields(b_terms, marked)},
@@ -249,24 +322,42 @@ def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) 
     }
 
 
+BACKGROUND = 5  # the candidates after the best that show what "no better" looks like
+
+
+def evidence_of_fit(scores: list[float], weights: Weights = WEIGHTS) -> float:
+    """How strongly an item's candidates say that something fits: the best score plus
+    ``margin`` × how far it stands above the next few. A need no product serves meets many
+    products at about the same middling score (they share its generic words); one that has
+    an answer usually finds it clearly ahead of the rest."""
+    ordered = sorted(scores, reverse=True)
+    if not ordered:
+        return 0.0
+    background = ordered[1:1 + BACKGROUND]
+    lead = ordered[0] - sum(background) / len(background) if background else ordered[0]
+    return ordered[0] + weights.margin * lead
+
+
 def kept(scores: list[float], weights: Weights = WEIGHTS) -> list[bool]:
-    """Which of an item's candidates (by score) it lists: none unless its best match
-    reaches ``weak`` ("nothing fits" is decided on the best evidence), then every one down
-    to ``floor`` — a cut that adapts to each item instead of one score for all."""
-    if max(scores, default=0.0) < weights.weak:
+    """Which of an item's candidates (by score) it lists: none unless the evidence that
+    something fits reaches ``weak`` (``evidence_of_fit``), then every one scoring at least
+    ``floor`` × the best — a cut relative to each item's own best match, not one score for
+    all, so a need that only has modest matches still lists them while one with a strong
+    match is not padded with products sharing a word or two."""
+    best = max(scores, default=0.0)
+    if evidence_of_fit(scores, weights) < weights.weak:
         return [False] * len(scores)
-    return [score >= weights.floor and score > 0 for score in scores]
+    return [score > 0 and score >= weights.floor * best for score in scores]
 
 
 def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pipeline,
          weights: Weights = WEIGHTS, with_evidence: bool = True) -> list[RankedMatch]:
     """Score ``doc`` against candidate (Doc, terms) pairs; only the ones ``kept``, best
     first."""
-    vector = _vector(terms, idf)
-    norm = _norm(vector)
+    own = Profile(doc, terms, idf)
     scored = []
     for other, other_terms in others:
-        basis = _components(doc, vector, other, _vector(other_terms, idf), norm)
+        basis = _components(own, Profile(other, other_terms, idf))
         scored.append((combine(basis, weights), basis, other, other_terms))
     matches = []
     for (score, basis, other, other_terms), keep in zip(

@@ -157,7 +157,7 @@ def approve_product(page: Page, product_name: str) -> None:
 def publish_in_release(page: Page, product_name: str) -> None:
     main_nav(page).get_by_role("link", name="批次编排").click()
     expect(page.get_by_role("heading", name="批次编排", level=1)).to_be_visible()
-    page.get_by_label("年份").fill("2026")
+    page.get_by_role("textbox", name="年份").fill("2026")
     page.get_by_role("button", name="新建批次").click()
     expect(flash(page, "批次已创建")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"2026年第.+批"))

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app
+from werkzeug.security import generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from marketplace.errors import ValidationError
@@ -40,6 +41,10 @@ def _is_common(password: str) -> bool:
     lowered = password.lower()
     return (lowered in common_passwords()
             or lowered.rstrip("!@#$%^&*.?~-_+=") in common_passwords())
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def check_strength(password: str, field: str = "password") -> None:

@@ -5,7 +5,7 @@ auditors when REQUIRE_ADMIN_TOTP is on (they are sent to enrol right after the p
 Every change flushes and writes an audit record (never the secret nor a code); the caller
 commits. A code is accepted once (the time step of the last one is kept and moved forward
 in one conditional UPDATE); recovery codes are used once (one conditional UPDATE each).
-Wrong codes count toward the same lockout as wrong passwords (services.take_attempt).
+Wrong codes count toward the same lockout as wrong passwords (signin.take_attempt).
 """
 import time
 from dataclasses import dataclass
@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from marketplace import audit
-from marketplace.accounts import otp, services
+from marketplace.accounts import otp, signin
 from marketplace.accounts.models import RecoveryCode, User, new_session_token
-from marketplace.accounts.services import LoginResult
+from marketplace.accounts.signin import LoginResult
 from marketplace.authz import Permission, require
 from marketplace.db import utcnow
 from marketplace.errors import ValidationError
@@ -110,11 +110,11 @@ def verify_sign_in(user: User, code: str) -> LoginResult:
     ``auth.second_factor_failed`` (or ``auth.locked`` at the limit). Never raises; the
     caller commits in every case, so that failures are counted."""
     now = utcnow()
-    attempt = services.take_attempt(user, now)
+    attempt = signin.take_attempt(user, now)
     if attempt is None:
-        return services.refused_locked(user)
+        return signin.refused_locked(user)
     if not _accept(user, code, now):
-        return services.count_failure(user, attempt, now, "auth.second_factor_failed",
+        return signin.count_failure(user, attempt, now, "auth.second_factor_failed",
                                       CODE_WRONG)
     db.session.execute(sa.update(User).where(User.id == user.id).values(
         failed_logins=0, locked_until=None, last_login_at=now))
@@ -174,11 +174,11 @@ def verify_code(user: User, code: str) -> str:
     """Check a code of a signed-in user (counted like a sign-in attempt); "" when right,
     else the message."""
     now = utcnow()
-    attempt = services.take_attempt(user, now)
+    attempt = signin.take_attempt(user, now)
     if attempt is None:
-        return services.refused_locked(user).message
+        return signin.refused_locked(user).message
     if not _accept(user, code, now):
-        return services.count_failure(user, attempt, now, "auth.second_factor_failed",
+        return signin.count_failure(user, attempt, now, "auth.second_factor_failed",
                                       CODE_WRONG).message
     db.session.execute(sa.update(User).where(User.id == user.id).values(failed_logins=0))
     db.session.refresh(user)

@@ -5,7 +5,7 @@ from flask import (
     Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import passwords, queries, second_factor, services, sessions
+from marketplace.accounts import passwords, queries, second_factor, services, sessions, signin
 from marketplace.accounts.forms import (
     CodeForm, LoginForm, MemberForm, PasswordForm, RegisterForm)
 from marketplace.accounts.models import User
@@ -71,7 +71,7 @@ def login():
         return redirect(url_for("workbench.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.authenticate(form.email.data, form.password.data)
+        result = signin.authenticate(form.email.data, form.password.data)
         db.session.commit()  # failures are counted and audited too
         if result.user is not None and result.needs_code:
             sessions.begin_second_step(result.user)  # not signed in until the code
@@ -88,7 +88,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    perform(services.logout, current_user._get_current_object())
+    perform(signin.logout, current_user._get_current_object())
     logout_user()
     flash("您已安全退出。", "info")
     return redirect(url_for("home.index"))
@@ -115,7 +115,7 @@ def register():
 def account():
     form = PasswordForm()
     if form.validate_on_submit():
-        ok, _ = perform(services.change_password, current_user._get_current_object(),
+        ok, _ = perform(signin.change_password, current_user._get_current_object(),
                         form.current_password.data, form.new_password.data, form=form,
                         success="密码已修改，您在其他设备上的登录已失效。")
         if ok:

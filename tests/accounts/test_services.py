@@ -1,7 +1,7 @@
 import pytest
 import sqlalchemy as sa
 
-from marketplace.accounts import services
+from marketplace.accounts import passwords, services, signin
 from marketplace.accounts.models import Organization, User
 from marketplace.audit import AuditLog
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
@@ -90,17 +90,17 @@ def test_only_platform_admins_review_organizations(ctx, make):
 
 def test_wrong_password_and_unknown_user_get_the_same_message(ctx, make):
     user = make.org().users[0]
-    wrong = services.authenticate(user.email, "wrong-password-1")
-    unknown = services.authenticate("nobody@test.cn", "wrong-password-1")
+    wrong = signin.authenticate(user.email, "wrong-password-1")
+    unknown = signin.authenticate("nobody@test.cn", "wrong-password-1")
     assert wrong.user is None and unknown.user is None
-    assert wrong.message == unknown.message == services.LOGIN_FAILED
+    assert wrong.message == unknown.message == signin.LOGIN_FAILED
 
 
 @pytest.fixture
 def hash_work(monkeypatch):
     """How many password hashes are made and checked: the work a login does."""
     work = {"made": 0, "checked": 0}
-    made, checked = services.generate_password_hash, services.check_password_hash
+    made, checked = passwords.generate_password_hash, signin.check_password_hash
 
     def make_hash(*args, **kwargs):
         work["made"] += 1
@@ -109,8 +109,8 @@ def hash_work(monkeypatch):
     def check_hash(*args, **kwargs):
         work["checked"] += 1
         return checked(*args, **kwargs)
-    monkeypatch.setattr(services, "generate_password_hash", make_hash)
-    monkeypatch.setattr(services, "check_password_hash", check_hash)
+    monkeypatch.setattr(passwords, "generate_password_hash", make_hash)
+    monkeypatch.setattr(signin, "check_password_hash", check_hash)
     return work
 
 
@@ -118,12 +118,12 @@ def test_unknown_and_disabled_accounts_cost_what_a_wrong_password_costs(ctx, mak
     """D2: an unknown e-mail once hashed twice (a new hash, then a check), so its answer
     came slower and told which accounts exist."""
     user = make.org().users[0]
-    services.authenticate("warm-up@test.cn", "wrong-password-1")  # the process's one hash
+    signin.authenticate("warm-up@test.cn", "wrong-password-1")  # the process's one hash
     costs = {}
     for label, email in (("wrong password", user.email), ("unknown", "nobody@test.cn"),
                          ("malformed", "not an e-mail")):
         hash_work.update(made=0, checked=0)
-        assert services.authenticate(email, "wrong-password-1").message == services.LOGIN_FAILED
+        assert signin.authenticate(email, "wrong-password-1").message == signin.LOGIN_FAILED
         costs[label] = dict(hash_work)
     assert all(cost == {"made": 0, "checked": 1} for cost in costs.values()), costs
 
@@ -131,23 +131,23 @@ def test_unknown_and_disabled_accounts_cost_what_a_wrong_password_costs(ctx, mak
 def test_account_locks_after_configured_failures_and_is_audited(ctx, make, app):
     user = make.org().users[0]
     for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
-        assert services.authenticate(user.email, "bad-password-1").message == services.LOGIN_FAILED
+        assert signin.authenticate(user.email, "bad-password-1").message == signin.LOGIN_FAILED
     assert user.failed_logins == app.config["LOGIN_MAX_FAILURES"] - 1
-    locked = services.authenticate(user.email, "bad-password-1")
+    locked = signin.authenticate(user.email, "bad-password-1")
     assert "锁定" in locked.message and user.locked_until is not None
     # Even the right password is refused while locked.
-    assert services.authenticate(user.email, PASSWORD).user is None
+    assert signin.authenticate(user.email, PASSWORD).user is None
     actions = db.session.scalars(sa.select(AuditLog.action).where(
         AuditLog.object_id == user.id, AuditLog.object_type == "user")).all()
     assert "auth.locked" in actions and "auth.login_refused_locked" in actions
     services.unlock_user(make.admin(), user)
-    assert services.authenticate(user.email, PASSWORD).user is user
+    assert signin.authenticate(user.email, PASSWORD).user is user
 
 
 def test_successful_login_resets_the_failure_count(ctx, make):
     user = make.org().users[0]
-    services.authenticate(user.email, "bad-password-1")
-    assert services.authenticate(user.email, PASSWORD).user is user
+    signin.authenticate(user.email, "bad-password-1")
+    assert signin.authenticate(user.email, PASSWORD).user is user
     assert user.failed_logins == 0 and user.last_login_at is not None
 
 
@@ -155,11 +155,11 @@ def test_password_change_rotates_the_session_token(ctx, make):
     user = make.org().users[0]
     token = user.session_token
     with pytest.raises(ValidationError) as error:
-        services.change_password(user, "wrong", "NewPassw0rd-1")
+        signin.change_password(user, "wrong", "NewPassw0rd-1")
     assert error.value.field == "current_password"
-    services.change_password(user, PASSWORD, "NewPassw0rd-1")
+    signin.change_password(user, PASSWORD, "NewPassw0rd-1")
     assert user.session_token != token
-    assert services.authenticate(user.email, "NewPassw0rd-1").user is user
+    assert signin.authenticate(user.email, "NewPassw0rd-1").user is user
 
 
 def test_org_admin_adds_members_but_members_cannot(ctx, make):
@@ -181,7 +181,7 @@ def test_disabling_a_member_ends_their_sessions(ctx, make):
     token = member.session_token
     services.set_member_active(org.users[0], member, False)
     assert not member.active and member.session_token != token
-    assert services.authenticate(member.email, PASSWORD).user is None
+    assert signin.authenticate(member.email, PASSWORD).user is None
 
 
 def test_platform_admins_are_not_organization_members(ctx, make):

@@ -2,7 +2,7 @@ import re
 
 import sqlalchemy as sa
 
-from marketplace.accounts.services import authenticate
+from marketplace.accounts.signin import authenticate
 from marketplace.audit import AuditLog
 from marketplace.extensions import db
 from marketplace.listings.models import Revision

@@ -117,7 +117,7 @@ def _expand(trees) -> dict:
         ("matching/signing.py", "_move"): wrapped["matching/signing.py"]["_move"],
         ("listings/services.py", "reveal_contact"): listing("contact_view"),
         ("listings/services.py", "_erase_item_contact"): listing("contact_erase"),
-        ("accounts/services.py", "count_failure"): {"auth.login_failed",
+        ("accounts/signin.py", "count_failure"): {"auth.login_failed",
                                                      "auth.second_factor_failed"},
         ("releases/services.py", "publish_release"): {"release.publish"},
         ("events/meeting_schedule.py", "publish_schedule"):

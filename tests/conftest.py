@@ -191,19 +191,25 @@ def own_app(tmp_path):
 
 @pytest.fixture
 def app_with(tmp_path):
-    """``app_with(**settings)``: an app with those settings on an SQLite database of its
-    own (migrated, reference data loaded), outside the per-test transaction."""
-    apps = []
+    """``app_with(**settings)``: an app with those settings on a database of its own
+    (migrated, reference data loaded), outside the per-test transaction: an SQLite file,
+    or in the PostgreSQL run a throwaway database on its server, dropped afterwards."""
+    built = []  # (app, drop)
 
     def build(**settings):
-        app = _migrated_app(f"sqlite:///{tmp_path / f'app{len(apps)}.db'}", str(tmp_path),
-                            **settings)
-        apps.append(app)
+        url, drop = own_database(tmp_path / f"app{len(built)}.db")
+        try:
+            app = _migrated_app(url, str(tmp_path), **settings)
+        except Exception:
+            drop()
+            raise
+        built.append((app, drop))
         return app
     yield build
-    for app in apps:
+    for app, drop in built:
         with app.app_context():
             db.engine.dispose()
+        drop()
 
 
 # --- search: a fresh index per test (the database rolls back; the index must start empty)

@@ -30,7 +30,6 @@ import argparse
 import csv
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -46,7 +45,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import sqlalchemy as sa  # noqa: E402
 
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+from tests.databases import create_postgres, server_url  # noqa: E402
+
 PASSWORD = "Load-test-passw0rd"
 QUERIES = ["停车", "智慧停车", "数字孪生", "虚拟电厂", "一网统管", "物联网", "人工智能", "VR",
            "水质监测", "智慧水利", "养老服务", "应急管理", "5G", "无人机巡检", "冷链物流",
@@ -63,19 +63,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def create_database(server_url) -> tuple[str, object]:
-    name = f"marketplace_load_{secrets.token_hex(4)}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-    return server_url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def seed(url: str, workdir: Path, listings: int, users: int, seed_value: int) -> dict:
@@ -189,8 +176,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    server = sa.make_url(os.environ.get("TEST_POSTGRES_URL", DEFAULT_SERVER))
-    url, drop = create_database(server)
+    url, drop = create_postgres(server_url(), "marketplace_load")
     workdir = Path(tempfile.mkdtemp(prefix="marketplace-load-"))
     processes = []
     try:

@@ -40,7 +40,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import check_password_hash
 
 from marketplace.accounts import otp
-from marketplace.accounts.models import User
+from marketplace.accounts.models import RecoveryCode, User
 from marketplace.authz import region_scope
 from marketplace.audit import AuditLog
 from marketplace.db import beijing_today, utcnow
@@ -466,6 +466,13 @@ def disable_second_factor(w):
                   lambda actor: not reloaded(User, actor.id).second_factor_enabled)
 
 
+def renew_recovery_codes(w):
+    _with_matrix_secret(w, enabled=True)  # no recovery codes yet: renewing makes them
+    return Target({}, {"renew-code": _matrix_code()["code"]},
+                  lambda actor: db.session.scalar(sa.select(sa.func.count(RecoveryCode.id))
+                                                  .where(RecoveryCode.user_id == actor.id)))
+
+
 def reset_second_factor(w):
     user = w.make.member(w.owner)
     user.totp_secret, user.totp_enabled_at = otp.seal(MATRIX_TOTP_SECRET), utcnow()
@@ -798,6 +805,7 @@ CASES = [
     Case("accounts.begin_second_factor", SIGNED_IN, begin_second_factor),
     Case("accounts.confirm_second_factor", SIGNED_IN, confirm_second_factor),
     Case("accounts.disable_second_factor", SIGNED_IN, disable_second_factor),
+    Case("accounts.renew_recovery_codes", SIGNED_IN, renew_recovery_codes),
     Case("accounts.add_member", frozenset({"org_admin", "other_admin"}), account_add_member),
     # org.manage is in the platform admin's permissions and admins skip the ownership rule.
     Case("accounts.set_member_active", frozenset({"org_admin", "platform_admin"}),

@@ -8,7 +8,6 @@ app's commits become savepoints. Property tests roll back each example with
 app on a database of its own that is committed to for real.
 """
 import os
-import secrets
 import tempfile
 from contextlib import contextmanager
 
@@ -24,6 +23,7 @@ from marketplace.extensions import db, upgrade_database
 from marketplace.search.engine import MatchEngine
 from marketplace.search.index import SearchIndex
 from marketplace.sync.steps import sync_step
+from tests.databases import own_database
 from tests.factories import Factory
 from tests.signin import sign_in_session
 
@@ -161,30 +161,11 @@ def each_example(_transaction):
     return example
 
 
-def _own_database(tmp_path) -> tuple[str, object]:
-    """(URL, drop) for a new empty database: SQLite in tmp_path, or on PostgreSQL (when
-    TEST_DATABASE_URL names it) a throwaway database on the same server."""
-    shared = os.environ.get("TEST_DATABASE_URL", "")
-    if not shared.startswith("postgresql"):
-        return f"sqlite:///{tmp_path / 'own.db'}", lambda: None
-    server = sa.make_url(shared)
-    name = f"{server.database}_own_{secrets.token_hex(3)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-    return server.set(database=name).render_as_string(hide_password=False), drop
-
-
 @pytest.fixture
 def empty_database(tmp_path):
     """The URL of a new, empty database (no migration run): SQLite in tmp_path, or a
     throwaway database on the PostgreSQL server of the run."""
-    url, drop = _own_database(tmp_path)
+    url, drop = own_database(tmp_path / "own.db")
     try:
         yield url
     finally:
@@ -196,7 +177,7 @@ def own_app(tmp_path):
     """An app on a migrated database of its own (reference data loaded), outside the
     per-test transaction: commits are real and other connections see them. For tests of
     concurrent units of work; push ``own_app.app_context()`` (one per thread) to use it."""
-    url, drop = _own_database(tmp_path)
+    url, drop = own_database(tmp_path / "own.db")
     try:
         app = _migrated_app(url, str(tmp_path), UPLOAD_DIR=str(tmp_path / "uploads"))
         try:
@@ -210,19 +191,25 @@ def own_app(tmp_path):
 
 @pytest.fixture
 def app_with(tmp_path):
-    """``app_with(**settings)``: an app with those settings on an SQLite database of its
-    own (migrated, reference data loaded), outside the per-test transaction."""
-    apps = []
+    """``app_with(**settings)``: an app with those settings on a database of its own
+    (migrated, reference data loaded), outside the per-test transaction: an SQLite file,
+    or in the PostgreSQL run a throwaway database on its server, dropped afterwards."""
+    built = []  # (app, drop)
 
     def build(**settings):
-        app = _migrated_app(f"sqlite:///{tmp_path / f'app{len(apps)}.db'}", str(tmp_path),
-                            **settings)
-        apps.append(app)
+        url, drop = own_database(tmp_path / f"app{len(built)}.db")
+        try:
+            app = _migrated_app(url, str(tmp_path), **settings)
+        except Exception:
+            drop()
+            raise
+        built.append((app, drop))
         return app
     yield build
-    for app in apps:
+    for app, drop in built:
         with app.app_context():
             db.engine.dispose()
+        drop()
 
 
 # --- search: a fresh index per test (the database rolls back; the index must start empty)

@@ -7,36 +7,29 @@ trust auth). Where no server answers, the run is skipped with a message, or fail
 REQUIRE_POSTGRES=1 (CI). The database is dropped afterwards.
 """
 import os
-import secrets
 import subprocess
 import sys
 
-import sqlalchemy as sa
+from tests.databases import create_postgres, server_url
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 HINT = ("PostgreSQL 不可用，跳过 PostgreSQL 测试。安装并启动 PostgreSQL（apt-get install "
         "postgresql），或设置 TEST_POSTGRES_URL 指向可建库的服务器。")
 
 
 def main(pytest_args: list[str]) -> int:
-    server_url = sa.make_url(os.environ.get("TEST_POSTGRES_URL", DEFAULT_URL))
-    name = f"marketplace_test_{secrets.token_hex(4)}"
+    server = server_url()
     try:
-        engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        test_url, drop = create_postgres(server, "marketplace_test")
     except Exception as error:  # noqa: BLE001 - any connection failure means "no server"
         print(f"{HINT}\n({type(error).__name__}: {str(error).splitlines()[0]})")
         return 1 if os.environ.get("REQUIRE_POSTGRES") == "1" else 0
-    test_url = server_url.set(database=name).render_as_string(hide_password=False)
-    print(f"== PostgreSQL test run on {server_url.host}:{server_url.port}/{name}", flush=True)
+    print(f"== PostgreSQL test run on {server.host}:{server.port}/"
+          f"{test_url.rsplit('/', 1)[-1]}", flush=True)
     try:
         return subprocess.call([sys.executable, "-m", "pytest", *pytest_args],
                                env={**os.environ, "TEST_DATABASE_URL": test_url})
     finally:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
+        drop()
 
 
 if __name__ == "__main__":

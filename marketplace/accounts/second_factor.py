@@ -1,6 +1,7 @@
-"""The second factor (TOTP, 二次验证): enrolment, the second step of signing in, disabling,
-and an administrator's reset. Optional for everyone; required of administrators and
-auditors when REQUIRE_ADMIN_TOTP is on (they are sent to enrol right after the password).
+"""The second factor (TOTP, 二次验证): enrolment, the second step of signing in, renewing
+the recovery codes, disabling, and an administrator's reset. Optional for everyone;
+required of administrators and auditors when REQUIRE_ADMIN_TOTP is on (they are sent to
+enrol right after the password).
 
 Every change flushes and writes an audit record (never the secret nor a code); the caller
 commits. A code is accepted once (the time step of the last one is kept and moved forward
@@ -24,6 +25,8 @@ from marketplace.extensions import db
 
 CODE_WRONG = "验证码不正确或已使用过，请输入验证器中当前显示的 6 位数字，或一个未用过的恢复码。"
 CODE_MISSING = "请输入验证码。"
+CODE_NOT_CURRENT = "请输入验证器中当前显示的 6 位数字；更换恢复码不能使用恢复码。"
+CODE_WRONG_CURRENT = "验证码不正确或已使用过，请输入验证器中当前显示的 6 位数字。"
 
 
 @dataclass
@@ -168,6 +171,31 @@ def disable(user: User, code: str) -> str:
     _clear(user)
     audit.record(user, "auth.second_factor_disabled", user, summary=user.email)
     return ""
+
+
+def renew_recovery_codes(user: User, code: str) -> tuple[str, list[str]]:
+    """Replace ``user``'s recovery codes with RECOVERY_COUNT new ones, which needs a
+    current code from the app (a recovery code is refused: renewing is for a working
+    phone, and one leaked recovery code must not buy ten). The old codes are deleted in
+    this transaction, so they stop working at once. A wrong code counts toward the lockout
+    like one at sign-in. Audited as ``auth.recovery_codes_renewed`` (how many, never the
+    codes) or as the failure. Returns ("", the new codes) when done, else (the message for
+    the code field, []); never raises, and the caller commits in every case."""
+    if not user.second_factor_enabled:
+        return "二次验证未启用。", []
+    code = otp.normalise(code)
+    if not code:
+        return CODE_MISSING, []
+    if not otp.is_totp_shape(code):
+        return CODE_NOT_CURRENT, []  # no guess was checked: nothing to count
+    message = verify_code(user, code)
+    if message:  # the sign-in wording offers recovery codes, refused here
+        return (CODE_WRONG_CURRENT if message == CODE_WRONG else message), []
+    codes = _new_recovery_codes(user)
+    db.session.flush()
+    audit.record(user, "auth.recovery_codes_renewed", user, summary=user.email,
+                 after={"recovery_codes": len(codes)})
+    return "", codes
 
 
 def verify_code(user: User, code: str) -> str:

@@ -5,7 +5,8 @@ from flask import (
     Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import passwords, queries, second_factor, services, sessions, signin
+from marketplace.accounts import (
+    otp, passwords, queries, second_factor, services, sessions, signin)
 from marketplace.accounts.forms import (
     CodeForm, LoginForm, MemberForm, PasswordForm, RegisterForm)
 from marketplace.accounts.models import User
@@ -191,11 +192,17 @@ def login_code():
     return render_template("accounts/login_code.html", form=form), 400 if form.errors else 200
 
 
-def _second_factor_page(code_form=None, status: int = 200):
+def _renew_form() -> CodeForm:
+    # Its own prefix: the page's other code form (disabling) has a field named "code" too.
+    return CodeForm(prefix="renew")
+
+
+def _second_factor_page(code_form=None, renew_form=None, status: int = 200):
     user = current_user._get_current_object()
     return render_template(
         "accounts/second_factor.html", enrolment=second_factor.pending_enrolment(user),
         required=second_factor.is_required(user), form=code_form or CodeForm(),
+        renew_form=renew_form or _renew_form(), recovery_count=otp.RECOVERY_COUNT,
         codes_left=second_factor.recovery_codes_left(user)
         if user.second_factor_enabled else 0), status
 
@@ -223,7 +230,22 @@ def confirm_second_factor():
                             form.code.data, form=form, success="二次验证已启用。")
         if ok:
             return render_template("accounts/recovery_codes.html", codes=codes)
-    return _second_factor_page(form, 400)
+    return _second_factor_page(form, status=400)
+
+
+@bp.post("/account/second-factor/recovery-codes")
+@ratelimits.password_change
+@login_required
+def renew_recovery_codes():
+    form = _renew_form()
+    if form.validate_on_submit():
+        message, codes = second_factor.renew_recovery_codes(
+            current_user._get_current_object(), form.code.data)
+        db.session.commit()  # a wrong code is counted and audited too
+        if not message:
+            return render_template("accounts/recovery_codes.html", codes=codes, renewed=True)
+        form.code.errors = [message]
+    return _second_factor_page(renew_form=form, status=400)
 
 
 @bp.post("/account/second-factor/disable")
@@ -238,4 +260,4 @@ def disable_second_factor():
             flash("二次验证已停用。", "success")
             return redirect(url_for("accounts.second_factor"))
         form.code.errors = [message]
-    return _second_factor_page(form, 400)
+    return _second_factor_page(form, status=400)

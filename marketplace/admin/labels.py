@@ -36,6 +36,7 @@ ACTION_LABELS: dict[str, str] = {
     "auth.second_factor_begin": "开始设置二次验证", "auth.second_factor_enabled": "启用二次验证",
     "auth.second_factor_disabled": "关闭二次验证", "auth.second_factor_reset": "重置二次验证",
     "auth.second_factor_failed": "二次验证码错误", "auth.recovery_code_used": "使用恢复码登录",
+    "auth.recovery_codes_renewed": "更换恢复码",
     "account.auditor_create": "开通审计员", "account.auditor_enable": "启用审计员",
     "account.auditor_disable": "停用审计员",
     "account.data_export": "下载本人个人信息", "account.erase": "注销账户并删除个人信息",

@@ -15,7 +15,7 @@ from marketplace.accounts.models import RecoveryCode, User
 from marketplace.audit import AuditLog
 from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.extensions import db
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, Factory
 
 
 def enrol(user) -> tuple[str, list[str]]:
@@ -256,3 +256,98 @@ def test_others_are_not_required_to_enrol(client, required, user):
     password_step(client, user)
     assert client.get("/").status_code == 200
     assert client.get("/account").status_code == 200
+
+
+# --- renewing the recovery codes ------------------------------------------------------
+def renew(client, code: str):
+    return client.post("/account/second-factor/recovery-codes", data={"renew-code": code})
+
+
+def stored_hashes(user) -> set[str]:
+    return set(db.session.scalars(sa.select(RecoveryCode.code_hash)
+                                  .where(RecoveryCode.user_id == user.id)))
+
+
+def test_recovery_codes_are_renewed_with_a_current_code(app, client, login_as, user):
+    secret, old = enrol(user)
+    login_as(user)
+    assert "更换恢复码" in client.get("/account/second-factor").get_data(as_text=True)
+    done = renew(client, next_code(secret))
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and "已生成新的恢复码" in html
+    new = re.findall(r"<li><code>([^<]+)</code></li>", html)
+    assert len(new) == otp.RECOVERY_COUNT == len(set(new)) and not set(new) & set(old)
+    db.session.expire_all()
+    assert stored_hashes(user) == {otp.recovery_hash(code) for code in new}
+    assert actions(user)[-1] == "auth.recovery_codes_renewed"
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    assert not any(code in page for code in new)  # shown once
+    for code, expected in ((old[0], False), (new[0], True)):  # old ones stop at once
+        other = app.test_client()
+        password_step(other, user)
+        other.post("/login/code", data={"code": code})
+        assert signed_in(other) is expected, code
+
+
+def test_renewal_refuses_a_wrong_code_at_its_field_and_counts_it(client, login_as, user):
+    secret, old = enrol(user)
+    login_as(user)
+    refused = renew(client, "000000")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="renew-code-error"' in html
+    assert second_factor.CODE_WRONG_CURRENT in html and 'id="code-error"' not in html
+    db.session.expire_all()
+    assert db.session.get(User, user.id).failed_logins == 1  # the sign-in lockout's count
+    assert actions(user)[-1] == "auth.second_factor_failed"
+    assert stored_hashes(user) == {otp.recovery_hash(code) for code in old}
+    for code, message in ((old[0], second_factor.CODE_NOT_CURRENT),
+                          ("", second_factor.CODE_MISSING)):
+        response = renew(client, code)
+        assert response.status_code == 400 and message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert second_factor.recovery_codes_left(db.session.get(User, user.id)) == len(old)
+
+
+def test_renewal_takes_attempts_from_the_lockout(app, client, login_as, user):
+    secret, old = enrol(user)
+    login_as(user)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        renew(client, "000000")
+    locked = renew(client, next_code(secret))  # the right code, but the account is locked
+    assert locked.status_code == 400 and "锁定" in locked.get_data(as_text=True)
+    db.session.expire_all()
+    assert stored_hashes(user) == {otp.recovery_hash(code) for code in old}
+
+
+def test_renewal_needs_the_second_factor(client, login_as, user):
+    login_as(user)
+    refused = renew(client, "123456")
+    assert refused.status_code == 400 and "二次验证未启用" in refused.get_data(as_text=True)
+
+
+def test_renewal_is_rate_limited_like_the_other_code_forms(app_with):
+    from tests.test_rate_limits import LIMITS, login
+    app = app_with(**LIMITS)
+    with app.app_context():
+        person = Factory().org().users[0]
+        secret, old = enrol(person)
+        email = person.email
+    client = app.test_client()
+    assert login(client, email, PASSWORD).status_code == 302
+    client.post("/login/code", data={"code": next_code(secret)})
+    statuses = [renew(client, "000000").status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    with app.app_context():
+        person = db.session.scalars(sa.select(User).where(User.email == email)).one()
+        assert stored_hashes(person) == {otp.recovery_hash(code) for code in old}
+
+
+def test_renewal_never_audits_a_code(app, client, login_as, user):
+    secret, _ = enrol(user)
+    login_as(user)
+    new = re.findall(r"<li><code>([^<]+)</code></li>",
+                     renew(client, next_code(secret)).get_data(as_text=True))
+    rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.object_id == user.id,
+                                                        AuditLog.object_type == "user"))
+    text = json.dumps([[r.summary, r.before, r.after] for r in rows], ensure_ascii=False)
+    assert new and not any(code in text for code in new)

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.search import drain as drain_module
+from marketplace.search import whoosh_backend
 from marketplace.search.drain import check, drain
 from marketplace.search.models import IndexTask
 from marketplace.search.queries import SearchParams, safe_search, search
@@ -100,7 +100,7 @@ def test_a_drain_killed_midway_loses_nothing(ctx, make, index, sync, monkeypatch
         raise KeyboardInterrupt("drain killed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(drain_module, "document_fields", crash)
+        patch.setattr(whoosh_backend, "document_fields", crash)
         with pytest.raises(KeyboardInterrupt):
             sync()
     assert pending() == waiting

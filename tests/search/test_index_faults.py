@@ -24,7 +24,8 @@ from marketplace.listings.models import LISTING_MODELS
 from marketplace.matching.models import RefreshTask
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import check, published_listings
-from marketplace.search.index import SearchIndex, document_fields
+from marketplace.search.index import document_fields
+from marketplace.search.whoosh_backend import WhooshBackend
 from marketplace.search.models import IndexTask
 from marketplace.search import services as search_services
 from marketplace.search.queries import SearchParams, search
@@ -52,7 +53,7 @@ def _pending_let_go() -> tuple[int, int]:
     return found
 
 
-def stale(index: SearchIndex) -> list[str]:
+def stale(index: WhooshBackend) -> list[str]:
     """Index documents whose stored fields differ from what their row gives now."""
     ix, pipeline = index.open()
     with ix.searcher() as searcher:
@@ -167,7 +168,7 @@ def test_a_drain_process_killed_at_random_points_loses_nothing(app_with, tmp_pat
         checked = _flask(env, "check")
         assert checked.returncode == 0 and "索引与数据库一致" in checked.stdout, \
             (checked.stdout, checked.stderr, trials, SEED)
-        index = SearchIndex(Path(fault_app.config["SEARCH_INDEX_DIR"]))
+        index = WhooshBackend(Path(fault_app.config["SEARCH_INDEX_DIR"]))
         assert check(index) == NO_DRIFT
         assert stale(index) == [], (trials, SEED)
     print(f"drain kills (trial, passes seen, tasks left): {trials}")

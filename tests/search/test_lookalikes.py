@@ -12,7 +12,7 @@ from marketplace.matching.cli import DEFAULT_LANGUAGE, field_groups
 from marketplace.matching.evaluation import load_set
 from marketplace.search.drain import write_generation
 from marketplace.search.engine import MatchEngine
-from marketplace.search.index import SearchIndex
+from marketplace.search.whoosh_backend import WhooshBackend
 from marketplace.search.text import read_language_files
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -40,7 +40,7 @@ def corpus(tmp_path_factory):
         labelled = load_set(DATA / name, groups)
         docs += [replace(doc, key=f"{name}:{doc.key}")
                  for doc in labelled.opportunities + labelled.products]
-    index = SearchIndex(tmp_path_factory.mktemp("lookalikes"))
+    index = WhooshBackend(tmp_path_factory.mktemp("lookalikes"))
     write_generation(index, docs, read_language_files(DEFAULT_LANGUAGE))
     return MatchEngine(index), {doc.key: doc for doc in docs}
 

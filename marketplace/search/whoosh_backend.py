@@ -47,6 +47,9 @@ class WhooshReader:
     def doc_frequency(self, fieldname: str, term: str) -> int:
         return self.searcher.doc_frequency(fieldname, term)
 
+    def prefetch(self, terms) -> None:
+        """Nothing to do: Whoosh reads a term's frequency from its term table."""
+
     def candidates(self, weighted, kind, limit):
         # And([Term("kind", kind), Or(key terms)]), matched as one (see search.union).
         query = SummedOr([Term("all", t, boost=w) for t, w in weighted],
@@ -60,10 +63,11 @@ class WhooshReader:
         return [dict(hit) for hit in collector.results()]
 
 
-def _term_query(term: str):
+def _term_query(term: str, boost: float = 1.0):
     """``term`` in any weighted field or the organization's name (see search.union)."""
     return SummedOr([Term(f"t_{name}", term, boost=weight)
-                     for name, weight in FIELD_WEIGHTS.items()] + [Term("org", term)])
+                     for name, weight in FIELD_WEIGHTS.items()] + [Term("org", term)],
+                    boost=boost)
 
 
 def _filters(filters: Filters) -> list:
@@ -83,11 +87,14 @@ def _filters(filters: Filters) -> list:
 
 def _query(query: KeywordQuery):
     combine = And if query.every else Or
-    wanted = combine([_term_query(t) for t in query.terms])
-    if query.generic:
-        wanted = AndMaybe(wanted, Or([_term_query(t) for t in query.generic],
-                                     boost=query.generic_boost))
-    return And([wanted, *_filters(query.filters)])
+    wanted = And([combine([_term_query(t) for t in query.terms]), *_filters(query.filters)])
+    if not query.generic:
+        return wanted
+    # The generic words outermost: inside an And, Whoosh's AndMaybe matcher is moved by
+    # skip_to and drops the optional part's score of some matches. Their boost on each
+    # word's clause: an Or of one clause matches as that clause alone and drops its own
+    # boost (a single generic word was counted in full).
+    return AndMaybe(wanted, Or([_term_query(t, query.generic_boost) for t in query.generic]))
 
 
 class WhooshBackend(SearchIndex):

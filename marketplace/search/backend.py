@@ -70,6 +70,9 @@ class Reader(Protocol):
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Documents whose ``fieldname`` (``all``: every weighted text field) has ``term``."""
 
+    def prefetch(self, terms) -> None:
+        """Let ``doc_frequency`` answer for ``terms`` without a round trip each."""
+
     def candidates(self, weighted: list[tuple[str, float]], kind: str, limit: int) -> list[dict]:
         """Stored fields (``key``, ``kind``, ``t_<field>``, ``f_field``, ``f_group``,
         ``f_tag``, ``f_region``, ``f_maturity``) of the best ``limit`` documents of ``kind``

@@ -132,6 +132,7 @@ def candidates(reader, terms: dict[str, list[str]], kind: str, idf: Idf,
                exclude: str | None = None, limit: int = CANDIDATES) -> list[dict]:
     """Stored fields of the best ``limit`` documents of ``kind`` for these terms (the
     backend's ``Reader.candidates``: BM25F over ``all`` for the key terms)."""
+    reader.prefetch({t for words in terms.values() for t in words})  # their idf, at once
     top = key_terms(terms, idf)
     if not top:
         return []

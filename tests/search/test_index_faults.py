@@ -25,11 +25,15 @@ from marketplace.matching.models import RefreshTask
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import check, published_listings
 from marketplace.search.index import document_fields
-from marketplace.search.whoosh_backend import WhooshBackend
 from marketplace.search.models import IndexTask
 from marketplace.search import services as search_services
 from marketplace.search.queries import SearchParams, search
+from marketplace.search.whoosh_backend import WhooshBackend
 from tests.factories import Factory
+
+# About Whoosh's files (damaged segments, generation directories, its lock file); the
+# postgres backend's faults are in test_index.py and test_pgbackend.py.
+pytestmark = pytest.mark.whoosh_only
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_DRIFT = {"missing": [], "orphaned": [], "no_index": []}

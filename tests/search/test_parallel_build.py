@@ -2,12 +2,16 @@
 documents under the same numbers, the same postings and so the same scores."""
 import random
 
+import pytest
 from whoosh.collectors import TopCollector
 from whoosh.query import Term
 
 from marketplace.search import whoosh_backend
 from marketplace.search.documents import Doc
 from marketplace.search.text import LanguageData
+
+# About the segments of a Whoosh generation.
+pytestmark = pytest.mark.whoosh_only
 
 PHRASES = ["智慧停车诱导系统", "居家养老服务平台", "城管执法记录仪", "VR实训教学", "北斗高精度定位",
            "数字孪生水利", "虚拟电厂调度", "物联网水表", "一网统管城市运行", "AI质检"]

@@ -132,6 +132,7 @@ def test_language_lines_are_validated(ctx, make):
         services.replace_language(admin, "dictionary", "红谷滩区 很多 ns")
 
 
+@pytest.mark.whoosh_only  # Whoosh's facet table files
 def test_facet_tables_are_stored_with_a_rebuild_and_read_by_a_new_process(
         index, listings, monkeypatch):
     from marketplace.extensions import db

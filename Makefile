@@ -29,7 +29,8 @@ run: $(STAMP)
 
 # The import contract (setup.cfg: features import downward only), bandit, the whole suite on
 # SQLite (browser tests included), then again on PostgreSQL (browser tests use their own
-# database, so they run once).
+# database, so they run once), then the search and matching tests with the search index in
+# PostgreSQL too (SEARCH_BACKEND=postgres).
 test: $(STAMP)
 	@echo "== Import contract"
 	$(BIN)/lint-imports --no-cache
@@ -38,6 +39,10 @@ test: $(STAMP)
 	@echo "== SQLite test run"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m tests.postgres -m "not browser" $(PYTEST_ARGS)
+	@echo "== PostgreSQL search backend: search, matching, their authorization and privacy checks"
+	$(BIN)/python -m tests.postgres --search-backend postgres -m "not browser" \
+		-k "search or matching" $(PYTEST_ARGS) \
+		tests/search tests/matching tests/test_authz_matrix.py tests/privacy
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

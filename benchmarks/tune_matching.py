@@ -34,6 +34,7 @@ from marketplace.matching.cli import DEFAULT_LANGUAGE, field_groups  # noqa: E40
 from marketplace.matching.evaluation import CUTOFF, build_engine, load_set, metrics  # noqa: E402
 from marketplace.search.recommend import WEIGHTS, combine, kept  # noqa: E402
 from marketplace.search.text import read_language_files  # noqa: E402
+from marketplace.search.whoosh_backend import WhooshBackend  # noqa: E402
 
 SCORE_GRID = {
     "same_field": [0.05, 0.1, 0.15, 0.2],
@@ -56,7 +57,8 @@ FIGURES = ("ndcg@10", "recall@10", "no_match_precision@3", "mrr", "no_match_prec
 def candidates_of(directory: Path):
     labelled = load_set(directory, field_groups())
     with tempfile.TemporaryDirectory() as root:
-        engine = build_engine(labelled, read_language_files(DEFAULT_LANGUAGE), Path(root))
+        engine = build_engine(labelled, read_language_files(DEFAULT_LANGUAGE),
+                              WhooshBackend(Path(root)))
         scored = {doc.key: engine.scored_candidates(doc, "product")
                   for doc in labelled.opportunities}
     return labelled, scored

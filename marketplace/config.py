@@ -93,6 +93,10 @@ class Config:
     STALE_MATCH_DAYS = int(os.environ.get("STALE_MATCH_DAYS", "30"))
     OUTCOME_REMINDER_DAYS = int(os.environ.get("OUTCOME_REMINDER_DAYS", "28"))
     DEADLINE_REMINDER_DAYS = int(os.environ.get("DEADLINE_REMINDER_DAYS", "3"))
+    # whoosh (files under SEARCH_INDEX_DIR, one machine) or postgres (tables in the
+    # application's PostgreSQL database, shared by every node); after switching, run
+    # `flask search rebuild` (search.backend).
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
     # A drain thread inside the web process: right for one process (make run), wrong for
     # several workers, where `flask search sync --follow` is the single writer.

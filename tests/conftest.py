@@ -21,11 +21,26 @@ from marketplace import create_app
 from marketplace.config import TestConfig
 from marketplace.extensions import db, upgrade_database
 from marketplace.search.engine import MatchEngine
-from marketplace.search.index import SearchIndex
+from marketplace.search.runtime import create_backend
 from marketplace.sync.steps import sync_step
 from tests.databases import own_database
 from tests.factories import Factory
 from tests.signin import sign_in_session
+
+
+# The search backend under test: whoosh, or postgres in the PostgreSQL run
+# (`python -m tests.postgres --search-backend postgres …`).
+SEARCH_BACKEND = os.environ.get("TEST_SEARCH_BACKEND", "whoosh")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests about one search backend's own storage run in that backend's run only:
+    the others are left out (deselected, and counted so), not skipped."""
+    other = "postgres_search" if SEARCH_BACKEND == "whoosh" else "whoosh_only"
+    left_out = [item for item in items if item.get_closest_marker(other)]
+    if left_out:
+        items[:] = [item for item in items if item not in left_out]
+        config.hook.pytest_deselected(items=left_out)
 
 
 def _database_url(tmp_dir: str) -> str:
@@ -63,7 +78,8 @@ def _migrated_app(url: str, tmp_dir: str, **overrides):
     """An app on ``url``, upgraded by the migrations and holding the reference data."""
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False,
                      DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
-                     SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"), **overrides)
+                     SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"),
+                     SEARCH_BACKEND=SEARCH_BACKEND, **overrides)
     with app.app_context():
         upgrade_database(app)
         from marketplace.seeding.reference import load_reference
@@ -212,10 +228,11 @@ def app_with(tmp_path):
         drop()
 
 
-# --- search: a fresh index per test (the database rolls back; the index must start empty)
+# --- search: a fresh index per test (the database rolls back, and with it the postgres
+# backend's tables; a Whoosh index must start empty)
 @pytest.fixture
 def index(app, tmp_path, monkeypatch):
-    fresh = SearchIndex(tmp_path / "index")
+    fresh = create_backend({**app.config, "SEARCH_INDEX_DIR": str(tmp_path / "index")})
     monkeypatch.setitem(app.extensions, "search_index", fresh)
     return fresh
 

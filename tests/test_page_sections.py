@@ -1,5 +1,5 @@
 """Sections that higher features show on lower features' pages (marketplace.sections)."""
-from marketplace.search.index import SearchIndex
+from marketplace.search.whoosh_backend import WhooshBackend
 from marketplace.sections import PageSections
 
 
@@ -25,7 +25,7 @@ def test_wiring_a_section_again_replaces_it(app):
 
 def test_a_missing_search_index_hides_only_the_look_alike_hint(app, client, make, login_as,
                                                                 tmp_path, monkeypatch, caplog):
-    monkeypatch.setitem(app.extensions, "search_index", SearchIndex(tmp_path / "none"))
+    monkeypatch.setitem(app.extensions, "search_index", WhooshBackend(tmp_path / "none"))
     department = make.org(kind="department")
     draft = make.opportunity(department, title="尚无索引的停车需求")
     login_as(department.users[0])

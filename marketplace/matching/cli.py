@@ -1,6 +1,7 @@
 """`flask match export | evaluate`."""
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -83,11 +84,16 @@ def evaluate_command(directories, as_json):
     """Score the engine on each labelled set: nDCG@10, MRR, Recall@10, no-match precision
     (and @3), figures per set."""
     from marketplace.matching.evaluation import evaluate
+    from marketplace.search.runtime import scratch_backend
     from marketplace.search.text import read_language_files
 
     language, groups = read_language_files(DEFAULT_LANGUAGE), field_groups()
-    results = {directory: evaluate(Path(directory), language, groups)
-               for directory in directories}
+    results = {}
+    for directory in directories:
+        # A throwaway index of the configured backend (SEARCH_BACKEND) per set.
+        with tempfile.TemporaryDirectory(prefix="match-eval-") as root, \
+                scratch_backend(Path(root)) as backend:
+            results[directory] = evaluate(Path(directory), language, groups, backend=backend)
     if as_json:
         click.echo(json.dumps(results if len(results) > 1 else results[directories[0]],
                               ensure_ascii=False))

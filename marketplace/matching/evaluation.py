@@ -2,7 +2,8 @@
 
 The set: ``opportunities.jsonl``, ``products.jsonl`` and ``qrels.tsv`` (grades 0-3; pairs
 not listed are 0). Grade ≥ 2 counts as relevant. The engine runs on a throwaway index
-built with the default language data, exactly as the app would build it.
+(of the app's search backend in `flask match evaluate`) built with the default language
+data, exactly as the app would build it.
 """
 import csv
 import json
@@ -13,10 +14,10 @@ from pathlib import Path
 
 from marketplace.search import recommend
 from marketplace.search.documents import Doc
-from marketplace.search.drain import write_generation
+from marketplace.search.backend import SearchBackend
 from marketplace.search.engine import MatchEngine
-from marketplace.search.index import SearchIndex
 from marketplace.search.text import LanguageData
+from marketplace.search.whoosh_backend import WhooshBackend
 
 RELEVANT = 2
 CUTOFF = 10
@@ -93,11 +94,11 @@ def metrics(rankings: dict[str, list[str]], labelled: LabelledSet) -> dict[str, 
             "queries": len(labelled.opportunities), "no_match_queries": truly_none}
 
 
-def build_engine(labelled: LabelledSet, language: LanguageData, root: Path,
+def build_engine(labelled: LabelledSet, language: LanguageData, backend: SearchBackend,
                  weights: recommend.Weights = recommend.WEIGHTS) -> MatchEngine:
-    index = SearchIndex(root)
-    write_generation(index, labelled.opportunities + labelled.products, language)
-    return MatchEngine(index, weights)
+    """The engine over ``backend`` (empty, throwaway) holding the set's listings."""
+    backend.write_generation(labelled.opportunities + labelled.products, language)
+    return MatchEngine(backend, weights)
 
 
 def rankings(engine: MatchEngine, labelled: LabelledSet) -> dict[str, list[str]]:
@@ -106,8 +107,14 @@ def rankings(engine: MatchEngine, labelled: LabelledSet) -> dict[str, list[str]]
 
 
 def evaluate(directory: Path, language: LanguageData, field_groups: dict[str, str],
-             weights: recommend.Weights = recommend.WEIGHTS) -> dict[str, float]:
+             weights: recommend.Weights = recommend.WEIGHTS,
+             backend: SearchBackend | None = None) -> dict[str, float]:
+    """The set's figures on ``backend`` (empty, throwaway), by default a Whoosh index in a
+    temporary directory."""
     labelled = load_set(directory, field_groups)
+    if backend is not None:
+        return metrics(rankings(build_engine(labelled, language, backend, weights), labelled),
+                       labelled)
     with tempfile.TemporaryDirectory(prefix="match-eval-") as root:
-        engine = build_engine(labelled, language, Path(root), weights)
+        engine = build_engine(labelled, language, WhooshBackend(Path(root)), weights)
         return metrics(rankings(engine, labelled), labelled)

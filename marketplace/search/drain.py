@@ -1,14 +1,12 @@
 """Applying the outbox to the index: one writer, idempotent, safe to interrupt.
 
 A drain reads pending tasks, upserts published listings by ``kind:id`` (anything else is
-deleted from the index), commits the Whoosh writer and only then deletes the tasks in the
-caller's transaction. If the index is locked by another writer the tasks stay pending; if
-anything fails the caller rolls back and the tasks are retried by the next drain.
+deleted from the index) through the backend (``search.backend``) and only then deletes the
+tasks in the caller's transaction. If the index is held by another writer the tasks stay
+pending; if anything fails the caller rolls back and the tasks are retried by the next
+drain.
 """
-import multiprocessing
-from bisect import bisect_left
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -16,10 +14,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
-from marketplace.search import facets
-from marketplace.search.bulkwriter import BulkWriter
+from marketplace.search.backend import SearchBackend
 from marketplace.search.documents import doc_from_listing
-from marketplace.search.index import LockError, SearchIndex, document_fields
 from marketplace.search.language import current_language
 from marketplace.search.models import IndexTask
 from marketplace.taxonomy.models import Tag
@@ -60,38 +56,31 @@ def load_listings(model, ids) -> list:
     return items
 
 
-def drain(index: SearchIndex, *, limit: int = 1000, timeout: float = 2.0) -> DrainResult:
+def drain(backend: SearchBackend, *, limit: int = 1000, timeout: float = 2.0) -> DrainResult:
     """Apply up to ``limit`` pending tasks. The caller commits (deleting the tasks)."""
     tasks = db.session.scalars(
         sa.select(IndexTask).order_by(IndexTask.id).limit(limit)).all()
-    if any(t.kind == "rebuild" for t in tasks) or not index.exists():
-        return rebuild(index)
+    if any(t.kind == "rebuild" for t in tasks) or not backend.exists():
+        return rebuild(backend)
     if not tasks:
         return DrainResult()
-    ix, pipeline = index.open()
-    try:
-        writer = ix.writer(timeout=timeout)
-    except LockError:
-        return DrainResult(locked=True)
     result = DrainResult(applied=len(tasks))
-    try:
-        wanted = {}
-        for task in tasks:
-            wanted.setdefault(task.kind, set()).add(task.object_id)
-        for kind, ids in wanted.items():
-            found = {item.id: item for item in load_listings(LISTING_MODELS[kind], ids)}
-            for item_id in sorted(ids):
-                item = found.get(item_id)
-                if item is not None and item.status == "published":
-                    writer.update_document(**document_fields(doc_from_listing(item), pipeline))
-                    result.indexed.append(item)
-                else:
-                    writer.delete_by_term("key", f"{kind}:{item_id}")
-                    result.removed.append((kind, item_id))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+    wanted = {}
+    for task in tasks:
+        wanted.setdefault(task.kind, set()).add(task.object_id)
+    upserts = []
+    for kind, ids in wanted.items():
+        found = {item.id: item for item in load_listings(LISTING_MODELS[kind], ids)}
+        for item_id in sorted(ids):
+            item = found.get(item_id)
+            if item is not None and item.status == "published":
+                upserts.append(doc_from_listing(item))
+                result.indexed.append(item)
+            else:
+                result.removed.append((kind, item_id))
+    if not backend.apply(upserts, [f"{kind}:{item_id}" for kind, item_id in result.removed],
+                         timeout):
+        return DrainResult(locked=True)
     db.session.execute(sa.delete(IndexTask).where(IndexTask.id.in_([t.id for t in tasks])))
     return result
 
@@ -105,93 +94,28 @@ def published_listings():
             yield from load_listings(model, ids[start:start + BATCH])
 
 
-# Listings per segment of a rebuild at most (about: parts are cut by text). A part's
-# postings are held in memory (~1 GB per writer process at this size); Whoosh's own pool
-# would spill to disk and merge runs, which took half of the writing time.
-PART_DOCS = 12_500
-_part = None  # (index, docs, pipeline), inherited by forked writer processes
+def write_generation(backend: SearchBackend, docs, language, processes: int = 1) -> None:
+    """Build a new generation from ``docs`` and make it the active one."""
+    backend.write_generation(docs, language, processes)
 
 
-def _write_part(bounds):
-    """Segment and write ``docs[start:stop]`` as one new segment of the (not yet
-    committed) generation, the way Whoosh's own MpWriter sub-writers do (in a forked
-    process, or in this one)."""
-    ix, docs, pipeline = _part
-    writer = BulkWriter(ix, _lk=False)  # write_generation holds the lock
-    try:
-        for doc in docs[bounds[0]:bounds[1]]:
-            writer.add_document(**document_fields(doc, pipeline))
-        return writer._finalize_segment()
-    except BaseException:
-        writer.cancel()
-        raise
-
-
-def _parts(docs, count: int) -> list[tuple[int, int]]:
-    """``count`` runs of consecutive documents (at most) with about the same amount of
-    text, the work of segmenting and writing them (products carry cases: equal numbers of listings
-    left one process waiting two seconds for the other at 10k)."""
-    cumulative = list(accumulate(sum(map(len, doc.texts().values())) for doc in docs))
-    cuts = [bisect_left(cumulative, cumulative[-1] * k / count) + 1 for k in range(1, count)]
-    edges = [0, *cuts, len(docs)]
-    return [(start, stop) for start, stop in zip(edges, edges[1:]) if stop > start]
-
-
-def _write_parts(ix, docs, pipeline, parts, processes: int) -> list:
-    """The segments of ``parts``, in order (document numbers as one serial build), written
-    in ``processes`` forked processes when it is worth it."""
-    global _part
-    _part = (ix, docs, pipeline)
-    try:
-        if processes > 1 and len(parts) > 1 and len(docs) >= 2 * BATCH:
-            with multiprocessing.get_context("fork").Pool(min(processes, len(parts))) as pool:
-                return pool.map(_write_part, parts, chunksize=1)
-        return [_write_part(bounds) for bounds in parts]
-    finally:
-        _part = None
-
-
-def write_generation(index: SearchIndex, docs, language, processes: int = 1) -> None:
-    """Build a new generation from ``docs`` and make it the active one: a segment per part
-    (parts of equal text, at least one per PART_DOCS listings, so that a part's postings
-    stay in memory), each segmented and written in one of ``processes`` processes, all
-    committed together by this one."""
-    path, ix, pipeline = index.create_generation(language)
-    # Two parts per process: the pool hands the next to whichever finishes first (equal
-    # text still left one process waiting seconds for the other at 10k).
-    count = max(2 * processes if processes > 1 else 1, -(-len(docs) // PART_DOCS))
-    parts = _parts(docs, count) if docs else []
-    writer = ix.writer()  # holds the lock while the parts are written
-    try:
-        segments = _write_parts(ix, docs, pipeline, parts, processes)
-        writer.commit(mergetype=lambda _writer, existing: existing + segments)
-    except BaseException:
-        if not writer.is_closed:
-            writer.cancel()
-        raise
-    facets.store_tables(ix)  # so that no one's first search builds them
-    index.activate(path)
-
-
-def rebuild(index: SearchIndex, processes: int = 1) -> DrainResult:
+def rebuild(backend: SearchBackend, processes: int = 1) -> DrainResult:
     """Write a fresh index of every published listing with the current language data and
     swap it in; pending tasks up to now are settled by it. The caller commits."""
     last_task = db.session.scalar(sa.select(sa.func.max(IndexTask.id))) or 0
     items = list(published_listings())
-    write_generation(index, [doc_from_listing(i) for i in items], current_language(),
-                     processes)
+    backend.write_generation([doc_from_listing(i) for i in items], current_language(),
+                             processes)
     db.session.execute(sa.delete(IndexTask).where(IndexTask.id <= last_task))
     return DrainResult(rebuilt=True, indexed=items)
 
 
-def check(index: SearchIndex) -> dict[str, list[str]]:
+def check(backend: SearchBackend) -> dict[str, list[str]]:
     """Drift between rows and index: published rows missing from the index, and index
     documents whose row is gone or no longer published."""
     expected = {f"{item.kind}:{item.id}" for item in published_listings()}
-    if not index.exists():
+    if not backend.exists():
         return {"missing": sorted(expected), "orphaned": [], "no_index": ["index"]}
-    ix, _ = index.open()
-    with ix.searcher() as searcher:
-        present = {fields["key"] for fields in searcher.all_stored_fields()}
+    present = backend.stored_keys()
     return {"missing": sorted(expected - present), "orphaned": sorted(present - expected),
             "no_index": []}

@@ -1,25 +1,26 @@
-"""The search engine's entry points for the rest of the app (no whoosh outside search/)."""
+"""The search engine's entry points for the rest of the app (no whoosh outside search/):
+matching over whichever backend holds the index (``search.backend``)."""
 from marketplace.search import lookalikes
 from marketplace.search import recommend as ranking
 from marketplace.search.documents import Doc
-from marketplace.search.index import SearchIndex
+from marketplace.search.backend import SearchBackend
 
 
 class MatchEngine:
-    """Recommendations and look-alikes over one index."""
+    """Recommendations and look-alikes over one index (a backend)."""
 
-    def __init__(self, index: SearchIndex, weights: ranking.Weights = ranking.WEIGHTS):
+    def __init__(self, index: SearchBackend, weights: ranking.Weights = ranking.WEIGHTS):
         self.index = index
         self.weights = weights
 
     def recommend(self, doc: Doc, kind: str, limit: int = 10,
                   candidates: int = ranking.CANDIDATES) -> list[ranking.RankedMatch]:
         """The best banded matches of ``kind`` for ``doc`` (scores only, no evidence)."""
-        _, pipeline = self.index.open()
+        pipeline = self.index.pipeline()
         terms = ranking.field_terms(doc, pipeline)
-        with self.index.searcher() as searcher:
-            idf = ranking.Idf.of(searcher)
-            stored = ranking.candidates(searcher, terms, kind, idf, exclude=doc.key,
+        with self.index.reader() as reader:
+            idf = ranking.Idf.of(reader)
+            stored = ranking.candidates(reader, terms, kind, idf, exclude=doc.key,
                                           limit=candidates)
             others = ranking.stored_candidates(stored, pipeline)
             return ranking.rank(doc, terms, others, idf, pipeline, self.weights,
@@ -28,23 +29,23 @@ class MatchEngine:
     def scored_candidates(self, doc: Doc, kind: str,
                           candidates: int = ranking.CANDIDATES) -> list[tuple[str, dict]]:
         """Candidates with their score components, for tuning the weights offline."""
-        _, pipeline = self.index.open()
+        pipeline = self.index.pipeline()
         terms = ranking.field_terms(doc, pipeline)
-        with self.index.searcher() as searcher:
-            idf = ranking.Idf.of(searcher)
-            stored = ranking.candidates(searcher, terms, kind, idf, exclude=doc.key,
+        with self.index.reader() as reader:
+            idf = ranking.Idf.of(reader)
+            stored = ranking.candidates(reader, terms, kind, idf, exclude=doc.key,
                                           limit=candidates)
             return [(other.key, ranking.components(doc, terms, other, other_terms, idf))
                     for other, other_terms in ranking.stored_candidates(stored, pipeline)]
 
     def explain(self, doc: Doc, other: Doc) -> tuple[float, str | None, dict]:
         """Score, band and the evidence shown for one pair (both documents complete)."""
-        _, pipeline = self.index.open()
+        pipeline = self.index.pipeline()
         a_terms = ranking.field_terms(doc, pipeline)
         b_terms = ranking.field_terms(other, pipeline)
-        with self.index.searcher() as searcher:
+        with self.index.reader() as reader:
             score, basis = ranking.pair_score(doc, a_terms, other, b_terms,
-                                                ranking.Idf.of(searcher), self.weights)
+                                                ranking.Idf.of(reader), self.weights)
         level = ranking.band(score, self.weights)
         detail = ranking.evidence(doc, a_terms, other, b_terms, basis, pipeline) if level else {}
         return round(score, 4), level, detail
@@ -59,6 +60,6 @@ class MatchEngine:
                     limit: int = 10) -> list[lookalikes.Similar]:
         """Published listings (one index query) and ``peers`` of ``doc``'s kind whose
         duplicate score with ``doc`` reaches ``threshold`` (see search.lookalikes)."""
-        _, pipeline = self.index.open()
-        with self.index.searcher() as searcher:
-            return lookalikes.look_alikes(searcher, pipeline, doc, peers, threshold, limit)
+        pipeline = self.index.pipeline()
+        with self.index.reader() as reader:
+            return lookalikes.look_alikes(reader, pipeline, doc, peers, threshold, limit)

@@ -37,6 +37,11 @@ NO_DEADLINE = 99_999_999
 _TOKEN = re.compile(r"[^ \t\r\n]+")  # what SpaceSeparatedTokenizer matches
 
 
+def segmented_words(value: str) -> list[str]:
+    """The terms of a field value of ``document_fields``, as Whoosh indexes them."""
+    return _TOKEN.findall(value)
+
+
 class SegmentedText(TEXT):
     """TEXT of pre-segmented terms joined by spaces: the postings Whoosh would write with
     SpaceSeparatedTokenizer and term frequencies, counted with one regex and a Counter

@@ -75,13 +75,13 @@ def similarity(a_terms: dict, b_terms: dict, idf) -> Similar | None:
     return Similar("", round(min(score, 1.0), 4), _shown(shared))
 
 
-def look_alikes(searcher, pipeline: Pipeline, doc: Doc, peers: list[Peer],
+def look_alikes(reader, pipeline: Pipeline, doc: Doc, peers: list[Peer],
                 threshold: float, limit: int) -> list[Similar]:
     """The listings of ``doc``'s kind, published (from the index) or among ``peers``,
     whose score with ``doc`` reaches ``threshold``; best first, at most ``limit``."""
-    idf = ranking.Idf.of(searcher)
+    idf = ranking.Idf.of(reader)
     terms = terms_of(doc, pipeline)
-    stored = ranking.candidates(searcher, ranking.field_terms(doc, pipeline), doc.kind, idf,
+    stored = ranking.candidates(reader, ranking.field_terms(doc, pipeline), doc.kind, idf,
                                 exclude=doc.key)
     others = {s["key"]: _stored_terms(s, pipeline) for s in stored}
     others.update({peer.doc.key: peer.terms for peer in peers

@@ -7,22 +7,15 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from whoosh import sorting
-from whoosh.query import And, AndMaybe, Or, Term
-
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
-from marketplace.search import facets
-from marketplace.search.documents import FIELD_WEIGHTS
+from marketplace.search.backend import FACET_NAMES, Filters, KeywordQuery, SearchBackend
 from marketplace.search.highlight import Segments, mark
-from marketplace.search.index import SearchIndex
-from marketplace.search.union import SummedOr
 from marketplace.taxonomy.models import Field, Tag
 from marketplace.validators import as_id
 
 log = logging.getLogger(__name__)
 SORTS = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期"}
-FACETS = {name: fieldname for name, (fieldname, _) in facets.FACET_FIELDS.items()}
 QUERY_MAX = 100
 GENERIC_BOOST = 0.2  # a query's generic words (stop-words) next to its content words
 
@@ -72,25 +65,10 @@ class SearchPage:
     empty_query: bool = False
 
 
-def _term_query(term: str):
-    """``term`` in any weighted field or the organization's name (see search.union)."""
-    return SummedOr([Term(f"t_{name}", term, boost=weight)
-                     for name, weight in FIELD_WEIGHTS.items()] + [Term("org", term)])
-
-
-def _filters(params: SearchParams) -> list:
-    clauses = []
-    if params.kind:
-        clauses.append(Term("kind", params.kind))
-    if params.field:
-        clauses.append(Or([Term("f_field", params.field), Term("f_group", params.field)]))
-    if params.tag:
-        clauses.append(Term("f_tag", params.tag))
-    if params.region:
-        clauses.append(Term("f_path", _region_prefix(params.region)))
-    if params.release:
-        clauses.append(Term("f_release", params.release))
-    return clauses
+def _filters(params: SearchParams) -> Filters:
+    return Filters(kind=params.kind, field=params.field, tag=params.tag,
+                   region=_region_prefix(params.region) if params.region else "",
+                   release=params.release)
 
 
 def _region_prefix(code: str) -> str:
@@ -132,54 +110,40 @@ def query_terms(pipeline, q: str) -> tuple[list[str], list[str]]:
     return (content, generic) if content else (generic, [])
 
 
-def _query(combine, required: list[str], generic: list[str], params: SearchParams):
-    """``required`` combined (And / Or) in any field, within the filters; the generic words
-    of a query add a little to the score of what also has them, never decide a match."""
-    wanted = combine([_term_query(t) for t in required])
-    if generic:
-        wanted = AndMaybe(wanted, Or([_term_query(t) for t in generic], boost=GENERIC_BOOST))
-    return And([wanted, *_filters(params)])
-
-
-def search(index: SearchIndex, params: SearchParams, per_page: int = 10) -> SearchPage:
+def search(backend: SearchBackend, params: SearchParams, per_page: int = 10) -> SearchPage:
     """Every query term required (any field); if nothing has them all, any of them.
     Suggestions, when nothing is found, are only those that find something."""
-    ix, pipeline = index.open()
+    pipeline = backend.pipeline()
     terms, generic = query_terms(pipeline, params.q)
     if not terms:
         return SearchPage(empty_query=True)
     marked = set(terms) | set(pipeline.terms(params.q))
-    sort = {"newest": sorting.FieldFacet("published", reverse=True),
-            "deadline": sorting.FieldFacet("deadline")}.get(params.sort)
-    with index.searcher() as searcher:
-        partial = False
-        for combine in (And, Or):
-            query = _query(combine, terms, generic, params)
-            collector = facets.collector(params.page * per_page, sort)
-            searcher.search_with_collector(query, collector)
-            total, groups = facets.counts(collector.segments, index.cache, ix.storage.folder)
-            if total or len(terms) == 1:
-                break
-            partial = True
-        # Paging as Whoosh's search_page: past the last page shows the last one.
-        pages = math.ceil(total / per_page)
-        number = min(pages, params.page)
-        hits = collector.results()[(number - 1) * per_page:number * per_page] if number else []
-        keys = [hit["key"] for hit in hits]
-        page = SearchPage(total=total, page=number, pages=pages, partial=partial and total > 0)
-        page.facets = {name: sorted(groups[name].items(), key=lambda kv: -kv[1])
-                       for name in FACETS}
-        if not page.total:
-            page.suggestions = [name for name in suggestions(params.q)
-                                if _finds_something(searcher, pipeline, name)]
+    partial = False
+    for every in (True, False):
+        found = backend.keyword(KeywordQuery(
+            terms=tuple(terms), generic=tuple(generic), every=every, filters=_filters(params),
+            sort=params.sort, limit=params.page * per_page, generic_boost=GENERIC_BOOST))
+        if found.total or len(terms) == 1:
+            break
+        partial = True
+    # Paging as Whoosh's search_page: past the last page shows the last one.
+    pages = math.ceil(found.total / per_page)
+    number = min(pages, params.page)
+    keys = found.keys[(number - 1) * per_page:number * per_page] if number else []
+    page = SearchPage(total=found.total, page=number, pages=pages,
+                      partial=partial and found.total > 0)
+    page.facets = {name: sorted(found.facets[name].items(), key=lambda kv: -kv[1])
+                   for name in FACET_NAMES}
+    if not page.total:
+        page.suggestions = [name for name in suggestions(params.q)
+                            if _finds_something(backend, pipeline, name)]
     page.hits = _load_hits(keys, marked, pipeline)
     return page
 
 
-def _finds_something(searcher, pipeline, text: str) -> bool:
+def _finds_something(backend: SearchBackend, pipeline, text: str) -> bool:
     terms, _ = query_terms(pipeline, text)
-    return bool(terms) and searcher.search(And([_term_query(t) for t in terms]),
-                                           limit=1).scored_length() > 0
+    return bool(terms) and backend.finds(terms)
 
 
 def fallback_search(params: SearchParams, per_page: int = 10) -> SearchPage:
@@ -205,9 +169,10 @@ def fallback_search(params: SearchParams, per_page: int = 10) -> SearchPage:
         degraded=True)
 
 
-def safe_search(index: SearchIndex, params: SearchParams, per_page: int = 10) -> SearchPage:
+def safe_search(backend: SearchBackend, params: SearchParams,
+                per_page: int = 10) -> SearchPage:
     try:
-        return search(index, params, per_page)
+        return search(backend, params, per_page)
     except Exception:  # noqa: BLE001 - any index failure degrades, never errors
         log.exception("search index failed; using the database fallback")
         db.session.rollback()

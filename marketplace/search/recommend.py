@@ -16,14 +16,10 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
-from whoosh.collectors import TopCollector
-from whoosh.query import Term
-
 from marketplace.search.documents import FIELD_LABELS, FIELD_WEIGHTS, Doc
 from marketplace.search.highlight import mark
 from marketplace.search.index import TEXT_FIELDS
 from marketplace.search.text import Pipeline
-from marketplace.search.union import SummedOr
 
 KEY_TERMS = 15
 CANDIDATES = 40
@@ -93,8 +89,8 @@ class Idf:
 
     @classmethod
     def of(cls, searcher) -> "Idf":
-        """The searcher's own instance: a searcher sees one fixed state of the index, and
-        SearchIndex keeps a searcher until the index changes, so the cache of document
+        """The reader's own instance: a reader sees one fixed state of the index, and the
+        backends keep a reader until the index changes, so the cache of document
         frequencies lasts across queries (a recommendation looks up ~1,500 terms)."""
         idf = getattr(searcher, "_marketplace_idf", None)
         if idf is None:
@@ -149,21 +145,16 @@ def _top(vector: dict[str, float], limit: int = KEY_TERMS) -> list[tuple[str, fl
     return sorted(vector.items(), key=lambda kv: -kv[1])[:limit]
 
 
-def candidates(searcher, terms: dict[str, list[str]], kind: str, idf: Idf,
+def candidates(reader, terms: dict[str, list[str]], kind: str, idf: Idf,
                exclude: str | None = None, limit: int = CANDIDATES) -> list[dict]:
-    """Stored fields of the best ``limit`` documents of ``kind`` for these terms."""
+    """Stored fields of the best ``limit`` documents of ``kind`` for these terms (the
+    backend's ``Reader.candidates``: BM25F over ``all`` for the key terms)."""
+    reader.prefetch({t for words in terms.values() for t in words})  # their idf, at once
     top = key_terms(terms, idf)
     if not top:
         return []
-    # And([Term("kind", kind), Or(key terms)]), matched as one (see search.union).
-    query = SummedOr([Term("all", t, boost=w) for t, w in top], required=Term("kind", kind))
-    # Every match scored, no matcher replacement: Whoosh's default top-k collection
-    # replaces union matchers mid-way and loses part of later documents' scores (70 of
-    # 100 candidate lists differed from the exact BM25F top 41 on the 10k benchmark)
-    # without being faster here.
-    collector = TopCollector(limit=limit + 1, usequality=False, replace=0)
-    searcher.search_with_collector(query, collector)
-    return [dict(hit) for hit in collector.results() if hit["key"] != exclude][:limit]
+    return [stored for stored in reader.candidates(top, kind, limit + 1)
+            if stored["key"] != exclude][:limit]
 
 
 def _region_signal(opportunity_region: str, product_region: str) -> float:

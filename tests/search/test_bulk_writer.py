@@ -2,11 +2,15 @@
 import random
 from datetime import datetime
 
+import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from marketplace.search.bulkwriter import BulkWriter
 from marketplace.search.index import SCHEMA, TEXT_FIELDS
+
+# About the segments Whoosh writes.
+pytestmark = pytest.mark.whoosh_only
 
 WORDS = ["停车", "养老", "城管", "vr", "实训", "物联网", "北斗", "孪生", "医疗", "教育", "5g",
          "一网统管", "虚拟电厂", "智慧", "平台"]

@@ -12,8 +12,9 @@ from marketplace.matching.cli import DEFAULT_LANGUAGE, field_groups
 from marketplace.matching.evaluation import load_set
 from marketplace.search.drain import write_generation
 from marketplace.search.engine import MatchEngine
-from marketplace.search.index import SearchIndex
 from marketplace.search.text import read_language_files
+from marketplace.search.whoosh_backend import WhooshBackend
+from tests.conftest import SEARCH_BACKEND
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SETS = ("matching", "matching_b", "matching_c")
@@ -32,17 +33,34 @@ TWINS = [
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    """Every listing of the three sets in one index, keyed ``set:ref``."""
+def listings():
+    """Every listing of the three sets, keyed ``set:ref``."""
     groups = field_groups()
     docs = []
     for name in SETS:
         labelled = load_set(DATA / name, groups)
         docs += [replace(doc, key=f"{name}:{doc.key}")
                  for doc in labelled.opportunities + labelled.products]
-    index = SearchIndex(tmp_path_factory.mktemp("lookalikes"))
-    write_generation(index, docs, read_language_files(DEFAULT_LANGUAGE))
-    return MatchEngine(index), {doc.key: doc for doc in docs}
+    return docs
+
+
+@pytest.fixture(scope="module")
+def whoosh_corpus(listings, tmp_path_factory):
+    index = WhooshBackend(tmp_path_factory.mktemp("lookalikes"))
+    write_generation(index, listings, read_language_files(DEFAULT_LANGUAGE))
+    return MatchEngine(index), {doc.key: doc for doc in listings}
+
+
+@pytest.fixture
+def corpus(request, listings):
+    """The listings in one index of the backend under test: a Whoosh index built once for
+    the module; the postgres backend's rows, written per test (they roll back with it)."""
+    if SEARCH_BACKEND == "whoosh":
+        return request.getfixturevalue("whoosh_corpus")
+    request.getfixturevalue("ctx")
+    index = request.getfixturevalue("index")
+    write_generation(index, listings, read_language_files(DEFAULT_LANGUAGE))
+    return MatchEngine(index), {doc.key: doc for doc in listings}
 
 
 def _found(engine, docs, key, limit=10):

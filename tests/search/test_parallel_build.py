@@ -2,13 +2,16 @@
 documents under the same numbers, the same postings and so the same scores."""
 import random
 
+import pytest
 from whoosh.collectors import TopCollector
 from whoosh.query import Term
 
-from marketplace.search import drain
+from marketplace.search import whoosh_backend
 from marketplace.search.documents import Doc
-from marketplace.search.index import SearchIndex
 from marketplace.search.text import LanguageData
+
+# About the segments of a Whoosh generation.
+pytestmark = pytest.mark.whoosh_only
 
 PHRASES = ["智慧停车诱导系统", "居家养老服务平台", "城管执法记录仪", "VR实训教学", "北斗高精度定位",
            "数字孪生水利", "虚拟电厂调度", "物联网水表", "一网统管城市运行", "AI质检"]
@@ -27,9 +30,9 @@ def documents(count):
 
 
 def build(root, docs, processes, monkeypatch, part_docs):
-    monkeypatch.setattr(drain, "PART_DOCS", part_docs)
-    index = SearchIndex(root)
-    drain.write_generation(index, docs, LanguageData(), processes=processes)
+    monkeypatch.setattr(whoosh_backend, "PART_DOCS", part_docs)
+    index = whoosh_backend.WhooshBackend(root)
+    index.write_generation(docs, LanguageData(), processes=processes)
     ix, _ = index.open()
     return ix
 
@@ -61,13 +64,13 @@ def test_parallel_build_equals_serial(tmp_path, monkeypatch):
 
 def test_parts_are_consecutive_and_hold_about_the_same_text():
     docs = documents(1000)  # products (the second half) carry cases: more text each
-    parts = drain._parts(docs, 2)
+    parts = whoosh_backend._parts(docs, 2)
     assert parts[0][0] == 0 and parts[-1][1] == len(docs)
     assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
     sizes = [sum(len("".join(d.texts().values())) for d in docs[start:stop])
              for start, stop in parts]
     assert parts[0][1] > 500 and abs(sizes[0] - sizes[1]) < 0.01 * sum(sizes)
-    assert drain._parts(docs[:3], 8) == [(0, 1), (1, 2), (2, 3)]
+    assert whoosh_backend._parts(docs[:3], 8) == [(0, 1), (1, 2), (2, 3)]
 
 
 def test_an_empty_generation(tmp_path, monkeypatch):

@@ -132,12 +132,13 @@ def test_language_lines_are_validated(ctx, make):
         services.replace_language(admin, "dictionary", "红谷滩区 很多 ns")
 
 
+@pytest.mark.whoosh_only  # Whoosh's facet table files
 def test_facet_tables_are_stored_with_a_rebuild_and_read_by_a_new_process(
         index, listings, monkeypatch):
     from marketplace.extensions import db
     from marketplace.search import facets
     from marketplace.search.drain import rebuild
-    from marketplace.search.index import SearchIndex
+    from marketplace.search.whoosh_backend import WhooshBackend
 
     params = [SearchParams(q=q) for q in ("城市", "养老", "平台 停车", "实训")]
     expected = [search(index, p).facets for p in params]
@@ -150,13 +151,13 @@ def test_facet_tables_are_stored_with_a_rebuild_and_read_by_a_new_process(
     def not_again(reader):
         raise AssertionError("the stored tables were not used")
 
-    fresh = SearchIndex(index.root)  # as a new worker: nothing cached
+    fresh = WhooshBackend(index.root)  # as a new worker: nothing cached
     with monkeypatch.context() as patch:
         patch.setattr(facets, "_segment_tables", not_again)
         assert [search(fresh, p).facets for p in params] == expected
     # A damaged file is built again (and replaced), with the same counts.
     stored[0].write_text('{"kind": {"values": [], "codes": [0]}}', encoding="utf-8")
-    assert [search(SearchIndex(index.root), p).facets for p in params] == expected
+    assert [search(WhooshBackend(index.root), p).facets for p in params] == expected
     with monkeypatch.context() as patch:
         patch.setattr(facets, "_segment_tables", not_again)
-        assert [search(SearchIndex(index.root), p).facets for p in params] == expected
+        assert [search(WhooshBackend(index.root), p).facets for p in params] == expected

@@ -10,6 +10,9 @@ from whoosh.query import And, Or, Term
 
 from marketplace.search.union import SummedOr
 
+# About Whoosh's matchers.
+pytestmark = pytest.mark.whoosh_only
+
 WORDS = ["停车", "养老", "城管", "vr", "实训", "物联网", "北斗", "孪生", "医疗", "教育"]
 
 

@@ -70,6 +70,10 @@ class Reader(Protocol):
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Documents whose ``fieldname`` (``all``: every weighted text field) has ``term``."""
 
+    def field_length(self, fieldname: str) -> int:
+        """Terms in ``fieldname`` (``t_<field>`` of TEXT_FIELDS) over every document, stop-words
+        included (BM25's mean field length is this over ``doc_count``)."""
+
     def prefetch(self, terms) -> None:
         """Let ``doc_frequency`` answer for ``terms`` without a round trip each."""
 

@@ -328,7 +328,8 @@ class PostgresReader:
     def __init__(self, active):
         self.generation_id, self.stamp = active.id, active.stamp
         self.count = active.doc_count
-        self.avg_all = json.loads(active.lengths).get("all", 0) / max(self.count, 1) or 1.0
+        self.lengths = json.loads(active.lengths)
+        self.avg_all = self.lengths.get("all", 0) / max(self.count, 1) or 1.0
         self._df: dict[str, int] = {}
 
     def doc_count(self) -> int:
@@ -340,6 +341,9 @@ class PostgresReader:
         if term not in self._df:
             self.prefetch([term])
         return self._df[term]
+
+    def field_length(self, fieldname: str) -> int:
+        return self.lengths.get(fieldname.removeprefix("t_"), 0)
 
     def prefetch(self, terms) -> None:
         """Document frequencies of ``terms`` in one query per thousand, not one each (a

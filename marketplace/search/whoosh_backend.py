@@ -47,6 +47,9 @@ class WhooshReader:
     def doc_frequency(self, fieldname: str, term: str) -> int:
         return self.searcher.doc_frequency(fieldname, term)
 
+    def field_length(self, fieldname: str) -> int:
+        return self.searcher.field_length(fieldname)
+
     def prefetch(self, terms) -> None:
         """Nothing to do: Whoosh reads a term's frequency from its term table."""
 

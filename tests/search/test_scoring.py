@@ -1,11 +1,11 @@
-"""The pair score's parts and the "nothing fits" decision, on a real index on disk."""
+"""The pair score's parts and the "nothing fits" decision, on a real index of the backend
+under test."""
 import pytest
 
 from marketplace.matching.cli import DEFAULT_LANGUAGE
 from marketplace.search import recommend
 from marketplace.search.documents import Doc
 from marketplace.search.drain import write_generation
-from marketplace.search.index import SearchIndex
 from marketplace.search.text import read_language_files
 
 NEED = Doc(key="opportunity:1", kind="opportunity", title="老旧小区电动自行车充电隐患治理",
@@ -26,16 +26,15 @@ OTHER = [Doc(key=f"product:{10 + i}", kind="product", title=title, summary=title
                                     "医保基金智能审核", "景区分时预约与客流监测"))]
 
 
-@pytest.fixture(scope="module")
-def scored(tmp_path_factory):
+@pytest.fixture
+def scored(index):
     """Each product's score parts against NEED, over an index of all the documents."""
-    index = SearchIndex(tmp_path_factory.mktemp("scoring"))
     write_generation(index, [NEED, SHORT, LONG, REPEATED, *OTHER],
                      read_language_files(DEFAULT_LANGUAGE))
-    _, pipeline = index.open()
+    pipeline = index.pipeline()
     need_terms = recommend.field_terms(NEED, pipeline)
-    with index.searcher() as searcher:
-        idf = recommend.Idf.of(searcher)
+    with index.reader() as reader:
+        idf = recommend.Idf.of(reader)
         return {doc.key: recommend.components(NEED, need_terms, doc,
                                               recommend.field_terms(doc, pipeline), idf)
                 for doc in (SHORT, LONG, REPEATED, *OTHER)}
@@ -54,28 +53,26 @@ def test_repeating_one_key_term_saturates(scored):
     assert repeated < 0.5
 
 
-def test_key_term_bm25_is_the_same_whichever_side_asks(tmp_path):
-    index = SearchIndex(tmp_path)
+def test_key_term_bm25_is_the_same_whichever_side_asks(index):
     write_generation(index, [NEED, SHORT, LONG], read_language_files(DEFAULT_LANGUAGE))
-    _, pipeline = index.open()
+    pipeline = index.pipeline()
     need_terms, short_terms = (recommend.field_terms(d, pipeline) for d in (NEED, SHORT))
-    with index.searcher() as searcher:
-        idf = recommend.Idf.of(searcher)
+    with index.reader() as reader:
+        idf = recommend.Idf.of(reader)
         one = recommend.pair_score(NEED, need_terms, SHORT, short_terms, idf)
         other = recommend.pair_score(SHORT, short_terms, NEED, need_terms, idf)
     assert one[0] == pytest.approx(other[0]) and one[1]["key_bm25"] > 0
 
 
-def test_evidence_names_shared_words_not_the_field_both_are_filed_under(tmp_path):
+def test_evidence_names_shared_words_not_the_field_both_are_filed_under(index):
     need = Doc(**{**NEED.__dict__, "field_group": "数字治理"})
     short = Doc(**{**SHORT.__dict__, "field_group": "数字治理"})
-    index = SearchIndex(tmp_path)
     write_generation(index, [need, short, LONG], read_language_files(DEFAULT_LANGUAGE))
-    _, pipeline = index.open()
+    pipeline = index.pipeline()
     need_terms, short_terms = (recommend.field_terms(d, pipeline) for d in (need, short))
-    with index.searcher() as searcher:
+    with index.reader() as reader:
         _, basis = recommend.pair_score(need, need_terms, short, short_terms,
-                                        recommend.Idf.of(searcher))
+                                        recommend.Idf.of(reader))
     shown = recommend.evidence(need, need_terms, short, short_terms, basis, pipeline)["terms"]
     assert {"公共安全", "数字治理"} <= set(basis["shared"]) and basis["same_field"]
     assert "自行车" in shown and "充电" in shown

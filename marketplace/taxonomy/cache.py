@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Hashable
 
 import sqlalchemy as sa
-from flask import g, has_app_context
+from flask import g, has_app_context, request_started
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,12 @@ def _new_stamp(session: Session, _context) -> None:
     table = TaxonomyStamp.__table__
     if not connection.execute(sa.update(table).values(stamp=stamp)).rowcount:
         connection.execute(sa.insert(table).values(id=1, stamp=stamp))
+    _forget_stamp()
+
+
+@request_started.connect
+def _new_request(_sender, **_extra) -> None:
+    # Each request reads the stamp afresh (an application context can outlive a request).
     _forget_stamp()
 
 

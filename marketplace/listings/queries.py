@@ -49,6 +49,13 @@ def listing_loads(model) -> list:
             region_path(model.region, selectinload), selectinload(model.tags)]
 
 
+def one_listing_loads(model) -> list:
+    """``listing_loads`` for a single listing: the paths joined to its row (for one row
+    that costs the database less than the separate queries cost Python)."""
+    return [joinedload(model.organization), joinedload(model.field).joinedload(Field.parent),
+            region_path(model.region), joinedload(model.release), selectinload(model.tags)]
+
+
 def _with_relations(query, model):
     return query.options(*listing_loads(model))
 
@@ -78,7 +85,7 @@ def public_page(model, filters: ListFilters, per_page: int):
 def listing(model, item_id: int):
     """One listing with what its pages show of it (listing_loads), or None."""
     return db.session.scalar(sa.select(model).where(model.id == item_id)
-                             .options(*listing_loads(model)))
+                             .options(*one_listing_loads(model)))
 
 
 def visible_listing(model, item_id: int, user):

@@ -17,4 +17,5 @@ from marketplace.opportunities.models import Opportunity  # noqa: F401
 from marketplace.products.models import Product  # noqa: F401
 from marketplace.releases.models import Release  # noqa: F401
 from marketplace.reminders.models import ReminderLog  # noqa: F401
-from marketplace.taxonomy.models import Field, Region, Tag  # noqa: F401
+from marketplace.taxonomy import cache as taxonomy_cache  # noqa: F401  (its stamp listener)
+from marketplace.taxonomy.models import Field, Region, Tag, TaxonomyStamp  # noqa: F401

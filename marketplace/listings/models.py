@@ -54,6 +54,12 @@ class ListingMixin:
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
+    @declared_attr.directive
+    def __table_args__(cls):
+        # The public lists and the home page show the newest published first: with this
+        # index PostgreSQL reads one page of rows instead of sorting every match.
+        return (sa.Index(f"ix_{cls.__tablename__}_published_at_id", "published_at", "id"),)
+
     @declared_attr
     def organization_id(cls) -> Mapped[int]:
         return mapped_column(sa.ForeignKey("organizations.id"), index=True)

@@ -82,4 +82,5 @@ def item_counts_of(release_list: list[Release]) -> dict[int, dict[str, int]]:
 
 
 def item_counts(release: Release) -> dict[str, int]:
-    return {kind: len(items) for kind, items in items_by_kind(release).items()}
+    """{kind: listings in ``release``}, counted, not loaded."""
+    return item_counts_of([release])[release.id]

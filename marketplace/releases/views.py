@@ -54,7 +54,7 @@ def _region_choices() -> list[tuple[str, str]]:
 def index():
     releases = queries.published_releases()
     return render_template("releases/index.html", releases=releases,
-                           counts={r.id: queries.item_counts(r) for r in releases})
+                           counts=queries.item_counts_of(releases))
 
 
 @bp.get("/releases/<int:release_id>")
@@ -108,7 +108,7 @@ def manage():
             return redirect(url_for("releases.compose", release_id=release.id))
     releases = queries.all_releases(region_scope(current_user))
     return render_template("releases/manage.html", form=form, releases=releases,
-                           counts={r.id: queries.item_counts(r) for r in releases})
+                           counts=queries.item_counts_of(releases))
 
 
 def _compose_page(release: Release, publish_form: PublishForm):

@@ -6,12 +6,14 @@ import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
+
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.search.backend import FACET_NAMES, Filters, KeywordQuery, SearchBackend
 from marketplace.search.highlight import Segments, mark
 from marketplace.taxonomy.models import Field, Tag
+from marketplace.taxonomy.queries import region_path
 from marketplace.validators import as_id
 
 log = logging.getLogger(__name__)
@@ -93,8 +95,9 @@ def _load_hits(keys: list[str], terms: set[str], pipeline) -> list[Hit]:
     for kind, ids in wanted.items():
         model = LISTING_MODELS[kind]
         for item in db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(
+                # shown with every hit; the region's full name walks up to its province
                 joinedload(model.organization), joinedload(model.field),
-                joinedload(model.region))):  # shown with every hit
+                region_path(model.region, selectinload))):
             rows[f"{kind}:{item.id}"] = item
     return [Hit(item, mark(item.title, terms, pipeline),
                 mark(f"{item.summary} {item.description}", terms, pipeline, window=120))

@@ -79,3 +79,14 @@ class Tag(db.Model):
 
     def __str__(self):
         return self.name
+
+
+class TaxonomyStamp(db.Model):
+    """One row whose ``stamp`` takes a new random value in the transaction of every change
+    to regions, fields or tags (taxonomy.cache): each worker process compares it with the
+    stamp its cached copies were read under."""
+
+    __tablename__ = "taxonomy_stamp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[str] = mapped_column(sa.String(32), default="")

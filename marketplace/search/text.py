@@ -198,11 +198,13 @@ class Pipeline:
         """Tokens with their original-text spans. ``for_search`` adds the shorter words
         inside long ones (智慧停车 → 智慧, 停车, 智慧停车) so that two-character queries find
         longer compounds; queries use the accurate cut. ``only``: see ``_tokens`` (for
-        marking a few terms, every span of those terms is among the result)."""
+        marking a few terms, every span of those terms is among the result, stop-words
+        included: a search for 系统 alone marks 系统)."""
         normalised, origin = normalise_with_map(text)
         return [Span(term, text[origin[start]:origin[end - 1] + 1], origin[start],
                      origin[end - 1] + 1)
-                for term, start, end in self._tokens(normalised, for_search, only)]
+                for term, start, end in self._tokens(normalised, for_search, only,
+                                                     keep_stop=only is not None)]
 
     def terms(self, text: str, for_search: bool = True, keep_stop: bool = False) -> list[str]:
         return [term for term, _, _ in self._tokens(normalise(text), for_search,

@@ -81,6 +81,12 @@ def test_generic_words_alone_are_searched(index, listings):
                                 search(index, SearchParams(q="系统")).hits}
 
 
+def test_generic_words_searched_alone_are_marked_in_the_results(index, listings):
+    hits = {hit.item.title: hit for hit in search(index, SearchParams(q="系统")).hits}
+    title = hits["老城区智慧停车诱导系统"].title
+    assert ("系统", True) in title and "".join(text for text, _ in title) == "老城区智慧停车诱导系统"
+
+
 def test_generic_words_beside_content_words_only_add_to_the_score(index, listings):
     with_generic = search(index, SearchParams(q="停车 系统"))
     alone = search(index, SearchParams(q="停车"))

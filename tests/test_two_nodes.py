@@ -38,7 +38,6 @@ def _node_env(url: str, tmp_path, name: str) -> dict:
                 PYTHONUNBUFFERED="1", PGAPPNAME=f"marketplace-{name}")
 
 
-
 def _accounts(app) -> dict:
     """An admin, a department and an enterprise (made through the services), and the ids
     the listing forms post."""

@@ -159,21 +159,30 @@ def planted(live_server) -> list[Planted]:
     return rounds
 
 
-def _visit(page: Page, path: str, expected: list[str], dialogs: list) -> list[str]:
-    response = page.goto(path)
+def script_problems(page: Page, where: str, dialogs: list) -> list[str]:
+    """Signs on the open page (``WATCH`` installed) that a payload ran or was built into
+    it: a dialog (``dialogs`` is emptied), an injected element, ``window.__xss`` set, a
+    CSP violation."""
     problems = []
-    if response is None or response.status != 200:
-        return [f"{path}: status {response and response.status}"]
     if dialogs:
-        problems.append(f"{path}: dialogs {dialogs}")
+        problems.append(f"{where}: dialogs {dialogs}")
+        dialogs.clear()
     injected = page.eval_on_selector_all(PROBE, "els => els.map(e => e.outerHTML)")
     if injected:
-        problems.append(f"{path}: injected {injected[:3]}")
+        problems.append(f"{where}: injected {injected[:3]}")
     if page.evaluate("window.__xss !== undefined"):
-        problems.append(f"{path}: window.__xss set")
+        problems.append(f"{where}: window.__xss set")
     violations = page.evaluate("window.__violations")
     if violations:
-        problems.append(f"{path}: CSP violations {violations}")
+        problems.append(f"{where}: CSP violations {violations}")
+    return problems
+
+
+def _visit(page: Page, path: str, expected: list[str], dialogs: list) -> list[str]:
+    response = page.goto(path)
+    if response is None or response.status != 200:
+        return [f"{path}: status {response and response.status}"]
+    problems = script_problems(page, path, dialogs)
     text = page.inner_text("body")
     problems += [f"{path}: not shown as text: {value!r}" for value in expected
                  if value not in text]

@@ -18,7 +18,7 @@ import pytest
 
 from marketplace.extensions import db
 from tests.e2e.test_publish_flow import login
-from tests.e2e.test_xss import PAYLOADS, PROBE, WATCH
+from tests.e2e.test_xss import PAYLOADS, WATCH, script_problems
 from tests.factories import Factory
 
 try:
@@ -66,18 +66,7 @@ def _check(page: Page, url: str, dialogs: list) -> list[str]:
     """Problems with the HTML page at ``url`` opened in the browser."""
     response = page.goto(url)
     problems = [] if response and response.status < 500 else [f"{url}: status {response}"]
-    if dialogs:
-        problems.append(f"{url}: dialogs {dialogs}")
-        dialogs.clear()
-    injected = page.eval_on_selector_all(PROBE, "els => els.map(e => e.outerHTML)")
-    if injected:
-        problems.append(f"{url}: injected {injected[:3]}")
-    if page.evaluate("window.__xss !== undefined"):
-        problems.append(f"{url}: window.__xss set")
-    violations = page.evaluate("window.__violations")
-    if violations:
-        problems.append(f"{url}: CSP violations {violations}")
-    return problems
+    return problems + script_problems(page, url, dialogs)
 
 
 def _sweep(page: Page, paths, dialogs: list) -> list[str]:

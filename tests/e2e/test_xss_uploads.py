@@ -21,7 +21,7 @@ from marketplace.demonstrations.models import DesignationEvidence
 from marketplace.extensions import db
 from marketplace.proposals.models import Attachment
 from tests.e2e.test_publish_flow import login
-from tests.e2e.test_xss import PAYLOADS, PROBE, WATCH
+from tests.e2e.test_xss import PAYLOADS, WATCH, script_problems
 from tests.factories import PASSWORD, Factory
 from tests.proposals.test_attachments import make_png
 
@@ -81,13 +81,7 @@ def _stored(live_server, model, column, value) -> list:
 def _page_problems(page: Page, path: str, names: list[str], dialogs: list) -> list[str]:
     response = page.goto(path)
     problems = [] if response and response.status == 200 else [f"{path}: {response}"]
-    if dialogs:
-        problems.append(f"{path}: dialogs {dialogs}")
-    injected = page.eval_on_selector_all(PROBE, "els => els.map(e => e.outerHTML)")
-    if injected or page.evaluate("window.__xss !== undefined"):
-        problems.append(f"{path}: injected {injected[:3]}")
-    if page.evaluate("window.__violations"):
-        problems.append(f"{path}: CSP violations {page.evaluate('window.__violations')}")
+    problems += script_problems(page, path, dialogs)
     text = page.inner_text("body")
     return problems + [f"{path}: not shown as text: {n!r}" for n in names if n not in text]
 

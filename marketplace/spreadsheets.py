@@ -12,6 +12,8 @@ from string import ascii_uppercase
 
 from marketplace.db import to_beijing
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 

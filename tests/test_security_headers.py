@@ -7,7 +7,8 @@ signed in, whatever it answers (the page, a redirect, a refusal, not found):
   fallback), and frame-ancestors 'none';
 * X-Frame-Options DENY, X-Content-Type-Options nosniff, a Referrer-Policy that sends no
   address to other sites;
-* Cache-Control no-store whenever someone is signed in;
+* Cache-Control no-store whenever someone is signed in, and on every download (an
+  attachment, signed in or not), which also carries a sandboxing policy of its own;
 * and the HTML holds nothing that policy would block (so the policy can stay strict): no
   inline script other than JSON data, no on…= handler attributes, no javascript: URLs.
 """
@@ -55,8 +56,11 @@ def header_problems(response, signed_in: bool) -> list[str]:
         problems.append("X-Content-Type-Options")
     if response.headers.get("Referrer-Policy") not in SAFE_REFERRER:
         problems.append(f"Referrer-Policy {response.headers.get('Referrer-Policy')}")
-    if signed_in and "no-store" not in response.headers.get("Cache-Control", ""):
+    download = response.headers.get("Content-Disposition", "").startswith("attachment")
+    if (signed_in or download) and "no-store" not in response.headers.get("Cache-Control", ""):
         problems.append(f"Cache-Control {response.headers.get('Cache-Control')}")
+    if download and policy.get("sandbox") is None:
+        problems.append("a download without the sandbox policy")
     return problems
 
 

@@ -1,7 +1,7 @@
 """The 十百千 pages: the admins' dashboard and the designations behind its numbers, one
 designation (revocable), designating, targets, the indicator table, the 调度 report, and
 the public progress page."""
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace import ratelimits
@@ -12,7 +12,8 @@ from marketplace.demonstrations.forms import (
 from marketplace.demonstrations.models import (
     DESIGNATION_KINDS, Designation, DesignationEvidence, Indicator)
 from marketplace.proposals.attachments import ACCEPT
-from marketplace.viewhelpers import get_or_404, perform
+from marketplace.spreadsheets import XLSX
+from marketplace.viewhelpers import attachment, get_or_404, perform
 
 bp = Blueprint("demonstrations", __name__)
 
@@ -155,9 +156,7 @@ def report_xlsx():
     report = manage_pages.report_context(current_user, request.args)["report"]
     name = f"report-{report.region.code}-{report.period.year}" + (
         f"-Q{report.period.quarter}" if report.period.quarter else "") + ".xlsx"
-    return Response(reports.workbook(report), headers={
-        "Content-Disposition": f"attachment; filename={name}"},
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return attachment(reports.workbook(report), XLSX, name)
 
 
 @bp.get("/progress")

@@ -3,7 +3,6 @@ marketplace.spreadsheets, every cell neutralised against formula injection) and 
 of the printable sign-in sheet. Reads only: like the other exports (releases,
 proposals, reports) a download is a GET and is not audited."""
 import re
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -14,7 +13,6 @@ from marketplace.events.models import Registration
 from marketplace.extensions import db
 from marketplace.spreadsheets import csv_bytes, workbook_bytes
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ("单位", "类型", "状态", "参会人", "职务", "签到码", "签到时间", "带来的机会/产品")
 WIDTHS = (30, 8, 10, 12, 16, 10, 18, 50)
 # Control characters that .xlsx (XML) cannot hold; openpyxl refuses them (as its
@@ -63,21 +61,8 @@ def _participants_workbook(event, rows: list[list]) -> bytes:
 
 
 def participants_filename(event, suffix: str = "xlsx") -> tuple[str, str]:
-    """(ASCII fallback, the Chinese name) of the download."""
-    return (f"event-{event.id}-participants.{suffix}",
-            f"{_safe(event.title)}-参会名单.{suffix}")
-
-
-def content_disposition(ascii_name: str, name: str) -> str:
-    """An attachment header with a UTF-8 file name (RFC 5987/6266) and an ASCII one for
-    old clients."""
-    return (f"attachment; filename=\"{ascii_name}\"; "
-            f"filename*=UTF-8''{quote(name, safe='')}")
-
-
-def _safe(title: str) -> str:
-    # No path separators or characters Windows refuses in a file name.
-    return re.sub(r'[\\/:*?"<>|\r\n\t]+', "_", title).strip(" .") or "活动"
+    """(the Chinese name, an ASCII one for old clients) of the download."""
+    return f"{event.title}-参会名单.{suffix}", f"event-{event.id}-participants.{suffix}"
 
 
 def signin_rows(event) -> list[dict]:

@@ -1,5 +1,5 @@
 """/account/privacy: a person downloads a copy of their data or erases their account."""
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required, logout_user
 
 from marketplace import ratelimits
@@ -7,7 +7,7 @@ from marketplace.db import beijing_today, writes_on_get
 from marketplace.extensions import db
 from marketplace.privacy import services
 from marketplace.privacy.forms import EraseForm
-from marketplace.viewhelpers import perform
+from marketplace.viewhelpers import attachment, perform
 
 bp = Blueprint("privacy", __name__, url_prefix="/account/privacy")
 
@@ -25,9 +25,9 @@ def index():
 def download():
     data = services.export_personal_data(current_user)
     db.session.commit()
-    filename = f"personal-data-{beijing_today():%Y%m%d}.json"
-    return Response(data, mimetype="application/json", headers={
-        "Content-Disposition": f"attachment; filename={filename}"})
+    day = f"{beijing_today():%Y%m%d}"
+    return attachment(data, "application/json", f"个人数据-{day}.json",
+                      f"personal-data-{day}.json")
 
 
 @bp.post("/erase")

@@ -30,13 +30,13 @@ import uuid
 import zipfile
 import zlib
 from typing import NamedTuple
-from urllib.parse import quote
 
 from flask import current_app, send_file
 
 from marketplace.errors import NotFound, ValidationError
 from marketplace.files import write_atomically
 from marketplace.proposals.models import Attachment
+from marketplace.viewhelpers import content_disposition, download_headers
 
 FIELD = "attachments"
 
@@ -290,15 +290,6 @@ def _download_name(original_name: str, file_type: FileType) -> str:
     return name
 
 
-def _content_disposition(name: str, ext: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r"[^A-Za-z0-9._()\- ]", "_", ascii_name).strip(" .")
-    if not re.search(r"[A-Za-z0-9]", ascii_name.rpartition(".")[0] or ""):
-        ascii_name = f"attachment.{ext}"
-    encoded = quote(name, safe="!#$&+-.^_`|~")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
-
-
 def download_response(attachment):
     """A response sending the stored file as a download. Raises ``NotFound`` for a
     tampered ``stored_name`` or a missing file."""
@@ -311,10 +302,6 @@ def download_response(attachment):
     response = send_file(path, mimetype=file_type.content_type, as_attachment=True,
                          download_name=f"attachment.{stored_ext}", conditional=True,
                          etag=attachment.sha256 or True, max_age=None)
-    response.headers["Content-Disposition"] = _content_disposition(
-        _download_name(attachment.original_name, file_type), stored_ext)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; sandbox; frame-ancestors 'none'")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    response.headers["Content-Disposition"] = content_disposition(
+        _download_name(attachment.original_name, file_type))
+    return download_headers(response)

@@ -1,6 +1,6 @@
 """Questions, proposals, attachments and the department's side-by-side evaluation."""
 from flask import (
-    Blueprint, Response, abort, flash, redirect, render_template, request, url_for)
+    Blueprint, abort, flash, redirect, render_template, request, url_for)
 from flask_login import current_user, login_required
 
 from marketplace import ratelimits
@@ -15,10 +15,10 @@ from marketplace.opportunities.models import Opportunity
 from marketplace.proposals import exports, pages, queries, services
 from marketplace.proposals.forms import AnswerForm, DecisionForm, ProposalForm, QuestionForm
 from marketplace.proposals.models import Attachment, Proposal, Question
-from marketplace.viewhelpers import confirmed, get_or_404, perform
+from marketplace.spreadsheets import CSV, XLSX
+from marketplace.viewhelpers import attachment, confirmed, get_or_404, perform
 
 bp = Blueprint("proposals", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _published(opportunity_id: int) -> Opportunity:
@@ -273,8 +273,8 @@ def export(opportunity_id):
     opportunity = _evaluated(opportunity_id)
     data = exports.export(current_user, opportunity, queries.for_opportunity(opportunity))
     db.session.commit()
-    return Response(data, mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename=proposals-{opportunity.id}.xlsx"})
+    return attachment(data, XLSX, f"{opportunity.title}-揭榜方案.xlsx",
+                      f"proposals-{opportunity.id}.xlsx")
 
 
 @bp.get("/opportunities/<int:opportunity_id>/proposals.csv")
@@ -285,8 +285,8 @@ def export_csv(opportunity_id):
     opportunity = _evaluated(opportunity_id)
     data = exports.export_csv(current_user, opportunity, queries.for_opportunity(opportunity))
     db.session.commit()
-    return Response(data, mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f"attachment; filename=proposals-{opportunity.id}.csv"})
+    return attachment(data, CSV, f"{opportunity.title}-揭榜方案.csv",
+                      f"proposals-{opportunity.id}.csv")
 
 
 @bp.get("/proposals/mine")

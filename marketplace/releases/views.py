@@ -1,7 +1,7 @@
 """Releases: public pages, .xlsx and .csv exports, print page; the admin's composing pages."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace import ratelimits
@@ -14,12 +14,11 @@ from marketplace.releases import exports, queries, services
 from marketplace.releases.forms import PublishForm, ReleaseForm
 from marketplace.releases.models import PLATFORM_PUBLISHER, Release
 from marketplace.taxonomy.queries import region_choices
-from marketplace.viewhelpers import Confirmation, confirmed, get_or_404, perform
+from marketplace.spreadsheets import CSV, XLSX
+from marketplace.viewhelpers import Confirmation, attachment, confirmed, get_or_404, perform
 
 bp = Blueprint("releases", __name__)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
 
 
 def _published_or_404(release_id: int) -> Release:
@@ -79,8 +78,7 @@ def export(release_id):
     filename = f"release-{release.year}-{release.sequence:02d}.xlsx"
     data = exports.export(current_user, release)
     db.session.commit()
-    return Response(data, mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename={filename}"})
+    return attachment(data, XLSX, f"{release}.xlsx", filename)
 
 
 @bp.get("/releases/<int:release_id>/<any(opportunity, product):kind>.csv")
@@ -91,8 +89,7 @@ def export_csv(release_id, kind):
     filename = f"release-{release.year}-{release.sequence:02d}-{kind}.csv"
     data = exports.export_csv(current_user, release, kind)
     db.session.commit()
-    return Response(data, mimetype=CSV, headers={
-        "Content-Disposition": f"attachment; filename={filename}"})
+    return attachment(data, CSV, f"{release}-{LISTING_MODELS[kind].list_label}.csv", filename)
 
 
 @bp.route("/admin/releases/", methods=["GET", "POST"])

@@ -1,8 +1,6 @@
 """The web import of lists for administrators: templates to download, an upload that is
 previewed (nothing written), then imported on confirmation. Under /admin/imports."""
-from urllib.parse import quote
-
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template,
+from flask import (Blueprint, current_app, flash, redirect, render_template,
                    request, url_for)
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -12,7 +10,8 @@ from marketplace.errors import DomainError, NotFound, PermissionDenied
 from marketplace.extensions import db
 from marketplace.transfer.columns import KIND_LABELS, TransferError
 from marketplace.transfer.forms import ConfirmForm, ImportForm
-from marketplace.viewhelpers import perform
+from marketplace.spreadsheets import CSV, XLSX
+from marketplace.viewhelpers import attachment, perform
 
 bp = Blueprint("transfer", __name__, url_prefix="/admin/imports")
 
@@ -20,8 +19,7 @@ bp = Blueprint("transfer", __name__, url_prefix="/admin/imports")
 # imports only when a sheet is handled (tests/test_startup.py): they are imported in the
 # views that use them.
 
-MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "csv": "text/csv; charset=utf-8"}
+MIMETYPES = {"xlsx": XLSX, "csv": CSV}
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields, beside the file
 
 
@@ -117,10 +115,5 @@ def template(kind, fmt):
 
     build = blanks.xlsx_template if fmt == "xlsx" else blanks.csv_template
     name = blanks.template_name(kind, f".{fmt}")
-    response = Response(build(current_user, kind), mimetype=MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = _attachment(name, f"{kind}-template.{fmt}")
-    return response
-
-
-def _attachment(name: str, ascii_name: str) -> str:
-    return f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(name)}"
+    return attachment(build(current_user, kind), MIMETYPES[fmt], name,
+                      f"{kind}-template.{fmt}")

@@ -6,7 +6,7 @@ region administrators within their region); others signed in are refused (403), 
 event itself being public. A ticket is seen by its organization and the organizers only
 (404 for anyone else)."""
 from flask import (
-    Response, abort, flash, get_flashed_messages, jsonify, redirect, render_template,
+    abort, flash, get_flashed_messages, jsonify, redirect, render_template,
     request, url_for)
 from flask_login import current_user, login_required
 
@@ -20,7 +20,8 @@ from marketplace.events import checkin, checkin_pages, exports
 from marketplace.events.forms import CheckinForm, places, roadshow_order_form
 from marketplace.events.models import Attendee, Event
 from marketplace.events.views import bp
-from marketplace.viewhelpers import get_or_404, perform
+from marketplace.spreadsheets import CSV, XLSX
+from marketplace.viewhelpers import attachment, get_or_404, perform
 
 
 def _organized(event_id: int) -> Event:
@@ -141,10 +142,7 @@ def participants_export(event_id):
     event = _organized(event_id)
     data = exports.export_participants(current_user, event)
     db.session.commit()
-    return Response(data, mimetype=exports.XLSX, headers={
-        "Content-Disposition": exports.content_disposition(
-            *exports.participants_filename(event)),
-        "Cache-Control": "private, no-store"})
+    return attachment(data, XLSX, *exports.participants_filename(event))
 
 
 @bp.get("/events/<int:event_id>/participants.csv")
@@ -156,10 +154,7 @@ def participants_csv(event_id):
     event = _organized(event_id)
     data = exports.export_participants_csv(current_user, event)
     db.session.commit()
-    return Response(data, mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": exports.content_disposition(
-            *exports.participants_filename(event, "csv")),
-        "Cache-Control": "private, no-store"})
+    return attachment(data, CSV, *exports.participants_filename(event, "csv"))
 
 
 @bp.get("/events/<int:event_id>/signin-sheet")

@@ -5,7 +5,7 @@ side's participants with scores and evidence, requests in and out), agenda page,
 print. Organizers: the schedule editor (build, move, add, remove, publish) and the
 per-table and per-participant print-outs. Reads that are refused are 404s.
 """
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace.authz import can_manage_schedule, can_view_agenda, can_view_registration
@@ -15,7 +15,7 @@ from marketplace.events import meeting_schedule, meetings
 from marketplace.events.forms import (
     AddMeetingForm, MeetingRequestForm, RequestAnswerForm)
 from marketplace.events.views import bp
-from marketplace.viewhelpers import perform
+from marketplace.viewhelpers import attachment, perform
 
 BIG = 2**63
 
@@ -105,10 +105,9 @@ def agenda(registration_id):
 def agenda_ics(registration_id):
     registration = _registration(registration_id, can_view_agenda)
     context = pages.agenda_context(registration)
-    return Response(pages.agenda_ics(registration, context["agenda"]),
-                    mimetype="text/calendar",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="agenda-{registration.id}.ics"'})
+    return attachment(pages.agenda_ics(registration, context["agenda"]), "text/calendar",
+                      f"{registration.event.title}-洽谈日程.ics",
+                      f"agenda-{registration.id}.ics")
 
 
 @bp.get("/events/registrations/<int:registration_id>/agenda/print")

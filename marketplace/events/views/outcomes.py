@@ -1,6 +1,6 @@
 """Event routes: outcomes — a side rates its meeting; organizers read the report, record
 contracts signed at a 项目签约 and the minutes."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace import ratelimits
@@ -11,7 +11,8 @@ from marketplace.events.forms import MinutesForm, RateForm, SigningForm
 from marketplace.events.models import Event
 from marketplace.events.views import bp
 from marketplace.extensions import db
-from marketplace.viewhelpers import get_or_404, perform
+from marketplace.spreadsheets import XLSX
+from marketplace.viewhelpers import attachment, get_or_404, perform
 
 
 def _organized(event_id: int) -> Event:
@@ -81,9 +82,8 @@ def event_report_xlsx(event_id):
     report = outcome_pages.report_context(current_user, event)["report"]
     data = reports.export(current_user, report)
     db.session.commit()
-    return Response(data, headers={
-        "Content-Disposition": f"attachment; filename=event-{event.id}-report.xlsx"},
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return attachment(data, XLSX, f"{event.title}-成效报告.xlsx",
+                      f"event-{event.id}-report.xlsx")
 
 
 @bp.route("/events/<int:event_id>/signings", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 organization's own registrations (cancel, confirm an offered seat)."""
 from urllib.parse import urlparse
 
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace.authz import Permission, belongs_to, is_organizer, require
@@ -11,7 +11,7 @@ from marketplace.events import calendar, pages, services
 from marketplace.events.forms import RegistrationForm
 from marketplace.events.models import Registration
 from marketplace.events.views import bp
-from marketplace.viewhelpers import perform
+from marketplace.viewhelpers import attachment, perform
 
 
 @bp.get("/events/")
@@ -30,8 +30,8 @@ def ics(event_id):
     event = pages.shown_event(event_id)
     page_url = url_for("events.detail", event_id=event.id, _external=True)
     host = urlparse(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
-    return Response(calendar.ics(event, page_url, host), mimetype="text/calendar",
-                    headers={"Content-Disposition": f"attachment; filename=event-{event.id}.ics"})
+    return attachment(calendar.ics(event, page_url, host), "text/calendar",
+                      f"{event.title}.ics", f"event-{event.id}.ics")
 
 
 @bp.route("/events/<int:event_id>/register", methods=["GET", "POST"])

@@ -190,6 +190,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
+    # The machine's load before anything starts: on a shared machine, what else ran.
+    load_before = [round(x, 2) for x in os.getloadavg()]
     url, drop = create_postgres(server_url(), "marketplace_load")
     workdir = Path(tempfile.mkdtemp(prefix="marketplace-load-"))
     processes = []
@@ -240,6 +242,7 @@ def main(argv=None) -> int:
         processes[0].wait(timeout=60)
         result = {"listings": args.listings, "users": args.users, "run_time_s": args.run_time,
                   "ramp_s": args.ramp, "workers": args.workers, "think_time_s": [3, 8],
+                  "load_average_before": load_before,
                   "load_average": [round(x, 2) for x in os.getloadavg()],
                   "requests": total["requests"], "failures": total["failures"],
                   "error_rate": round(total["failures"] / max(1, total["requests"]), 4),
@@ -255,7 +258,7 @@ def main(argv=None) -> int:
     print(f"{result['listings']} listings, {result['users']} users, {result['run_time_s']} s: "
           f"{result['requests']} requests, {result['rps']} req/s, error rate "
           f"{result['error_rate']:.2%}, index drift {result['index_drift']}, load average "
-          f"{result['load_average']}")
+          f"{result['load_average_before']} before, {result['load_average']} at the end")
     print(f"{'kind':16} {'requests':>8} {'fail':>5} {'p50 ms':>8} {'p95 ms':>8}")
     for name in KINDS:
         if name in result["kinds"]:

@@ -79,6 +79,11 @@ def ensure_data(url: str, workdir: Path, listings: int) -> dict:
     plan_file = workdir / "plan.json"
     engine = sa.create_engine(url)
     filled = sa.inspect(engine).has_table("opportunities")
+    if filled and engine.dialect.name == "postgresql":
+        # Planner statistics as autovacuum keeps them in production (it may be off on a
+        # test server, and a database filled before load.py analyzed has none).
+        with engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE"))
     engine.dispose()
     if filled and plan_file.exists():
         return json.loads(plan_file.read_text("utf-8"))

@@ -71,6 +71,8 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
+    from sqlalchemy.orm import joinedload
+
     from marketplace.accounts import sessions
     from marketplace.accounts.models import User
 
@@ -85,7 +87,8 @@ def _init_login(app: Flask) -> None:
         user_id, _, token = session_id.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        user = db.session.get(User, int(user_id))
+        # Its organization in the same statement: every signed-in page's header reads it.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.organization)])
         if user is None or not user.active:
             return None
         # A rotated token (logout elsewhere, password change) ends this session.

@@ -122,8 +122,9 @@ def _create_postgres(engine, file: Path) -> dict[str, Table]:
 
 # --- restore -----------------------------------------------------------------------------
 def restore(file: Path) -> dict[str, Table]:
-    """Replace the database's content with ``file``'s, then check it against the
-    manifest. Raises BackupError. The caller rebuilds the search index."""
+    """Replace the database's content with ``file``'s (on PostgreSQL with fresh planner
+    statistics), then check it against the manifest. Raises BackupError. The caller
+    rebuilds the search index."""
     expected = _read_manifest(file)
     engine = db.engine
     db.session.remove()
@@ -138,6 +139,10 @@ def restore(file: Path) -> dict[str, Table]:
         engine.dispose()  # no pooled connection holds locks pg_restore must take
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               "--dbname", _url(engine), str(file)])
+        with engine.begin() as connection:
+            # pg_restore leaves the tables without planner statistics, and without them
+            # the list pages' plans join and sort every listing (docs/deployment.md).
+            connection.execute(sa.text("ANALYZE"))
     else:
         raise BackupError(f"不支持的数据库：{engine.dialect.name}")
     with engine.connect() as connection:

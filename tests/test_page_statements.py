@@ -111,3 +111,19 @@ def test_detail_pages_issue_as_many_statements_with_more_tags_and_questions(
                 == statements(f"/opportunities/{large}", user))
         assert (statements(f"/products/{product_small}", user)
                 == statements(f"/products/{product_large}", user))
+
+
+# The header of a signed-in page: the user with its organization (one statement) and the
+# 工作台 and 通知 numbers (one statement for both).
+SIGNED_IN_HEADER = 2
+
+
+def test_a_signed_in_page_costs_the_header_s_two_statements_more(make, sync, statements):
+    """Nothing else of the header is queried per request: the user's organization comes
+    with the user, the two counts in one statement."""
+    member = make.org().users[0].get_id()
+    _add_rows(make, 5, 0)
+    sync()
+    anonymous, signed_in = _all_pages(statements, None, ""), _all_pages(statements, member, "")
+    extra = {page: signed_in[page] - anonymous[page] for page in anonymous}
+    assert extra == dict.fromkeys(anonymous, SIGNED_IN_HEADER)

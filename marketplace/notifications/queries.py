@@ -14,11 +14,18 @@ def notifications_page(user, page: int = 1):
                        error_out=False)
 
 
+def unread_query(user_id: int):
+    """The user's unread notifications (a SELECT to count: the header counts it together
+    with the workbench's, workbench.queries.header_counts)."""
+    return sa.select(Notification.id).where(Notification.user_id == user_id,
+                                            Notification.read_at.is_(None))
+
+
 def unread_count(user) -> int:
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
-    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(sa.select(sa.func.count())
+                             .select_from(unread_query(user.id).subquery())) or 0
 
 
 def email_settings(user) -> dict[str, bool]:

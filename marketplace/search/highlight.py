@@ -4,7 +4,26 @@ from marketplace.search.text import Pipeline
 Segments = list[tuple[str, bool]]  # (text, is_marked)
 
 
-def _marked_ranges(text: str, terms: set[str], pipeline: Pipeline) -> list[tuple[int, int]]:
+# Marked ranges kept per pipeline, by (text, terms): segmenting a hit's text again for each
+# search page was most of the page's CPU once its answer was kept (whoosh_backend._answers).
+# Keyed on the text itself, so an edited listing is segmented anew; emptied when full.
+RANGES_KEPT = 4096
+
+
+def _marked_ranges(text: str, terms: set[str], pipeline: Pipeline) -> tuple:
+    kept = getattr(pipeline, "_marketplace_ranges", None)
+    if kept is None:
+        kept = pipeline._marketplace_ranges = {}
+    key = (text, frozenset(terms))
+    ranges = kept.get(key)
+    if ranges is None:
+        if len(kept) >= RANGES_KEPT:
+            kept.clear()
+        ranges = kept[key] = tuple(_ranges(text, terms, pipeline))
+    return ranges
+
+
+def _ranges(text: str, terms: set[str], pipeline: Pipeline) -> list[tuple[int, int]]:
     ranges = sorted((s.start, s.end) for s in pipeline.spans(text, only=terms) if s.term in terms)
     merged: list[tuple[int, int]] = []
     for start, end in ranges:

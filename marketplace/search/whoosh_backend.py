@@ -24,6 +24,9 @@ from marketplace.search.union import SummedOr
 # would spill to disk and merge runs, which took half of the writing time.
 PART_DOCS = 12_500
 MIN_PARALLEL = 1_000  # fewer listings are written in this process
+# Keyword answers kept per searcher (a few KB each: ≤ page × 10 keys and the facet counts);
+# a popular query typed again costs the rows and the page, not the search (~20 ms at 10k).
+ANSWERS_KEPT = 256
 _part = None  # (index, docs, pipeline), inherited by forked writer processes
 
 
@@ -64,6 +67,18 @@ class WhooshReader:
         collector = TopCollector(limit=limit, usequality=False, replace=0)
         self.searcher.search_with_collector(query, collector)
         return [dict(hit) for hit in collector.results()]
+
+
+def _answers(searcher) -> dict:
+    """Keyword answers of this searcher: query → KeywordResult, least recently asked first.
+    Kept on the searcher, so they live exactly as long as the state of the index they
+    describe (``SearchIndex.searcher`` replaces the searcher after any commit), per thread
+    like the searcher. They hold listing keys and counts of public listings only, the
+    same for every visitor; the rows shown are loaded from the database each time."""
+    answers = getattr(searcher, "_marketplace_answers", None)
+    if answers is None:
+        answers = searcher._marketplace_answers = {}
+    return answers
 
 
 def _term_query(term: str, boost: float = 1.0):
@@ -148,14 +163,26 @@ class WhooshBackend(SearchIndex):
         self.activate(path)
 
     def keyword(self, query: KeywordQuery) -> KeywordResult:
+        """The answer is kept with the searcher it came from (``_answers``): the same query
+        is answered again only once the index has changed."""
         ix, _ = self.open()
+        with self.searcher() as searcher:
+            answers = _answers(searcher)
+            found = answers.pop(query, None)
+            if found is None:
+                found = self._keyword(ix, searcher, query)
+            answers[query] = found  # the most recently asked last
+            while len(answers) > ANSWERS_KEPT:
+                del answers[next(iter(answers))]
+        return found
+
+    def _keyword(self, ix, searcher, query: KeywordQuery) -> KeywordResult:
         sort = {"newest": sorting.FieldFacet("published", reverse=True),
                 "deadline": sorting.FieldFacet("deadline")}.get(query.sort)
-        with self.searcher() as searcher:
-            collector = facets.collector(query.limit, sort)
-            searcher.search_with_collector(_query(query), collector)
-            total, groups = facets.counts(collector.segments, self.cache, ix.storage.folder)
-            keys = [hit["key"] for hit in collector.results()[:query.limit]]
+        collector = facets.collector(query.limit, sort)
+        searcher.search_with_collector(_query(query), collector)
+        total, groups = facets.counts(collector.segments, self.cache, ix.storage.folder)
+        keys = [hit["key"] for hit in collector.results()[:query.limit]]
         return KeywordResult(total=total, keys=keys,
                              facets={name: groups[name] for name in FACET_NAMES})
 

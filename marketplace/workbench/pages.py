@@ -246,7 +246,10 @@ def workbench_context(user) -> dict:
 
 def header_context() -> dict:
     """Context processor (wired in marketplace.web): the signed-in user's pending count
-    for the header's 工作台 link — one query per rendered page."""
+    for the header's 工作台 link and unread count for its 通知 link — one query for both
+    per rendered page. E-mails render without context processors
+    (notifications.services._render), so they never pay for it."""
     if not has_request_context() or not current_user.is_authenticated:
-        return {"workbench_pending": 0}
-    return {"workbench_pending": queries.pending_count(current_user)}
+        return {"workbench_pending": 0, "unread_notifications": 0}
+    counts = queries.header_counts(current_user)
+    return {"workbench_pending": counts.pending, "unread_notifications": counts.unread}

@@ -12,7 +12,7 @@ role names here.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import sqlalchemy as sa
 
@@ -208,7 +208,13 @@ def sections(user, now: datetime | None = None) -> list[Section]:
     return result
 
 
-def pending_count(user, now: datetime | None = None) -> int:
-    """What waits for ``user`` in all (the header's number): one query."""
+class HeaderCounts(NamedTuple):
+    pending: int  # what waits for the user in all (the 工作台 link's number)
+    unread: int   # unread notifications (the 通知 link's number)
+
+
+def header_counts(user, now: datetime | None = None) -> HeaderCounts:
+    """The two numbers of a signed-in page's header, in one query."""
     groups = [spec.pending for spec in specs_for(user, now) if spec.pending]
-    return sum(_count_all([tuple(q for group in groups for q in group)])) if groups else 0
+    pending = tuple(q for group in groups for q in group)
+    return HeaderCounts(*_count_all([pending, (notifications.unread_query(user.id),)]))

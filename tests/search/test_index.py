@@ -75,6 +75,20 @@ def test_closing_removes_the_item_from_the_index(ctx, make, index, sync):
     assert search(index, SearchParams(q="停车")).total == 0
 
 
+def test_a_query_asked_again_is_answered_from_the_index_as_it_now_is(ctx, make, index, sync):
+    """Answers kept per state of the index (whoosh_backend._answers) never outlive it."""
+    department = make.org(kind="department")
+    first = make.opportunity(department, status="published", title="智慧停车诱导一期")
+    sync()
+    asked = [search(index, SearchParams(q="停车")) for _ in range(2)]
+    assert [(keys(page), page.total, page.facets) for page in asked] == [
+        ({f"opportunity:{first.id}"}, 1, asked[0].facets)] * 2
+    second = make.opportunity(department, status="published", title="智慧停车诱导二期")
+    sync()
+    page = search(index, SearchParams(q="停车"))
+    assert (keys(page), page.total) == ({f"opportunity:{first.id}", f"opportunity:{second.id}"}, 2)
+
+
 @pytest.mark.whoosh_only  # the postgres backend's lock: test_pgbackend.py (needs real commits)
 def test_a_locked_index_keeps_tasks_pending(ctx, make, index, sync):
     sync()  # create the index

@@ -167,3 +167,17 @@ def test_facet_tables_are_stored_with_a_rebuild_and_read_by_a_new_process(
     with monkeypatch.context() as patch:
         patch.setattr(facets, "_segment_tables", not_again)
         assert [search(WhooshBackend(index.root), p).facets for p in params] == expected
+
+
+def test_a_title_is_marked_for_each_query_and_anew_once_edited(index, listings):
+    """Marked ranges are kept by text and terms (search.highlight): another query marks
+    other words of the same title, an edited title is marked as it now reads."""
+    def title(q):
+        return next(hit.title for hit in search(index, SearchParams(q=q)).hits
+                    if hit.item.id == listings["parking"].id)
+
+    assert [text for text, marked in title("停车") if marked] == ["停车"]
+    assert [text for text, marked in title("诱导") if marked] == ["诱导"]
+    assert [text for text, marked in title("停车") if marked] == ["停车"]  # asked again
+    listings["parking"].title = "老城区停车场诱导屏"  # the row as the page reads it
+    assert "".join(text for text, _ in title("停车")) == "老城区停车场诱导屏"

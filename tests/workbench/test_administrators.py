@@ -110,9 +110,9 @@ def test_header_number_of_an_administrator(ctx, make, admins):
     make.opportunity(department, "submitted", region_code=HGT)
     make.product(make.org(), "approved", region_code=XIHU)
     overdue(make, department, HGT)
-    assert queries.pending_count(platform) == 3
-    assert queries.pending_count(hgt) == 2  # 西湖区's approved product is not its own
-    assert queries.pending_count(platform) == sum(s.pending for s in queries.sections(platform))
+    assert queries.header_counts(platform).pending == 3
+    assert queries.header_counts(hgt).pending == 2  # 西湖区's approved product is not its own
+    assert queries.header_counts(platform).pending == sum(s.pending for s in queries.sections(platform))
 
 
 @pytest.mark.parametrize("scope", [HGT, XIHU, "360100"])

@@ -87,7 +87,7 @@ def test_deadlines_this_week_are_shown_but_not_counted_as_waiting(ctx, make, dep
     head = mine.users[0]
     section = by_key(head)["deadlines"]
     assert ids(section) == [soon.id] and section.count == 1 and section.pending == 0
-    assert queries.pending_count(head) == 0
+    assert queries.header_counts(head).pending == 0
 
 
 def test_header_number_is_the_sum_of_what_waits(ctx, make, departments):
@@ -99,7 +99,7 @@ def test_header_number_is_the_sum_of_what_waits(ctx, make, departments):
     make.proposal(need, make.org(), "submitted")
     make.pairing(need, make.org(), "contacted")
     head = mine.users[0]
-    assert queries.pending_count(head) == 4
+    assert queries.header_counts(head).pending == 4
     assert sum(s.pending for s in queries.sections(head)) == 4
 
 
@@ -118,7 +118,7 @@ def test_new_opportunities_recommended_for_its_products(ctx, make, index, sync):
     section = by_key(enterprise)["recommended"]
     [(opportunity, recommendations)] = section.items
     assert opportunity.id == need.id and [r.product_id for r in recommendations] == [answer.id]
-    assert section.pending == 1 and queries.pending_count(enterprise) == 1
+    assert section.pending == 1 and queries.header_counts(enterprise).pending == 1
     assert by_key(rival.users[0])["recommended"].items == []
     # Once answered (a proposal, even a draft) it no longer waits as a recommendation.
     proposals.create_proposal(enterprise, need, make.proposal_data())
@@ -152,7 +152,7 @@ def test_upcoming_events_it_registered_for(ctx, make):
 def test_unverified_organization_has_no_sections(ctx, make):
     pending = make.org(status="pending")
     assert queries.sections(pending.users[0]) == []
-    assert queries.pending_count(pending.users[0]) == 0
+    assert queries.header_counts(pending.users[0]).pending == 0
 
 
 def test_a_signing_the_other_side_recorded_waits_for_confirmation(ctx, make, departments):
@@ -165,4 +165,4 @@ def test_a_signing_the_other_side_recorded_waits_for_confirmation(ctx, make, dep
     waiting = by_key(supplier.users[0])["signings"]
     assert ids(waiting) == [match.id] and waiting.pending == 1
     assert not by_key(department.users[0])["signings"].items  # the recorder waits, not acts
-    assert queries.pending_count(supplier.users[0]) >= 1
+    assert queries.header_counts(supplier.users[0]).pending >= 1

@@ -83,17 +83,21 @@ def statement(active, query: KeywordQuery) -> tuple[str, dict]:
     ``generic_boost``; a match has every required term (``every``) or one, in any field,
     and passes the filters."""
     weights = _weights(active, query) or [("-", "-", 0.0, 1.0, "0")]  # matches nothing
-    params = {"generation": active.id, "limit": query.limit}
+    width = len(weights[0][4])
+    # A bigint's bit_or takes a third of the time of a bit string's; longer queries
+    # (more than 62 required terms) use bit strings.
+    kind = "bigint" if width < 63 else "varbit"
+    mark = (lambda bits: int(bits, 2)) if kind == "bigint" else (lambda bits: bits)
+    params = {"generation": active.id, "limit": query.limit,
+              "all": mark("1" * width), "none": mark("0" * width)}
     rows = []
     for n, (field, term, weight, avgfl, bits) in enumerate(weights):
         params.update({f"f{n}": field, f"t{n}": term, f"w{n}": weight, f"a{n}": avgfl,
-                       f"b{n}": bits})
+                       f"b{n}": mark(bits)})
         rows.append(f"(:f{n}, :t{n}, CAST(:w{n} AS float8), CAST(:a{n} AS float8), "
-                    f"CAST(:b{n} AS varbit))")
-    width = len(weights[0][4])
-    params["all"], params["none"] = "1" * width, "0" * width
-    matched = "bit_or(q.bits) = CAST(:all AS varbit)" if query.every else \
-        "bit_or(q.bits) <> CAST(:none AS varbit)"
+                    f"CAST(:b{n} AS {kind}))")
+    matched = f"bit_or(q.bits) = CAST(:all AS {kind})" if query.every else \
+        f"bit_or(q.bits) <> CAST(:none AS {kind})"
     where = " AND ".join(["true", *_filters(query.filters, params)])
     order = ORDERS.get(query.sort, ORDERS["relevance"])
     sql = f"""

@@ -4,14 +4,18 @@ application's database, so that every web node reads the same one.
 - A document per published listing (``search_documents``): each text field's tokens from
   the same Pipeline as Whoosh's (``index.document_fields``), joined by spaces, and the
   filter and sort values as columns.
-- Postings (``search_postings``): term frequency per document and field with the field's
-  length, and document frequencies over all text fields (``search_terms``). With them
-  keyword search and candidate retrieval score exactly Whoosh's BM25F (B 0.75, K1 1.2,
-  idf = ln(N / (df + 1)) + 1, field lengths quantized to Whoosh's byte), so both backends
-  rank the same documents the same way; PostgreSQL's own ``ts_rank`` would not.
-- Generations (``search_generations``): a rebuild writes a new generation and activates it
-  in the caller's transaction, so readers see the old one until the commit, then the new.
-  The language data travels with the generation, as Whoosh's ``language.json`` does.
+- Postings (``search_postings``, one partition per generation): term frequency per
+  document and field with the field's length, and document frequencies over all text
+  fields (``search_terms``). With them keyword search (``search.pgkeyword``: matches,
+  counts, facets and the page in one statement) and candidate retrieval score exactly
+  Whoosh's BM25F (B 0.75, K1 1.2, idf = ln(N / (df + 1)) + 1, field lengths quantized to
+  Whoosh's byte), so both backends rank the same documents the same way; PostgreSQL's own
+  ``ts_rank`` would not.
+- Generations (``search_generations``): a rebuild writes a new generation
+  (``search.pgwrite``: segmented in parallel, COPY, the postings' partition indexed after
+  loading) and activates it in the caller's transaction, so readers see the old one until
+  the commit, then the new; the old one is dropped by the next write. The language data
+  travels with the generation, as Whoosh's ``language.json`` does.
 - One writer at a time per index: a transaction-level advisory lock (``apply`` gives up
   after its timeout, as Whoosh's writer lock does: the tasks stay pending). Everything is
   written in the caller's transaction, together with the deletion of the outbox tasks, so

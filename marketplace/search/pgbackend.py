@@ -292,8 +292,11 @@ class PostgresReader:
                .where(P.c.generation_id == self.generation_id, P.c.term.in_(weights),
                       P.c.field.in_(TEXT_FIELDS))
                .group_by(P.c.document_id, P.c.term)).subquery()
-        score = sa.func.sum(q.c.weight * tfs.c.tf * (K1 + 1) / (
-            tfs.c.tf + K1 * ((1 - B) + B * D.c.len_all / self.avg_all)))
+        # In double precision: the parameters would be numeric, and numeric arithmetic
+        # over every matching posting took a tenth of the query.
+        weight, average = sa.cast(q.c.weight, sa.Float), sa.cast(self.avg_all, sa.Float)
+        score = sa.func.sum(weight * tfs.c.tf * (K1 + 1) / (
+            tfs.c.tf + K1 * ((1 - B) + B * D.c.len_all / average)))
         # The best ids first, then their stored fields: the text of every match would be
         # carried through the grouping and the sort otherwise.
         best = (sa.select(D.c.id, score.label("score"))

@@ -197,7 +197,8 @@ class Side:
         try:
             for n in range(repeats):
                 kind = "opportunity" if n % 2 == 0 else "product"
-                orgs = self.population.departments if kind == "opportunity" else self.population.enterprises
+                population = self.population
+                orgs = population.departments if kind == "opportunity" else population.enterprises
                 item = self.population.generator.listing(kind, len(orgs))
                 model = LISTING_MODELS[kind]
                 marker = f"BX{self.seed}{n:03d}"

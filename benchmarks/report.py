@@ -87,7 +87,7 @@ def cpu_figure(figure: str) -> str | None:
     """The CPU-time counterpart of a figure, if it has one."""
     if figure.endswith("_p95_ms"):
         return figure[:-len("_p95_ms")] + "_cpu_p95_ms"
-    return {"rebuild_s": "rebuild_cpu_s"}.get(figure)
+    return {"rebuild_s": "rebuild_cpu_s", "cold_start_s": "cold_start_cpu_s"}.get(figure)
 
 
 def _cell(backend: dict, figure: str, fts, unit: str) -> str:

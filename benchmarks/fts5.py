@@ -32,9 +32,12 @@ def segment(docs, pipeline, processes: int):
         return pool.map(_fields, docs, chunksize=200)
 
 
-class Fts5Side:
-    """Mixed into search.Run: ``workdir``, ``result``, ``sample_items`` and the app come
-    from there."""
+class Fts5:
+    """The FTS5 side of one size: built from the current app's database and pipeline
+    (that of the first backend measured), its figures added to ``result``."""
+
+    def __init__(self, workdir, result: dict):
+        self.workdir, self.result = workdir, result
 
     FTS_COLUMNS = ("kind", "title", "tags", "field", "summary", "body", "cases", "org")
     FTS_STORED = ("key", "f_field", "f_group", "f_tag", "f_region", "f_maturity", "f_release")
@@ -137,11 +140,13 @@ class Fts5Side:
         db.session.remove()
         self.result.update(summary_ms(times, "fts5_keyword_page"))
 
-    def fts_recommend(self):
+    def fts_recommend(self, docs):
+        """``docs``: the listings the backends' recommendation figures are measured for."""
         from marketplace.search import recommend as ranking
         from marketplace.search.runtime import search_index
 
-        ix, pipeline = search_index().open()
+        backend = search_index()
+        pipeline = backend.pipeline()
         bm25 = self._bm25()
         columns = "{title tags field summary body cases}"
         sql_keys = (f"SELECT key FROM docs WHERE docs MATCH ? ORDER BY {bm25} "
@@ -157,9 +162,9 @@ class Fts5Side:
 
         # the query alone, with the key terms the Whoosh engine picks
         prepared = []
-        with ix.searcher() as searcher:
-            idf = ranking.Idf(searcher)
-            for doc in self.recommend_docs:
+        with backend.reader() as reader:
+            idf = ranking.Idf(reader)
+            for doc in docs:
                 terms = ranking.field_terms(doc, pipeline)
                 prepared.append((doc, ranking.key_terms(terms, idf)))
         times = Timings()
@@ -185,7 +190,7 @@ class Fts5Side:
 
         times = Timings()
         idf = ranking.Idf(Stats())  # document frequencies cached across queries, as the app does
-        for doc in self.recommend_docs:
+        for doc in docs:
             with stopwatch(times):
                 terms = ranking.field_terms(doc, pipeline)
                 top = ranking.key_terms(terms, idf)

@@ -75,7 +75,7 @@ def seed(url: str, workdir: Path, listings: int, users: int, seed_value: int) ->
     """Migrate, load reference data and the listings, make the accounts, rebuild the
     index; returns the plan the locust users read."""
     import synthetic
-    from search import Run
+    from populate import populate
 
     from marketplace import create_app
     from marketplace.accounts.models import User
@@ -92,12 +92,8 @@ def seed(url: str, workdir: Path, listings: int, users: int, seed_value: int) ->
                      SEARCH_INDEX_DIR=str(workdir / "index"), SEARCH_BACKGROUND_DRAIN=False)
     with app.app_context():
         started = time.perf_counter()
-        run = Run(listings, seed_value, 0, 0, 0, workdir)
-        run.populate(synthetic.load_corpus())  # migrates and loads the reference data too
-        for table in ("organizations", "releases", "opportunities", "products"):
-            db.session.execute(sa.text(  # explicit ids were inserted: move the sequences on
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"))
+        # migrates, loads the reference data too and moves the sequences on
+        populate(listings, seed_value, synthetic.load_corpus())
         log(f"seeded {listings} listings in {time.perf_counter() - started:.0f} s")
         password_hash = generate_password_hash(PASSWORD)  # the production method (scrypt)
         accounts = []

@@ -90,16 +90,21 @@ class IndexDocument(db.Model):
 
 class IndexPosting(db.Model):
     """How often ``term`` occurs in one field of one document, with that field's length
-    (``org``: the organization's name; ``all`` is the six text fields summed)."""
+    (``org``: the organization's name; ``all`` is the six text fields summed).
+
+    On PostgreSQL one partition per generation (``search_postings_<generation id>``): a
+    rebuild loads its partition without indexes, indexes it and attaches it, and the
+    previous generation's postings go with a DROP instead of millions of deleted rows."""
 
     __tablename__ = "search_postings"
-    __table_args__ = (sa.Index("ix_search_postings_lookup", "generation_id", "term", "field"),)
+    __table_args__ = (sa.Index("ix_search_postings_document", "document_id"),
+                      {"postgresql_partition_by": "LIST (generation_id)"})
 
-    document_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("search_documents.id", ondelete="CASCADE"), primary_key=True)
-    field: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    # The key in lookup order: keyword search and candidate retrieval read a term's postings.
+    generation_id: Mapped[int] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(sa.Text, primary_key=True)
-    generation_id: Mapped[int]
+    field: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    document_id: Mapped[int] = mapped_column(primary_key=True)
     tf: Mapped[int]
     fl: Mapped[int]
 

@@ -16,10 +16,9 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 
-import jieba
 import opencc
 
-from marketplace.search.segmenter import Tokenizer, stock_dictionary
+from marketplace.search.segmenter import Tokenizer, jieba, stock_dictionary
 from marketplace.validators import as_whole
 
 # Pinyin glosses pasted after a Han character (in folded text): 中(zhōng), 國(guó)(guo).

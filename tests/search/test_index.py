@@ -110,8 +110,10 @@ def test_a_drain_killed_midway_loses_nothing(ctx, make, index, sync, monkeypatch
 
     with monkeypatch.context() as patch:
         # The backend dies while writing a document (after the postgres backend has
-        # deleted the old version of what it upserts).
-        patch.setattr(sys.modules[type(index).__module__], "document_fields", crash)
+        # deleted the old version of what it upserts): where each segments documents.
+        segmenting = {"whoosh": type(index).__module__,
+                      "postgres": "marketplace.search.pgwrite"}[index.name]
+        patch.setattr(sys.modules[segmenting], "document_fields", crash)
         with pytest.raises(KeyboardInterrupt):
             sync()
     assert pending() == waiting

@@ -48,14 +48,11 @@ class Similar:
 
 def terms_of(doc: Doc, pipeline: Pipeline) -> dict[str, list[str]]:
     """The document's terms per weighted field, as matching segments them."""
-    return {name: words for name, words in ranking.field_terms(doc, pipeline).items()
-            if name not in LEFT_OUT}
+    return without_field(ranking.field_terms(doc, pipeline))
 
 
 def _stored_terms(stored: dict, pipeline: Pipeline) -> dict[str, list[str]]:
-    return {name: [t for t in (stored.get(f"t_{name}") or "").split()
-                   if not pipeline.is_stop(t)]
-            for name in ranking.TEXT_FIELDS if name not in LEFT_OUT}
+    return without_field(ranking._stored_terms(stored, pipeline))
 
 
 def _shown(shared: list[str]) -> list[str]:
@@ -80,12 +77,22 @@ def look_alikes(reader, pipeline: Pipeline, doc: Doc, peers: list[Peer],
     """The listings of ``doc``'s kind, published (from the index) or among ``peers``,
     whose score with ``doc`` reaches ``threshold``; best first, at most ``limit``."""
     idf = ranking.Idf.of(reader)
-    terms = terms_of(doc, pipeline)
     stored = ranking.candidates(reader, ranking.field_terms(doc, pipeline), doc.kind, idf,
                                 exclude=doc.key)
     others = {s["key"]: _stored_terms(s, pipeline) for s in stored}
-    others.update({peer.doc.key: peer.terms for peer in peers
-                   if peer.doc.kind == doc.kind and peer.doc.key != doc.key})
+    return among(doc, terms_of(doc, pipeline), others, peers, idf, threshold, limit)
+
+
+def without_field(terms: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Matching's terms of a document as this score counts them (``LEFT_OUT`` dropped)."""
+    return {name: words for name, words in terms.items() if name not in LEFT_OUT}
+
+
+def among(doc: Doc, terms: dict, others: dict[str, dict], peers: list[Peer], idf,
+          threshold: float, limit: int) -> list[Similar]:
+    """``look_alikes`` once the candidates from the index (key → terms) are known."""
+    others = {**others, **{peer.doc.key: peer.terms for peer in peers
+                           if peer.doc.kind == doc.kind and peer.doc.key != doc.key}}
     found = []
     for key, other_terms in others.items():
         result = similarity(terms, other_terms, idf)

@@ -313,6 +313,16 @@ def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) 
     }
 
 
+def explained(a: Doc, a_terms, b: Doc, b_terms, idf: Idf, pipeline: Pipeline,
+              weights: Weights = WEIGHTS) -> tuple[float, str | None, dict]:
+    """Score, band and the evidence shown for one pair (both documents complete, for the
+    snippets), as a stored recommendation holds them."""
+    score, basis = pair_score(a, a_terms, b, b_terms, idf, weights)
+    level = band(score, weights)
+    detail = evidence(a, a_terms, b, b_terms, basis, pipeline) if level else {}
+    return round(score, 4), level, detail
+
+
 BACKGROUND = 5  # the candidates after the best that show what "no better" looks like
 
 

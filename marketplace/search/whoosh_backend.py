@@ -65,6 +65,14 @@ class WhooshReader:
         self.searcher.search_with_collector(query, collector)
         return [dict(hit) for hit in collector.results()]
 
+    def stored_documents(self) -> list[dict]:
+        return list(self.searcher.all_stored_fields())  # by document number: written order
+
+    def bm25_basis(self) -> tuple[int, float]:
+        # Whoosh's BM25F counts deleted documents not yet merged away (doc_count_all).
+        return (self.searcher.doc_count_all(),
+                self.searcher.avg_field_length("all") or 1.0)
+
 
 def _term_query(term: str, boost: float = 1.0):
     """``term`` in any weighted field or the organization's name (see search.union)."""

@@ -2,6 +2,7 @@
 e-mail sender: they are workers, not services)."""
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
@@ -9,6 +10,7 @@ from flask import Flask
 from marketplace import auditchain
 from marketplace.events.services import expire_all_offers
 from marketplace.extensions import db
+from marketplace.matching import bulk
 from marketplace.matching import services as recommendations
 from marketplace.matching import similar
 from marketplace.search.drain import DrainResult, drain, rebuild
@@ -31,6 +33,7 @@ class SyncResult:
 def _follow_index(engine: MatchEngine, drained: DrainResult) -> int:
     """Bring the stored recommendations and look-alike pairs in line with what the drain
     did to the index (after a rebuild, every listing's are queued instead)."""
+    recommendations.lock_writes()  # a bulk refresher's batch writes the same rows
     for kind, item_id in drained.removed:
         recommendations.remove(kind, item_id)
     if drained.rebuilt:
@@ -102,10 +105,11 @@ def rebuild_index(processes: int = 2) -> DrainResult:
     return result
 
 
-def refresh_all_queued() -> None:
-    """Sync passes until no refresh is queued (after ``rebuild_index``)."""
-    while recommendations.pending_refreshes():
-        sync_step()
+def refresh_all_queued(processes: int = 2, batch: int = bulk.BATCH,
+                       progress: Callable[[int], None] = lambda done: None) -> int:
+    """Every queued refresh (after ``rebuild_index``) in batches (``matching.bulk``),
+    each committed; a failure leaves the rest queued. Returns how many were refreshed."""
+    return bulk.Refresher(MatchEngine(search_index()), processes, batch).run(progress)
 
 
 def start_background(app: Flask, interval: float = 1.0) -> threading.Event:

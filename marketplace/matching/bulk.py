@@ -28,7 +28,7 @@ from marketplace.listings.models import LISTING_MODELS
 from marketplace.matching import services, similar
 from marketplace.search import lookalikes
 from marketplace.search import recommend as ranking
-from marketplace.search.bulk import Corpus
+from marketplace.search.bulk import Corpus, Remembered
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import load_listings
 from marketplace.search.engine import MatchEngine
@@ -41,7 +41,7 @@ def _plan(chunk) -> list[tuple[str, list[str], list]]:
     """For each published listing key of ``chunk``: the keys it lists (best first, as
     ``MatchEngine.recommend``) and its look-alikes (as ``MatchEngine.look_alikes``)."""
     keys, peers = chunk
-    corpus, weights, threshold = _work
+    corpus, weights, threshold, memo = _work
     own = [corpus.other(corpus.position[key]) for key in keys]
     queries = [query for key, (doc, terms) in zip(keys, own)
                for query in ((terms, services.OTHER_KIND[doc.kind], key),
@@ -51,21 +51,22 @@ def _plan(chunk) -> list[tuple[str, list[str], list]]:
     for number, (key, (doc, terms)) in enumerate(zip(keys, own)):
         others = [corpus.other(p) for p in found[2 * number]]
         ranked = ranking.rank(doc, terms, others, corpus.idf, corpus.pipeline, weights,
-                              with_evidence=False)[:services.KEPT]
-        alike = {corpus.stored[p]["key"]: lookalikes.without_field(corpus.other(p)[1])
-                 for p in found[2 * number + 1]}
-        alikes = lookalikes.among(doc, lookalikes.without_field(terms), alike, peers,
-                                  corpus.idf, threshold, similar.KEPT)
+                              with_evidence=False, profile=memo.profile)[:services.KEPT]
+        alike = {corpus.stored[p]["key"]: corpus.alike_terms(p) for p in found[2 * number + 1]}
+        alikes = lookalikes.among(doc, corpus.alike_terms(corpus.position[key]), alike, peers,
+                                  corpus.idf, threshold, similar.KEPT, vector=memo.vector)
         plans.append((key, [m.key for m in ranked], alikes))
     return plans
 
 
 def _explain(chunk) -> list[tuple[tuple[str, str], tuple]]:
-    """(score, band, evidence) of each pair of keys, the documents' text from ``docs``."""
+    """(score, band, evidence) of each pair of keys, the documents' text from ``docs``
+    (their spans for the snippets taken from ``memo``, which stands in for the pipeline
+    there)."""
     pairs, docs = chunk
-    corpus, weights, _ = _work
+    corpus, weights, _, memo = _work
     return [((a, b), ranking.explained(docs[a], corpus.terms(a), docs[b], corpus.terms(b),
-                                       corpus.idf, corpus.pipeline, weights))
+                                       corpus.idf, memo, weights, memo.profile))
             for a, b in pairs]
 
 
@@ -80,33 +81,40 @@ class Refresher:
     def __init__(self, engine: MatchEngine, processes: int = 2, batch: int = BATCH):
         self.engine, self.processes, self.batch = engine, processes, batch
 
-    def run(self, progress: Callable[[int], None] = lambda done: None) -> int:
+    def run(self, progress: Callable[[int], None] = lambda done: None,
+            corpus: Corpus | None = None) -> int:
         """Refresh every queued listing (also those queued meanwhile); ``progress`` is
         told how many each batch took off the queue. Commits per batch; returns the
-        number of listings refreshed."""
-        global _work
-        with self.engine.index.reader() as reader:
-            corpus = Corpus(reader, self.engine.index.pipeline())
-        _work = (corpus, self.engine.weights, similar.threshold())
+        number of listings refreshed. ``corpus``: one already loaded by ``corpus()``."""
+        corpus = corpus or self.corpus()
         pool = (multiprocessing.get_context("fork").Pool(self.processes)
-                if self.processes > 1 else None)
+                if self.processes > 1 else None)  # after the corpus: the workers share it
         total = 0
         try:
             while tasks := services.queued(self.batch):
-                done = self._batch(corpus, pool, tasks)
-                total += done
+                total += self.refresh_tasks(corpus, tasks, pool)
                 progress(len(tasks))
         finally:
+            global _work
             _work = None
             if pool is not None:
                 pool.terminate()
         return total
 
+    def corpus(self) -> Corpus:
+        """The active generation's term data, for this process and the ones it forks."""
+        global _work
+        with self.engine.index.reader() as reader:
+            corpus = Corpus(reader, self.engine.index.pipeline())
+        _work = (corpus, self.engine.weights, similar.threshold(), Remembered(corpus.pipeline))
+        return corpus
+
     def _map(self, pool, function, chunks) -> list:
         results = pool.map(function, chunks) if pool else [function(c) for c in chunks]
         return [row for rows in results for row in rows]
 
-    def _batch(self, corpus: Corpus, pool, tasks: list[tuple[int, str, int]]) -> int:
+    def refresh_tasks(self, corpus: Corpus, tasks: list[tuple[int, str, int]],
+                      pool=None) -> int:
         """Refresh the listings of ``tasks`` (id, kind, listing id); returns how many
         were still queued when the batch was written. The database is read in short
         transactions around the computing (a SQLite transaction holds the write lock)."""

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import sparse
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from marketplace.search import lookalikes
 from marketplace.search import recommend as ranking
 from marketplace.search.index import TEXT_FIELDS
 from marketplace.search.text import Pipeline
@@ -60,6 +61,7 @@ class Corpus:
         self.stored = reader.stored_documents()
         self.position = {s["key"]: i for i, s in enumerate(self.stored)}
         self._others: dict[int, tuple] = {}
+        self._alike: dict[int, dict] = {}
         self.vocabulary: dict[str, int] = {}
         rows, columns, counts, lengths = [], [], [], []
         for number, stored in enumerate(self.stored):
@@ -92,6 +94,13 @@ class Corpus:
         None if the index does not hold it."""
         position = self.position.get(key)
         return None if position is None else self.other(position)[1]
+
+    def alike_terms(self, position: int) -> dict[str, list[str]]:
+        """The document's terms as the look-alike score counts them, made once."""
+        found = self._alike.get(position)
+        if found is None:
+            found = self._alike[position] = lookalikes.without_field(self.other(position)[1])
+        return found
 
     def other(self, position: int) -> tuple:
         """(Doc from stored fields, terms) of the document at ``position``, made once."""
@@ -144,3 +153,44 @@ class Corpus:
         order = np.lexsort((positions, -scores))[:limit + 1]
         picked = [int(p) for p in positions[order] if self.stored[p]["key"] != exclude]
         return picked[:limit]
+
+
+class Remembered:
+    """What scoring computes per document — its ``recommend.Profile``, its look-alike term
+    vector, the spans of its texts that evidence marks — made once per document for the
+    pairs of a whole refresh instead of once per pair (the same values). Forgets
+    everything past ``limit`` documents, to bound a worker's memory."""
+
+    def __init__(self, pipeline: Pipeline, limit: int = 20_000):
+        self.pipeline, self.limit = pipeline, limit
+        self._profiles: dict[int, tuple] = {}
+        self._vectors: dict[int, tuple] = {}
+        self._spans: dict[tuple, list] = {}
+
+    def _bounded(self, memo: dict) -> dict:
+        if len(memo) > self.limit:
+            memo.clear()
+        return memo
+
+    def profile(self, doc, terms: dict, idf) -> ranking.Profile:
+        """``recommend.Profile`` of the document with these ``terms`` (held, so their id
+        stays theirs)."""
+        found = self._bounded(self._profiles).get(id(terms))
+        if found is None:
+            found = self._profiles[id(terms)] = (terms, ranking.Profile(doc, terms, idf))
+        return found[1]
+
+    def vector(self, terms: dict, idf) -> dict[str, float]:
+        found = self._bounded(self._vectors).get(id(terms))
+        if found is None:
+            found = self._vectors[id(terms)] = (terms, ranking._vector(terms, idf))
+        return found[1]
+
+    def spans(self, text: str, for_search: bool = True, only=None, keep_stop=None) -> list:
+        """``Pipeline.spans`` for marking (``only`` given): every span of the text, stop-words
+        included, segmented once per text; the caller keeps those of its terms."""
+        key = (text, for_search)
+        found = self._bounded(self._spans).get(key)
+        if found is None:
+            found = self._spans[key] = self.pipeline.spans(text, for_search, keep_stop=True)
+        return found

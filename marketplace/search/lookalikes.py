@@ -61,15 +61,21 @@ def _shown(shared: list[str]) -> list[str]:
             if not any(t != o and t in o for o in shared)][:SHOWN_TERMS]
 
 
-def similarity(a_terms: dict, b_terms: dict, idf) -> Similar | None:
-    """The cosine of two term vectors and the words they share (key left empty)."""
-    va, vb = ranking._vector(a_terms, idf), ranking._vector(b_terms, idf)
+def similarity(a_terms: dict, b_terms: dict, idf, vector=ranking._vector,
+               at_least: float = 0.0) -> Similar | None:
+    """The cosine of two term vectors and the words they share (key left empty); None
+    when it is below ``at_least`` (the shared words are not worth picking then).
+    ``vector(terms, idf)`` weighs a document's terms (a full refresh passes one that
+    remembers each document's)."""
+    va, vb = vector(a_terms, idf), vector(b_terms, idf)
     norm = ranking._norm(va) * ranking._norm(vb)
     if not norm:
         return None
     shared = sorted(set(va) & set(vb), key=lambda t: -va[t] * vb[t])
-    score = sum(va[t] * vb[t] for t in shared) / norm
-    return Similar("", round(min(score, 1.0), 4), _shown(shared))
+    score = round(min(sum(va[t] * vb[t] for t in shared) / norm, 1.0), 4)
+    if score < at_least:
+        return None
+    return Similar("", score, _shown(shared))
 
 
 def look_alikes(reader, pipeline: Pipeline, doc: Doc, peers: list[Peer],
@@ -89,13 +95,14 @@ def without_field(terms: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def among(doc: Doc, terms: dict, others: dict[str, dict], peers: list[Peer], idf,
-          threshold: float, limit: int) -> list[Similar]:
-    """``look_alikes`` once the candidates from the index (key → terms) are known."""
+          threshold: float, limit: int, vector=ranking._vector) -> list[Similar]:
+    """``look_alikes`` once the candidates from the index (key → terms) are known;
+    ``vector``: see ``similarity``."""
     others = {**others, **{peer.doc.key: peer.terms for peer in peers
                            if peer.doc.kind == doc.kind and peer.doc.key != doc.key}}
     found = []
     for key, other_terms in others.items():
-        result = similarity(terms, other_terms, idf)
+        result = similarity(terms, other_terms, idf, vector, threshold)
         if result is not None and result.score >= threshold and not math.isnan(result.score):
             found.append(Similar(key, result.score, result.terms))
     return sorted(found, key=lambda s: (-s.score, s.key))[:limit]

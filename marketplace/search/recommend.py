@@ -314,10 +314,11 @@ def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) 
 
 
 def explained(a: Doc, a_terms, b: Doc, b_terms, idf: Idf, pipeline: Pipeline,
-              weights: Weights = WEIGHTS) -> tuple[float, str | None, dict]:
+              weights: Weights = WEIGHTS, profile=Profile) -> tuple[float, str | None, dict]:
     """Score, band and the evidence shown for one pair (both documents complete, for the
-    snippets), as a stored recommendation holds them."""
-    score, basis = pair_score(a, a_terms, b, b_terms, idf, weights)
+    snippets), as a stored recommendation holds them. ``profile``: see ``rank``."""
+    basis = _components(profile(a, a_terms, idf), profile(b, b_terms, idf))
+    score = combine(basis, weights)
     level = band(score, weights)
     detail = evidence(a, a_terms, b, b_terms, basis, pipeline) if level else {}
     return round(score, 4), level, detail
@@ -352,13 +353,15 @@ def kept(scores: list[float], weights: Weights = WEIGHTS) -> list[bool]:
 
 
 def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pipeline,
-         weights: Weights = WEIGHTS, with_evidence: bool = True) -> list[RankedMatch]:
+         weights: Weights = WEIGHTS, with_evidence: bool = True,
+         profile=Profile) -> list[RankedMatch]:
     """Score ``doc`` against candidate (Doc, terms) pairs; only the ones ``kept``, best
-    first."""
-    own = Profile(doc, terms, idf)
+    first. ``profile(doc, terms, idf)`` makes a ``Profile`` (a full refresh passes one
+    that remembers each document's: the same values, computed once)."""
+    own = profile(doc, terms, idf)
     scored = []
     for other, other_terms in others:
-        basis = _components(own, Profile(other, other_terms, idf))
+        basis = _components(own, profile(other, other_terms, idf))
         scored.append((combine(basis, weights), basis, other, other_terms))
     matches = []
     for (score, basis, other, other_terms), keep in zip(

@@ -143,13 +143,13 @@ class Refresher:
 
     def _score(self, corpus: Corpus, pool, plans: dict) -> dict:
         """Score with evidence every pair a planned listing lists or already has."""
-        pairs = set()
-        for key, (wanted, _) in plans.items():
-            kind, item_id = key.split(":")
-            pairs.update((key, other) for other in wanted)
-            pairs.update((key, f"{services.OTHER_KIND[kind]}:{other_id}")
-                         for other_id in services.existing_rows(kind, int(item_id)))
-        pairs = {(a, b) for a, b in pairs if b in corpus.position}
+        pairs = {(key, other) for key, (wanted, _) in plans.items() for other in wanted}
+        stored = services.pairs_of([(key.split(":")[0], int(key.split(":")[1]))
+                                    for key in plans])
+        pairs.update((f"opportunity:{o}", f"product:{p}") for o, p in stored)
+        # Only the pairs both of whose listings the index holds are scored; the others
+        # are dropped, as the per-listing refresh drops pairs with unpublished listings.
+        pairs = {(a, b) for a, b in pairs if a in corpus.position and b in corpus.position}
         docs = self._documents({key for pair in pairs for key in pair})
         db.session.commit()
         chunks = [(chunk, {key: docs[key] for pair in chunk for key in pair})

@@ -53,6 +53,20 @@ def existing_rows(kind: str, item_id: int) -> dict[int, Recommendation]:
         sa.select(Recommendation).where(_column(kind) == item_id))}
 
 
+def pairs_of(keys: list[tuple[str, int]]) -> set[tuple[int, int]]:
+    """(opportunity id, product id) of every stored pair of these listings (kind, id)."""
+    opportunities = [i for kind, i in keys if kind == "opportunity"]
+    products = [i for kind, i in keys if kind == "product"]
+    found = set()
+    for column, ids in ((Recommendation.opportunity_id, opportunities),
+                        (Recommendation.product_id, products)):
+        for start in range(0, len(ids), 1000):
+            found.update(db.session.execute(
+                sa.select(Recommendation.opportunity_id, Recommendation.product_id)
+                .where(column.in_(ids[start:start + 1000]))).tuples())
+    return found
+
+
 def refresh(engine: MatchEngine, item) -> int:
     """Recompute one published listing's own top matches (one query) and re-score the
     pairs other listings hold with it; returns how many it lists."""

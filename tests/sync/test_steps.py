@@ -99,7 +99,7 @@ def test_flask_search_refresh_resumes_the_queue_with_a_progress_bar(app, ctx, ma
         refreshed = runner.invoke(search_cli, ["refresh", "--processes", "1", "--batch", "1"])
     assert idle.exit_code == 0 and "没有待更新的推荐" in idle.output
     assert refreshed.exit_code == 0, refreshed.output
-    assert "更新推荐" in refreshed.output and "2/2" in refreshed.output
+    assert "更新推荐" in refreshed.output  # the bar itself is drawn on a terminal only
     assert "推荐结果已全部更新：2 条清单" in refreshed.output
     assert _count(RefreshTask) == 0
     assert [r.product_id for r in queries.for_item(need)] == [answer.id]

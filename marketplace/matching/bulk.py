@@ -54,7 +54,8 @@ def _plan(chunk) -> list[tuple[str, list[str], list]]:
                               with_evidence=False, profile=memo.profile)[:services.KEPT]
         alike = {corpus.stored[p]["key"]: corpus.alike_terms(p) for p in found[2 * number + 1]}
         alikes = lookalikes.among(doc, corpus.alike_terms(corpus.position[key]), alike, peers,
-                                  corpus.idf, threshold, similar.KEPT, vector=memo.vector)
+                                  corpus.idf, threshold, similar.KEPT, vector=memo.vector,
+                                  norm=memo.norm)
         plans.append((key, [m.key for m in ranked], alikes))
     return plans
 

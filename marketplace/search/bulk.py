@@ -165,11 +165,13 @@ class Remembered:
         self.pipeline, self.limit = pipeline, limit
         self._profiles: dict[int, tuple] = {}
         self._vectors: dict[int, tuple] = {}
+        self._norms: dict[int, float] = {}
         self._spans: dict[tuple, list] = {}
 
     def _bounded(self, memo: dict) -> dict:
         if len(memo) > self.limit:
             memo.clear()
+            self._norms.clear()  # keyed by the ids of vectors that may now be gone
         return memo
 
     def profile(self, doc, terms: dict, idf) -> ranking.Profile:
@@ -185,6 +187,13 @@ class Remembered:
         if found is None:
             found = self._vectors[id(terms)] = (terms, ranking._vector(terms, idf))
         return found[1]
+
+    def norm(self, vector: dict[str, float]) -> float:
+        """``recommend._norm`` of a vector ``vector()`` returned (held there)."""
+        found = self._norms.get(id(vector))
+        if found is None:
+            found = self._norms[id(vector)] = ranking._norm(vector)
+        return found
 
     def spans(self, text: str, for_search: bool = True, only=None, keep_stop=None) -> list:
         """``Pipeline.spans`` for marking (``only`` given): every span of the text, stop-words

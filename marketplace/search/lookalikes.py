@@ -62,16 +62,21 @@ def _shown(shared: list[str]) -> list[str]:
 
 
 def similarity(a_terms: dict, b_terms: dict, idf, vector=ranking._vector,
-               at_least: float = 0.0) -> Similar | None:
+               at_least: float = 0.0, norm=ranking._norm) -> Similar | None:
     """The cosine of two term vectors and the words they share (key left empty); None
     when it is below ``at_least`` (the shared words are not worth picking then).
-    ``vector(terms, idf)`` weighs a document's terms (a full refresh passes one that
-    remembers each document's)."""
+    ``vector(terms, idf)`` weighs a document's terms and ``norm(vector)`` is its length
+    (a full refresh passes makers that remember each document's)."""
     va, vb = vector(a_terms, idf), vector(b_terms, idf)
-    norm = ranking._norm(va) * ranking._norm(vb)
+    norm = norm(va) * norm(vb)
     if not norm:
         return None
-    shared = sorted(set(va) & set(vb), key=lambda t: -va[t] * vb[t])
+    common = va.keys() & vb.keys()
+    # Below the threshold even once rounded to 4 places, whatever the order of the sum:
+    # not worth sorting.
+    if sum(va[t] * vb[t] for t in common) / norm < at_least - 1e-4:
+        return None
+    shared = sorted(common, key=lambda t: -va[t] * vb[t])
     score = round(min(sum(va[t] * vb[t] for t in shared) / norm, 1.0), 4)
     if score < at_least:
         return None
@@ -95,14 +100,15 @@ def without_field(terms: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def among(doc: Doc, terms: dict, others: dict[str, dict], peers: list[Peer], idf,
-          threshold: float, limit: int, vector=ranking._vector) -> list[Similar]:
+          threshold: float, limit: int, vector=ranking._vector,
+          norm=ranking._norm) -> list[Similar]:
     """``look_alikes`` once the candidates from the index (key → terms) are known;
-    ``vector``: see ``similarity``."""
+    ``vector``, ``norm``: see ``similarity``."""
     others = {**others, **{peer.doc.key: peer.terms for peer in peers
                            if peer.doc.kind == doc.kind and peer.doc.key != doc.key}}
     found = []
     for key, other_terms in others.items():
-        result = similarity(terms, other_terms, idf, vector, threshold)
+        result = similarity(terms, other_terms, idf, vector, threshold, norm)
         if result is not None and result.score >= threshold and not math.isnan(result.score):
             found.append(Similar(key, result.score, result.terms))
     return sorted(found, key=lambda s: (-s.score, s.key))[:limit]

@@ -167,8 +167,8 @@ def _region_signal(opportunity_region: str, product_region: str) -> float:
     return 0.5 if opportunity_region[:2] == product_region[:2] else 0.0
 
 
-def _share(vector: dict[str, float], terms: set[str]) -> float:
-    total = sum(vector.values())
+def _share(vector: dict[str, float], terms: set[str], total: float) -> float:
+    """The share of ``vector``'s weight (``total``) on ``terms``."""
     return sum(vector[t] for t in terms) / total if total else 0.0
 
 
@@ -188,6 +188,10 @@ class Profile:
         self.doc, self.terms, self.idf = doc, terms, idf
         self.vector = _vector(terms, idf)
         self.norm = _norm(self.vector)
+
+    @cached_property
+    def total(self) -> float:
+        return sum(self.vector.values())
 
     @cached_property
     def key(self) -> list[tuple[str, float]]:
@@ -242,7 +246,7 @@ def _components(pa: Profile, pb: Profile) -> dict:
     return {
         "text": sum(va[t] * vb[t] for t in shared) / norm if norm else 0.0,
         # The same whichever side asks, so that one stored score serves both pages.
-        "need_coverage": _share(need.vector, shared),
+        "need_coverage": _share(need.vector, shared, need.total),
         "key_bm25": key_term_bm25(need, offer),
         "shared": sorted(shared, key=lambda t: -va[t] * vb[t]),
         "same_field": bool(a.field) and a.field == b.field,

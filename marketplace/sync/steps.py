@@ -10,7 +10,6 @@ from flask import Flask
 from marketplace import auditchain
 from marketplace.events.services import expire_all_offers
 from marketplace.extensions import db
-from marketplace.matching import bulk
 from marketplace.matching import services as recommendations
 from marketplace.matching import similar
 from marketplace.search.drain import DrainResult, drain, rebuild
@@ -105,11 +104,14 @@ def rebuild_index(processes: int = 2) -> DrainResult:
     return result
 
 
-def refresh_all_queued(processes: int = 2, batch: int = bulk.BATCH,
+def refresh_all_queued(processes: int = 2, batch: int = 1000,
                        progress: Callable[[int], None] = lambda done: None) -> int:
     """Every queued refresh (after ``rebuild_index``) in batches (``matching.bulk``),
     each committed; a failure leaves the rest queued. Returns how many were refreshed."""
-    return bulk.Refresher(MatchEngine(search_index()), processes, batch).run(progress)
+    # Imported here: numpy and scipy cost the web workers' and the drain's start ~0.4 s.
+    from marketplace.matching.bulk import Refresher
+
+    return Refresher(MatchEngine(search_index()), processes, batch).run(progress)
 
 
 def start_background(app: Flask, interval: float = 1.0) -> threading.Event:

@@ -6,7 +6,7 @@ from marketplace.demonstrations.models import (  # noqa: F401
 from marketplace.events.models import Attendee, Event, Registration  # noqa: F401
 from marketplace.listings.models import Revision  # noqa: F401
 from marketplace.matching.models import (  # noqa: F401
-    Match, MatchStageChange, Recommendation, RefreshTask)
+    Match, MatchStageChange, Recommendation, RefreshRun, RefreshTask)
 from marketplace.notifications.models import (  # noqa: F401
     EmailMessage, EmailPreference, Notification, Subscription)
 from marketplace.proposals.models import (  # noqa: F401

@@ -10,6 +10,7 @@ from marketplace.accounts.forms import AuditorForm, MemberForm, ReasonForm, Regi
 from marketplace.accounts.models import ORG_STATUSES, Organization, User
 from marketplace.admin import changes, labels, queries
 from marketplace.authz import Permission, can, permission_required, region_scope, require
+from marketplace.db import utcnow
 from marketplace.listings import pages as listing_pages
 from marketplace.listings import queries as listing_queries
 from marketplace.listings import revisions
@@ -17,6 +18,7 @@ from marketplace.listings import services as workflow
 from marketplace.listings.forms import LinkForm
 from marketplace.listings.models import LISTING_MODELS, STATUSES
 from marketplace.matching import duplicates
+from marketplace.matching import services as recommendations
 from marketplace.search.engine import MatchEngine
 from marketplace.search.runtime import search_index
 from marketplace.taxonomy import services as taxonomy_services
@@ -56,7 +58,10 @@ def index():
         "locked": account_queries.locked_users()
         if can(current_user, Permission.USER_UNLOCK) else [],
     }
-    return render_template("admin/index.html", queue=queue,
+    refresh = recommendations.progress()
+    left = refresh.remaining_seconds(utcnow()) if refresh else None
+    return render_template("admin/index.html", queue=queue, refresh=refresh,
+                           refresh_minutes_left=None if left is None else max(1, round(left / 60)),
                            revisions=listing_queries.pending_revisions(scope),
                            status_counts={k: listing_queries.count_by_status(m, scope)
                                           for k, m in LISTING_MODELS.items()},

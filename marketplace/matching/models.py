@@ -85,6 +85,17 @@ class RefreshTask(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class RefreshRun(db.Model):
+    """The refresh queued by the last rebuild: how many listings and since when (progress
+    shown to admins and by ``flask match refresh``)."""
+
+    __tablename__ = "recommendation_refresh_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    total: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Match(db.Model):
     """A pairing of an opportunity with a supplier, tracked 对接 → 签约 → 落地."""
 

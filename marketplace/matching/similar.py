@@ -72,10 +72,15 @@ def refresh(engine: MatchEngine, item, peers: Peers) -> int:
         return 0
     found = engine.look_alikes(doc_from_listing(item), peers.of(item.kind), threshold(),
                                limit=KEPT)
+    return store(item.kind, item.id, found)
+
+
+def store(kind: str, item_id: int, found: list) -> int:
+    """Add a listing's look-alike pairs (its old ones already removed); returns how many."""
     for similar in found:
         other_id = int(similar.key.split(":")[1])
-        first, second = sorted((item.id, other_id))
-        db.session.add(SimilarPair(listing_kind=item.kind, first_id=first, second_id=second,
+        first, second = sorted((item_id, other_id))
+        db.session.add(SimilarPair(listing_kind=kind, first_id=first, second_id=second,
                                    score=similar.score, terms=similar.terms,
                                    computed_at=utcnow()))
     db.session.flush()

@@ -83,6 +83,14 @@ class Reader(Protocol):
         by BM25F over the ``all`` field for the weighted terms (each term's score × its
         weight, summed), best first; ties by the order documents were written."""
 
+    def stored_documents(self) -> list[dict]:
+        """The stored fields ``candidates`` returns, of every document, in the order the
+        documents were written (for ``search.bulk``: a whole refresh's retrieval at once)."""
+
+    def bm25_basis(self) -> tuple[int, float]:
+        """What ``candidates``' BM25F over ``all`` divides by: the document count of its
+        idf (``ln(N / (df + 1)) + 1``) and the mean length of ``all``."""
+
 
 class SearchBackend(Protocol):
     name: str

@@ -44,11 +44,8 @@ class MatchEngine:
         a_terms = ranking.field_terms(doc, pipeline)
         b_terms = ranking.field_terms(other, pipeline)
         with self.index.reader() as reader:
-            score, basis = ranking.pair_score(doc, a_terms, other, b_terms,
-                                                ranking.Idf.of(reader), self.weights)
-        level = ranking.band(score, self.weights)
-        detail = ranking.evidence(doc, a_terms, other, b_terms, basis, pipeline) if level else {}
-        return round(score, 4), level, detail
+            return ranking.explained(doc, a_terms, other, b_terms, ranking.Idf.of(reader),
+                                     pipeline, self.weights)
 
     def peers(self, docs: list[Doc]) -> list[lookalikes.Peer]:
         """Listings that are not in the index (under review), segmented once so that a

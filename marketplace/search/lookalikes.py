@@ -48,14 +48,11 @@ class Similar:
 
 def terms_of(doc: Doc, pipeline: Pipeline) -> dict[str, list[str]]:
     """The document's terms per weighted field, as matching segments them."""
-    return {name: words for name, words in ranking.field_terms(doc, pipeline).items()
-            if name not in LEFT_OUT}
+    return without_field(ranking.field_terms(doc, pipeline))
 
 
 def _stored_terms(stored: dict, pipeline: Pipeline) -> dict[str, list[str]]:
-    return {name: [t for t in (stored.get(f"t_{name}") or "").split()
-                   if not pipeline.is_stop(t)]
-            for name in ranking.TEXT_FIELDS if name not in LEFT_OUT}
+    return without_field(ranking._stored_terms(stored, pipeline))
 
 
 def _shown(shared: list[str]) -> list[str]:
@@ -64,15 +61,26 @@ def _shown(shared: list[str]) -> list[str]:
             if not any(t != o and t in o for o in shared)][:SHOWN_TERMS]
 
 
-def similarity(a_terms: dict, b_terms: dict, idf) -> Similar | None:
-    """The cosine of two term vectors and the words they share (key left empty)."""
-    va, vb = ranking._vector(a_terms, idf), ranking._vector(b_terms, idf)
-    norm = ranking._norm(va) * ranking._norm(vb)
+def similarity(a_terms: dict, b_terms: dict, idf, vector=ranking._vector,
+               at_least: float = 0.0, norm=ranking._norm) -> Similar | None:
+    """The cosine of two term vectors and the words they share (key left empty); None
+    when it is below ``at_least`` (the shared words are not worth picking then).
+    ``vector(terms, idf)`` weighs a document's terms and ``norm(vector)`` is its length
+    (a full refresh passes makers that remember each document's)."""
+    va, vb = vector(a_terms, idf), vector(b_terms, idf)
+    norm = norm(va) * norm(vb)
     if not norm:
         return None
-    shared = sorted(set(va) & set(vb), key=lambda t: -va[t] * vb[t])
-    score = sum(va[t] * vb[t] for t in shared) / norm
-    return Similar("", round(min(score, 1.0), 4), _shown(shared))
+    common = va.keys() & vb.keys()
+    # Below the threshold even once rounded to 4 places, whatever the order of the sum:
+    # not worth sorting.
+    if sum(va[t] * vb[t] for t in common) / norm < at_least - 1e-4:
+        return None
+    shared = sorted(common, key=lambda t: -va[t] * vb[t])
+    score = round(min(sum(va[t] * vb[t] for t in shared) / norm, 1.0), 4)
+    if score < at_least:
+        return None
+    return Similar("", score, _shown(shared))
 
 
 def look_alikes(reader, pipeline: Pipeline, doc: Doc, peers: list[Peer],
@@ -80,15 +88,27 @@ def look_alikes(reader, pipeline: Pipeline, doc: Doc, peers: list[Peer],
     """The listings of ``doc``'s kind, published (from the index) or among ``peers``,
     whose score with ``doc`` reaches ``threshold``; best first, at most ``limit``."""
     idf = ranking.Idf.of(reader)
-    terms = terms_of(doc, pipeline)
     stored = ranking.candidates(reader, ranking.field_terms(doc, pipeline), doc.kind, idf,
                                 exclude=doc.key)
     others = {s["key"]: _stored_terms(s, pipeline) for s in stored}
-    others.update({peer.doc.key: peer.terms for peer in peers
-                   if peer.doc.kind == doc.kind and peer.doc.key != doc.key})
+    return among(doc, terms_of(doc, pipeline), others, peers, idf, threshold, limit)
+
+
+def without_field(terms: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Matching's terms of a document as this score counts them (``LEFT_OUT`` dropped)."""
+    return {name: words for name, words in terms.items() if name not in LEFT_OUT}
+
+
+def among(doc: Doc, terms: dict, others: dict[str, dict], peers: list[Peer], idf,
+          threshold: float, limit: int, vector=ranking._vector,
+          norm=ranking._norm) -> list[Similar]:
+    """``look_alikes`` once the candidates from the index (key → terms) are known;
+    ``vector``, ``norm``: see ``similarity``."""
+    others = {**others, **{peer.doc.key: peer.terms for peer in peers
+                           if peer.doc.kind == doc.kind and peer.doc.key != doc.key}}
     found = []
     for key, other_terms in others.items():
-        result = similarity(terms, other_terms, idf)
+        result = similarity(terms, other_terms, idf, vector, threshold, norm)
         if result is not None and result.score >= threshold and not math.isnan(result.score):
             found.append(Similar(key, result.score, result.terms))
     return sorted(found, key=lambda s: (-s.score, s.key))[:limit]

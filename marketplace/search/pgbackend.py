@@ -313,3 +313,12 @@ class PostgresReader:
         # The candidates' terms are scored next (recommend.rank): their idf in one go.
         self.prefetch({t for s in stored for name in TEXT_FIELDS for t in s[f"t_{name}"].split()})
         return stored
+
+    def stored_documents(self) -> list[dict]:
+        rows = db.session.execute(sa.select(*(D.c[name] for name in STORED))
+                                  .where(D.c.generation_id == self.generation_id)
+                                  .order_by(D.c.id))
+        return [dict(row._mapping) for row in rows]
+
+    def bm25_basis(self) -> tuple[int, float]:
+        return max(self.count, 1), self.avg_all

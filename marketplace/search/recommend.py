@@ -167,8 +167,8 @@ def _region_signal(opportunity_region: str, product_region: str) -> float:
     return 0.5 if opportunity_region[:2] == product_region[:2] else 0.0
 
 
-def _share(vector: dict[str, float], terms: set[str]) -> float:
-    total = sum(vector.values())
+def _share(vector: dict[str, float], terms: set[str], total: float) -> float:
+    """The share of ``vector``'s weight (``total``) on ``terms``."""
     return sum(vector[t] for t in terms) / total if total else 0.0
 
 
@@ -188,6 +188,10 @@ class Profile:
         self.doc, self.terms, self.idf = doc, terms, idf
         self.vector = _vector(terms, idf)
         self.norm = _norm(self.vector)
+
+    @cached_property
+    def total(self) -> float:
+        return sum(self.vector.values())
 
     @cached_property
     def key(self) -> list[tuple[str, float]]:
@@ -242,7 +246,7 @@ def _components(pa: Profile, pb: Profile) -> dict:
     return {
         "text": sum(va[t] * vb[t] for t in shared) / norm if norm else 0.0,
         # The same whichever side asks, so that one stored score serves both pages.
-        "need_coverage": _share(need.vector, shared),
+        "need_coverage": _share(need.vector, shared, need.total),
         "key_bm25": key_term_bm25(need, offer),
         "shared": sorted(shared, key=lambda t: -va[t] * vb[t]),
         "same_field": bool(a.field) and a.field == b.field,
@@ -313,6 +317,17 @@ def evidence(a: Doc, a_terms, b: Doc, b_terms, basis: dict, pipeline: Pipeline) 
     }
 
 
+def explained(a: Doc, a_terms, b: Doc, b_terms, idf: Idf, pipeline: Pipeline,
+              weights: Weights = WEIGHTS, profile=Profile) -> tuple[float, str | None, dict]:
+    """Score, band and the evidence shown for one pair (both documents complete, for the
+    snippets), as a stored recommendation holds them. ``profile``: see ``rank``."""
+    basis = _components(profile(a, a_terms, idf), profile(b, b_terms, idf))
+    score = combine(basis, weights)
+    level = band(score, weights)
+    detail = evidence(a, a_terms, b, b_terms, basis, pipeline) if level else {}
+    return round(score, 4), level, detail
+
+
 BACKGROUND = 5  # the candidates after the best that show what "no better" looks like
 
 
@@ -342,13 +357,15 @@ def kept(scores: list[float], weights: Weights = WEIGHTS) -> list[bool]:
 
 
 def rank(doc: Doc, terms, others: list[tuple[Doc, dict]], idf: Idf, pipeline: Pipeline,
-         weights: Weights = WEIGHTS, with_evidence: bool = True) -> list[RankedMatch]:
+         weights: Weights = WEIGHTS, with_evidence: bool = True,
+         profile=Profile) -> list[RankedMatch]:
     """Score ``doc`` against candidate (Doc, terms) pairs; only the ones ``kept``, best
-    first."""
-    own = Profile(doc, terms, idf)
+    first. ``profile(doc, terms, idf)`` makes a ``Profile`` (a full refresh passes one
+    that remembers each document's: the same values, computed once)."""
+    own = profile(doc, terms, idf)
     scored = []
     for other, other_terms in others:
-        basis = _components(own, Profile(other, other_terms, idf))
+        basis = _components(own, profile(other, other_terms, idf))
         scored.append((combine(basis, weights), basis, other, other_terms))
     matches = []
     for (score, basis, other, other_terms), keep in zip(

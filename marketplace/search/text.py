@@ -193,17 +193,20 @@ class Pipeline:
                     continue
                 yield term, start + offset, end + offset
 
-    def spans(self, text: str, for_search: bool = True, only=None) -> list[Span]:
+    def spans(self, text: str, for_search: bool = True, only=None,
+              keep_stop: bool | None = None) -> list[Span]:
         """Tokens with their original-text spans. ``for_search`` adds the shorter words
         inside long ones (智慧停车 → 智慧, 停车, 智慧停车) so that two-character queries find
         longer compounds; queries use the accurate cut. ``only``: see ``_tokens`` (for
         marking a few terms, every span of those terms is among the result, stop-words
-        included: a search for 系统 alone marks 系统)."""
+        included: a search for 系统 alone marks 系统). ``keep_stop`` defaults to whether
+        ``only`` is given."""
         normalised, origin = normalise_with_map(text)
+        keep = only is not None if keep_stop is None else keep_stop
         return [Span(term, text[origin[start]:origin[end - 1] + 1], origin[start],
                      origin[end - 1] + 1)
                 for term, start, end in self._tokens(normalised, for_search, only,
-                                                     keep_stop=only is not None)]
+                                                     keep_stop=keep)]
 
     def terms(self, text: str, for_search: bool = True, keep_stop: bool = False) -> list[str]:
         return [term for term, _, _ in self._tokens(normalise(text), for_search,

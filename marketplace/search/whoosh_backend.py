@@ -68,6 +68,14 @@ class WhooshReader:
         self.searcher.search_with_collector(query, collector)
         return [dict(hit) for hit in collector.results()]
 
+    def stored_documents(self) -> list[dict]:
+        return list(self.searcher.all_stored_fields())  # by document number: written order
+
+    def bm25_basis(self) -> tuple[int, float]:
+        # Whoosh's BM25F counts deleted documents not yet merged away (doc_count_all).
+        return (self.searcher.doc_count_all(),
+                self.searcher.avg_field_length("all") or 1.0)
+
 
 def _answers(searcher) -> dict:
     """Keyword answers of this searcher: query → KeywordResult, least recently asked first.

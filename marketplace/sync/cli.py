@@ -1,4 +1,4 @@
-"""`flask search sync [--follow] | rebuild | check`."""
+"""`flask search sync [--follow] | rebuild | refresh | check`."""
 import time
 
 import click
@@ -29,16 +29,42 @@ def sync(follow, interval):
 
 
 @search_cli.command("rebuild")
-@click.option("--processes", default=2, show_default=True, help="Segmentation processes.")
+@click.option("--processes", default=2, show_default=True,
+              help="Processes segmenting the listings and then refreshing recommendations.")
 def rebuild_command(processes):
     """Write a fresh index from the database, swap it in, recompute recommendations."""
-    from marketplace.sync.steps import rebuild_index, refresh_all_queued
+    from marketplace.sync.steps import rebuild_index
 
     started = time.perf_counter()
     result = rebuild_index(processes)
     click.echo(f"索引已重建：{len(result.indexed)} 条，用时 {time.perf_counter() - started:.1f} 秒。")
-    refresh_all_queued()
-    click.echo("推荐结果已全部更新。")
+    refresh_with_progress(processes)
+
+
+@search_cli.command("refresh")
+@click.option("--processes", default=2, show_default=True, help="Processes scoring listings.")
+@click.option("--batch", default=None, type=int, help="Listings per batch (default 1000).")
+def refresh_command(processes, batch):
+    """Refresh the queued recommendations (after a rebuild; resumes an interrupted one)."""
+    refresh_with_progress(processes, batch)
+
+
+def refresh_with_progress(processes: int, batch: int | None = None) -> None:
+    """Work through the queued refreshes in batches, with a progress bar."""
+    from marketplace.matching.bulk import BATCH
+    from marketplace.matching.services import progress
+    from marketplace.sync.steps import refresh_all_queued
+
+    state = progress()
+    if state is None:
+        click.echo("没有待更新的推荐。")
+        return
+    started = time.perf_counter()
+    with click.progressbar(length=state.total, label="更新推荐", show_pos=True,
+                           show_eta=True) as bar:
+        bar.update(state.done)
+        refreshed = refresh_all_queued(processes, batch or BATCH, bar.update)
+    click.echo(f"推荐结果已全部更新：{refreshed} 条清单，用时 {time.perf_counter() - started:.1f} 秒。")
 
 
 @search_cli.command("check")

@@ -2,6 +2,7 @@
 e-mail sender: they are workers, not services)."""
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
@@ -31,6 +32,7 @@ class SyncResult:
 def _follow_index(engine: MatchEngine, drained: DrainResult) -> int:
     """Bring the stored recommendations and look-alike pairs in line with what the drain
     did to the index (after a rebuild, every listing's are queued instead)."""
+    recommendations.lock_writes()  # a bulk refresher's batch writes the same rows
     for kind, item_id in drained.removed:
         recommendations.remove(kind, item_id)
     if drained.rebuilt:
@@ -102,10 +104,14 @@ def rebuild_index(processes: int = 2) -> DrainResult:
     return result
 
 
-def refresh_all_queued() -> None:
-    """Sync passes until no refresh is queued (after ``rebuild_index``)."""
-    while recommendations.pending_refreshes():
-        sync_step()
+def refresh_all_queued(processes: int = 2, batch: int = 1000,
+                       progress: Callable[[int], None] = lambda done: None) -> int:
+    """Every queued refresh (after ``rebuild_index``) in batches (``matching.bulk``),
+    each committed; a failure leaves the rest queued. Returns how many were refreshed."""
+    # Imported here: numpy and scipy cost the web workers' and the drain's start ~0.4 s.
+    from marketplace.matching.bulk import Refresher
+
+    return Refresher(MatchEngine(search_index()), processes, batch).run(progress)
 
 
 def start_background(app: Flask, interval: float = 1.0) -> threading.Event:

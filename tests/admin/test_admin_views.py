@@ -6,6 +6,7 @@ from marketplace.accounts.signin import authenticate
 from marketplace.audit import AuditLog
 from marketplace.extensions import db
 from marketplace.listings.models import Revision
+from marketplace.matching import services as recommendations
 from marketplace.opportunities import services as opportunities
 
 
@@ -108,3 +109,18 @@ def test_audit_filters_offer_chinese_choices_of_the_category(client, make, login
     assert 'value="opportunity.' not in account
     # An unknown category falls back to business events, an odd filter finds nothing.
     assert client.get("/admin/audit?category=x&action=%25_&page=99999999999").status_code == 200
+
+
+def test_dashboard_shows_how_far_a_full_refresh_has_come(client, make, login_as):
+    department = make.org(kind="department")
+    for _ in range(3):
+        make.opportunity(department, status="published")
+    login_as(make.admin())
+    assert "推荐更新中" not in client.get("/admin/").get_data(as_text=True)
+    recommendations.queue_refresh_all()
+    first = recommendations.queued(1)[0][0]
+    recommendations.claim([first])  # one listing refreshed, as a batch would
+    db.session.commit()
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "推荐更新中：已完成 1 / 3（33%），预计剩余约" in html
+    assert 'max="3" value="1"' in html

@@ -86,3 +86,22 @@ def test_migration_moves_queued_refreshes_out_of_the_search_outbox(process_env, 
                                  "recommendation_refreshes ORDER BY id").fetchall()
     assert tasks == [("product", 3)]
     assert refreshes == [("opportunity", 7), ("product", 9)]
+
+
+def test_flask_search_refresh_resumes_the_queue_with_a_progress_bar(app, ctx, make, index, sync):
+    need, answer = parking_pair(make)
+    sync()
+    need_id, answer_id = need.id, answer.id
+    runner = CliRunner()
+    with app.app_context():
+        idle = runner.invoke(search_cli, ["refresh"])
+        steps.rebuild_index(processes=1)
+        db.session.execute(sa.delete(Recommendation))  # as if they were stale
+        refreshed = runner.invoke(search_cli, ["refresh", "--processes", "1", "--batch", "1"])
+    assert idle.exit_code == 0 and "没有待更新的推荐" in idle.output
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "更新推荐" in refreshed.output  # the bar itself is drawn on a terminal only
+    assert "推荐结果已全部更新：2 条清单" in refreshed.output
+    assert _count(RefreshTask) == 0
+    assert db.session.execute(sa.select(Recommendation.opportunity_id, Recommendation.product_id)
+                              ).all() == [(need_id, answer_id)]

@@ -1,0 +1,192 @@
+"""A full refresh of the queued recommendations and look-alike pairs, in batches (after a
+rebuild or a language-data change: ``services.queue_refresh_all``).
+
+The drain refreshes a few queued listings per pass, one index query each (~110 ms per
+listing at 10k, over four hours at 100k). Here the index's term data is loaded once
+(``search.bulk.Corpus``) and each batch of queued listings is worked through at once:
+
+1. retrieval for the whole batch (one sparse product), then ``recommend.rank`` and the
+   look-alike score over each listing's candidates, with the terms the index stored
+   (nothing is segmented again), in ``processes`` forked processes;
+2. the pairs to store (each listing's new list and the pairs it already has) scored with
+   evidence (``recommend.explained``, the snippets need the listings' text), likewise;
+3. one transaction: the batch's queue entries deleted and its rows written with the same
+   code as the per-listing refresh (``services.store``, ``similar.store``), in queue order.
+
+A listing's previous rows stay until its batch commits, so pages never show it without
+recommendations; a failure leaves the rest queued for the next run (or the drain). Two
+refreshers may compute the same batch, but only the one whose transaction still finds
+its queue entries writes (``services.claim``).
+"""
+import multiprocessing
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.listings.models import LISTING_MODELS
+from marketplace.matching import services, similar
+from marketplace.search import lookalikes
+from marketplace.search import recommend as ranking
+from marketplace.search.bulk import Corpus, Remembered
+from marketplace.search.documents import doc_from_listing
+from marketplace.search.drain import load_listings
+from marketplace.search.engine import MatchEngine
+
+BATCH = 1000
+_work = None  # (corpus, weights, threshold), inherited by the forked processes
+
+
+def _plan(chunk) -> list[tuple[str, list[str], list]]:
+    """For each published listing key of ``chunk``: the keys it lists (best first, as
+    ``MatchEngine.recommend``) and its look-alikes (as ``MatchEngine.look_alikes``)."""
+    keys, peers = chunk
+    corpus, weights, threshold, memo = _work
+    own = [corpus.other(corpus.position[key]) for key in keys]
+    queries = [query for key, (doc, terms) in zip(keys, own)
+               for query in ((terms, services.OTHER_KIND[doc.kind], key),
+                             (terms, doc.kind, key))]
+    found = corpus.candidates(queries)
+    plans = []
+    for number, (key, (doc, terms)) in enumerate(zip(keys, own)):
+        others = [corpus.other(p) for p in found[2 * number]]
+        ranked = ranking.rank(doc, terms, others, corpus.idf, corpus.pipeline, weights,
+                              with_evidence=False, profile=memo.profile)[:services.KEPT]
+        alike = {corpus.stored[p]["key"]: corpus.alike_terms(p) for p in found[2 * number + 1]}
+        alikes = lookalikes.among(doc, corpus.alike_terms(corpus.position[key]), alike, peers,
+                                  corpus.idf, threshold, similar.KEPT, vector=memo.vector,
+                                  norm=memo.norm)
+        plans.append((key, [m.key for m in ranked], alikes))
+    return plans
+
+
+def _explain(chunk) -> list[tuple[tuple[str, str], tuple]]:
+    """(score, band, evidence) of each pair of keys, the documents' text from ``docs``
+    (their spans for the snippets taken from ``memo``, which stands in for the pipeline
+    there)."""
+    pairs, docs = chunk
+    corpus, weights, _, memo = _work
+    return [((a, b), ranking.explained(docs[a], corpus.terms(a), docs[b], corpus.terms(b),
+                                       corpus.idf, memo, weights, memo.profile))
+            for a, b in pairs]
+
+
+def _chunks(items: list, count: int) -> list[list]:
+    size = max(1, -(-len(items) // count))
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+class Refresher:
+    """Works through the refresh queue a batch at a time with ``processes`` processes."""
+
+    def __init__(self, engine: MatchEngine, processes: int = 2, batch: int = BATCH):
+        self.engine, self.processes, self.batch = engine, processes, batch
+
+    def run(self, progress: Callable[[int], None] = lambda done: None,
+            corpus: Corpus | None = None) -> int:
+        """Refresh every queued listing (also those queued meanwhile); ``progress`` is
+        told how many each batch took off the queue. Commits per batch; returns the
+        number of listings refreshed. ``corpus``: one already loaded by ``corpus()``."""
+        corpus = corpus or self.corpus()
+        pool = (multiprocessing.get_context("fork").Pool(self.processes)
+                if self.processes > 1 else None)  # after the corpus: the workers share it
+        total = 0
+        try:
+            while tasks := services.queued(self.batch):
+                total += self.refresh_tasks(corpus, tasks, pool)
+                progress(len(tasks))
+        finally:
+            global _work
+            _work = None
+            if pool is not None:
+                pool.terminate()
+        return total
+
+    def corpus(self) -> Corpus:
+        """The active generation's term data, for this process and the ones it forks."""
+        global _work
+        with self.engine.index.reader() as reader:
+            corpus = Corpus(reader, self.engine.index.pipeline())
+        _work = (corpus, self.engine.weights, similar.threshold(), Remembered(corpus.pipeline))
+        return corpus
+
+    def _map(self, pool, function, chunks) -> list:
+        results = pool.map(function, chunks) if pool else [function(c) for c in chunks]
+        return [row for rows in results for row in rows]
+
+    def refresh_tasks(self, corpus: Corpus, tasks: list[tuple[int, str, int]],
+                      pool=None) -> int:
+        """Refresh the listings of ``tasks`` (id, kind, listing id); returns how many
+        were still queued when the batch was written. The database is read in short
+        transactions around the computing (a SQLite transaction holds the write lock)."""
+        status = {}
+        for kind, model in LISTING_MODELS.items():
+            ids = {item_id for _, k, item_id in tasks if k == kind}
+            status.update({f"{kind}:{item_id}": state for item_id, state in db.session.execute(
+                sa.select(model.id, model.status).where(model.id.in_(ids)))} if ids else {})
+        planned = [f"{kind}:{item_id}" for _, kind, item_id in tasks
+                   if status.get(f"{kind}:{item_id}") == "published"
+                   and f"{kind}:{item_id}" in corpus.position]
+        peers = self.engine.peers([doc_from_listing(item) for model in LISTING_MODELS.values()
+                                   for item in similar.under_review(model)])
+        db.session.commit()
+        plans = {key: (wanted, alikes) for key, wanted, alikes in self._map(
+            pool, _plan, [(chunk, peers) for chunk in _chunks(planned, 2 * self.processes)])}
+        scored = self._score(corpus, pool, plans)
+        done = services.claim([task_id for task_id, _, _ in tasks])
+        self._peers = similar.Peers(self.engine)  # for listings refreshed one by one
+        for task_id, kind, item_id in tasks:
+            key = f"{kind}:{item_id}"
+            if task_id in done and key in status:
+                self._store(kind, item_id, plans.get(key), scored)
+        db.session.commit()
+        return len(done)
+
+    def _score(self, corpus: Corpus, pool, plans: dict) -> dict:
+        """Score with evidence every pair a planned listing lists or already has."""
+        pairs = {(key, other) for key, (wanted, _) in plans.items() for other in wanted}
+        stored = services.pairs_of([(key.split(":")[0], int(key.split(":")[1]))
+                                    for key in plans])
+        pairs.update((f"opportunity:{o}", f"product:{p}") for o, p in stored)
+        # Only the pairs both of whose listings the index holds are scored; the others
+        # are dropped, as the per-listing refresh drops pairs with unpublished listings.
+        pairs = {(a, b) for a, b in pairs if a in corpus.position and b in corpus.position}
+        docs = self._documents({key for pair in pairs for key in pair})
+        db.session.commit()
+        chunks = [(chunk, {key: docs[key] for pair in chunk for key in pair})
+                  for chunk in _chunks(sorted(pairs), 2 * self.processes)]
+        return dict(self._map(pool, _explain, chunks))
+
+    @staticmethod
+    def _documents(keys: set[str]) -> dict:
+        docs = {}
+        for kind, model in LISTING_MODELS.items():
+            ids = {int(key.split(":")[1]) for key in keys if key.startswith(f"{kind}:")}
+            docs.update({f"{kind}:{item.id}": doc_from_listing(item)
+                         for item in (load_listings(model, ids) if ids else [])})
+        return docs
+
+    def _store(self, kind: str, item_id: int, plan, scored: dict) -> None:
+        """Write one listing's rows as the per-listing refresh would; a listing the
+        corpus does not hold (indexed since it was loaded, or under review) is refreshed
+        the per-listing way."""
+        if plan is None:
+            item = db.session.get(LISTING_MODELS[kind], item_id)
+            if item is not None and item.status == "published":
+                services.refresh(self.engine, item)
+            if item is not None and item.status in similar.LIVE:
+                similar.refresh(self.engine, item, self._peers)
+            return
+        wanted, alikes = plan
+        key, other_kind = f"{kind}:{item_id}", services.OTHER_KIND[kind]
+        existing = services.existing_rows(kind, item_id)
+        results = {}
+        for other_id in {int(k.split(":")[1]) for k in wanted} | set(existing):
+            other = f"{other_kind}:{other_id}"
+            result = scored.get((key, other)) or scored.get((other, key))
+            if result is not None:
+                results[other_id] = result
+        services.store(kind, item_id, [int(k.split(":")[1]) for k in wanted], results,
+                       existing)
+        similar.remove(kind, item_id)
+        similar.store(kind, item_id, alikes)

@@ -1,7 +1,7 @@
 """search_postings: one partition per generation on PostgreSQL, keyed in lookup order
 
 Revision ID: b7c1d9e4f2a6
-Revises: c4e8a2b6d913
+Revises: b7d1e3f5a907
 Create Date: 2026-12-05 23:10:00
 
 A rebuild of the postgres search backend now loads a generation's postings into a table
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7c1d9e4f2a6'
-down_revision = 'c4e8a2b6d913'
+down_revision = 'b7d1e3f5a907'
 branch_labels = None
 depends_on = None
 

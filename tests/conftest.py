@@ -23,7 +23,7 @@ from marketplace.extensions import db, upgrade_database
 from marketplace.search.engine import MatchEngine
 from marketplace.search.runtime import create_backend
 from marketplace.sync.steps import sync_step
-from tests.databases import own_database
+from tests.databases import Drop, copy_database, create_postgres, own_database
 from tests.factories import Factory
 from tests.signin import sign_in_session
 
@@ -47,8 +47,18 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=left_out)
 
 
-def _database_url(tmp_dir: str) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.db"
+def _run_database(tmp_dir: str) -> tuple[str, Drop]:
+    """(URL, drop) of the session's database: TEST_DATABASE_URL, else SQLite in ``tmp_dir``.
+    Under pytest-xdist (``make test`` runs ``-n``) each worker resets and migrates its own
+    database, so on PostgreSQL a worker gets one of its own on the run's server, named after
+    the run's database and the worker (dropped afterwards)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_dir}/test.db", lambda: None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        return create_postgres(url, f"{sa.make_url(url).database}_{worker}")
+    return url, lambda: None
 
 
 # Property tests (Hypothesis): each test sets its own modest max_examples. No deadline (the
@@ -78,12 +88,17 @@ def _fresh_request_globals(sender, **extra):
     g.pop("_login_user", None)
 
 
+def _test_app(url: str, tmp_dir: str, **overrides):
+    """An app on ``url`` with its files (demo logins, search index) under ``tmp_dir``."""
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False,
+                      DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
+                      SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"),
+                      SEARCH_BACKEND=SEARCH_BACKEND, **overrides)
+
+
 def _migrated_app(url: str, tmp_dir: str, **overrides):
     """An app on ``url``, upgraded by the migrations and holding the reference data."""
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False,
-                     DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
-                     SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"),
-                     SEARCH_BACKEND=SEARCH_BACKEND, **overrides)
+    app = _test_app(url, tmp_dir, **overrides)
     with app.app_context():
         upgrade_database(app)
         from marketplace.seeding.reference import load_reference
@@ -96,13 +111,16 @@ def _migrated_app(url: str, tmp_dir: str, **overrides):
 @pytest.fixture(scope="session")
 def app():
     tmp_dir = tempfile.mkdtemp(prefix="marketplace-test-")
-    url = _database_url(tmp_dir)
-    _reset(url)
-    app = _migrated_app(url, tmp_dir)
-    request_started.connect(_fresh_request_globals, app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    url, drop = _run_database(tmp_dir)
+    try:
+        _reset(url)
+        app = _migrated_app(url, tmp_dir)
+        request_started.connect(_fresh_request_globals, app)
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        drop()
 
 
 @pytest.fixture(autouse=True)
@@ -192,14 +210,35 @@ def empty_database(tmp_path):
         drop()
 
 
+@pytest.fixture(scope="session")
+def _migrated_copy(tmp_path_factory):
+    """``copy(sqlite_file)`` → (URL, drop) of a new database of its own holding the
+    migrated schema and the reference data, copied from one that the first call migrates
+    (once per session, so per xdist worker): running every migration again for each test
+    cost over a second of work each. See ``tests.databases.copy_database``."""
+    template = []  # (URL, drop), made on first use: most sessions' workers never need it
+
+    def copy(sqlite_file):
+        if not template:
+            tmp_dir = tmp_path_factory.mktemp("migrated-template")
+            template.append(own_database(tmp_dir / "template.db"))
+            built = _migrated_app(template[0][0], str(tmp_dir))
+            with built.app_context():
+                db.engine.dispose()  # PostgreSQL copies only a template nobody is on
+        return copy_database(template[0][0], sqlite_file)
+    yield copy
+    for _, drop in template:
+        drop()
+
+
 @pytest.fixture
-def own_app(tmp_path):
+def own_app(tmp_path, _migrated_copy):
     """An app on a migrated database of its own (reference data loaded), outside the
     per-test transaction: commits are real and other connections see them. For tests of
     concurrent units of work; push ``own_app.app_context()`` (one per thread) to use it."""
-    url, drop = own_database(tmp_path / "own.db")
+    url, drop = _migrated_copy(tmp_path / "own.db")
     try:
-        app = _migrated_app(url, str(tmp_path), UPLOAD_DIR=str(tmp_path / "uploads"))
+        app = _test_app(url, str(tmp_path), UPLOAD_DIR=str(tmp_path / "uploads"))
         try:
             yield app
         finally:
@@ -210,16 +249,16 @@ def own_app(tmp_path):
 
 
 @pytest.fixture
-def app_with(tmp_path):
+def app_with(tmp_path, _migrated_copy):
     """``app_with(**settings)``: an app with those settings on a database of its own
     (migrated, reference data loaded), outside the per-test transaction: an SQLite file,
     or in the PostgreSQL run a throwaway database on its server, dropped afterwards."""
     built = []  # (app, drop)
 
     def build(**settings):
-        url, drop = own_database(tmp_path / f"app{len(built)}.db")
+        url, drop = _migrated_copy(tmp_path / f"app{len(built)}.db")
         try:
-            app = _migrated_app(url, str(tmp_path), **settings)
+            app = _test_app(url, str(tmp_path), **settings)
         except Exception:
             drop()
             raise

@@ -23,7 +23,7 @@ from marketplace.extensions import db, upgrade_database
 from marketplace.search.engine import MatchEngine
 from marketplace.search.runtime import create_backend
 from marketplace.sync.steps import sync_step
-from tests.databases import Drop, copy_database, create_postgres, own_database
+from tests.databases import Drop, create_postgres, own_database
 from tests.factories import Factory
 from tests.signin import sign_in_session
 
@@ -88,17 +88,12 @@ def _fresh_request_globals(sender, **extra):
     g.pop("_login_user", None)
 
 
-def _test_app(url: str, tmp_dir: str, **overrides):
-    """An app on ``url`` with its files (demo logins, search index) under ``tmp_dir``."""
-    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False,
-                      DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
-                      SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"),
-                      SEARCH_BACKEND=SEARCH_BACKEND, **overrides)
-
-
 def _migrated_app(url: str, tmp_dir: str, **overrides):
     """An app on ``url``, upgraded by the migrations and holding the reference data."""
-    app = _test_app(url, tmp_dir, **overrides)
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False,
+                     DEMO_LOGINS_FILE=os.path.join(tmp_dir, "demo-logins.txt"),
+                     SEARCH_INDEX_DIR=os.path.join(tmp_dir, "search-index"),
+                     SEARCH_BACKEND=SEARCH_BACKEND, **overrides)
     with app.app_context():
         upgrade_database(app)
         from marketplace.seeding.reference import load_reference
@@ -210,35 +205,14 @@ def empty_database(tmp_path):
         drop()
 
 
-@pytest.fixture(scope="session")
-def _migrated_copy(tmp_path_factory):
-    """``copy(sqlite_file)`` → (URL, drop) of a new database of its own holding the
-    migrated schema and the reference data, copied from one that the first call migrates
-    (once per session, so per xdist worker): running every migration again for each test
-    cost over a second of work each. See ``tests.databases.copy_database``."""
-    template = []  # (URL, drop), made on first use: most sessions' workers never need it
-
-    def copy(sqlite_file):
-        if not template:
-            tmp_dir = tmp_path_factory.mktemp("migrated-template")
-            template.append(own_database(tmp_dir / "template.db"))
-            built = _migrated_app(template[0][0], str(tmp_dir))
-            with built.app_context():
-                db.engine.dispose()  # PostgreSQL copies only a template nobody is on
-        return copy_database(template[0][0], sqlite_file)
-    yield copy
-    for _, drop in template:
-        drop()
-
-
 @pytest.fixture
-def own_app(tmp_path, _migrated_copy):
+def own_app(tmp_path):
     """An app on a migrated database of its own (reference data loaded), outside the
     per-test transaction: commits are real and other connections see them. For tests of
     concurrent units of work; push ``own_app.app_context()`` (one per thread) to use it."""
-    url, drop = _migrated_copy(tmp_path / "own.db")
+    url, drop = own_database(tmp_path / "own.db")
     try:
-        app = _test_app(url, str(tmp_path), UPLOAD_DIR=str(tmp_path / "uploads"))
+        app = _migrated_app(url, str(tmp_path), UPLOAD_DIR=str(tmp_path / "uploads"))
         try:
             yield app
         finally:
@@ -249,16 +223,16 @@ def own_app(tmp_path, _migrated_copy):
 
 
 @pytest.fixture
-def app_with(tmp_path, _migrated_copy):
+def app_with(tmp_path):
     """``app_with(**settings)``: an app with those settings on a database of its own
     (migrated, reference data loaded), outside the per-test transaction: an SQLite file,
     or in the PostgreSQL run a throwaway database on its server, dropped afterwards."""
     built = []  # (app, drop)
 
     def build(**settings):
-        url, drop = _migrated_copy(tmp_path / f"app{len(built)}.db")
+        url, drop = own_database(tmp_path / f"app{len(built)}.db")
         try:
-            app = _test_app(url, str(tmp_path), **settings)
+            app = _migrated_app(url, str(tmp_path), **settings)
         except Exception:
             drop()
             raise

@@ -27,6 +27,13 @@ run: $(STAMP)
 	@echo "场景对接平台: http://127.0.0.1:5000"
 	SEARCH_BACKGROUND_DRAIN=1 REQUIRE_ADMIN_TOTP=$${REQUIRE_ADMIN_TOTP:-0} $(BIN)/waitress-serve --host 127.0.0.1 --port 5000 wsgi:app
 
+# Each pytest run is spread over TEST_WORKERS processes (pytest-xdist; 2 = this machine's
+# cores; TEST_WORKERS=0 runs in one process). Each worker has its own temporary directory,
+# SQLite file or PostgreSQL database (tests/conftest.py) and live servers on free ports;
+# tests marked xdist_group run one after another in the same worker (loadgroup).
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
+
 # The import contract (setup.cfg: features import downward only), bandit, the whole suite on
 # SQLite (browser tests included), then again on PostgreSQL (browser tests use their own
 # database, so they run once), then the search and matching tests with the search index in
@@ -37,11 +44,11 @@ test: $(STAMP)
 	@echo "== Security lint (bandit: medium and high findings fail)"
 	$(BIN)/bandit -q -ll -r marketplace
 	@echo "== SQLite test run"
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	$(BIN)/python -m tests.postgres -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(BIN)/python -m tests.postgres -m "not browser" $(XDIST) $(PYTEST_ARGS)
 	@echo "== PostgreSQL search backend: search, matching, their authorization and privacy checks"
 	$(BIN)/python -m tests.postgres --search-backend postgres -m "not browser" \
-		-k "search or matching" $(PYTEST_ARGS) \
+		-k "search or matching" $(XDIST) $(PYTEST_ARGS) \
 		tests/search tests/matching tests/test_authz_matrix.py tests/privacy
 
 clean:

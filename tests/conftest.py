@@ -23,7 +23,7 @@ from marketplace.extensions import db, upgrade_database
 from marketplace.search.engine import MatchEngine
 from marketplace.search.runtime import create_backend
 from marketplace.sync.steps import sync_step
-from tests.databases import own_database
+from tests.databases import Drop, create_postgres, own_database
 from tests.factories import Factory
 from tests.signin import sign_in_session
 
@@ -47,8 +47,18 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=left_out)
 
 
-def _database_url(tmp_dir: str) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.db"
+def _run_database(tmp_dir: str) -> tuple[str, Drop]:
+    """(URL, drop) of the session's database: TEST_DATABASE_URL, else SQLite in ``tmp_dir``.
+    Under pytest-xdist (``make test`` runs ``-n``) each worker resets and migrates its own
+    database, so on PostgreSQL a worker gets one of its own on the run's server, named after
+    the run's database and the worker (dropped afterwards)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_dir}/test.db", lambda: None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        return create_postgres(url, f"{sa.make_url(url).database}_{worker}")
+    return url, lambda: None
 
 
 # Property tests (Hypothesis): each test sets its own modest max_examples. No deadline (the
@@ -96,13 +106,16 @@ def _migrated_app(url: str, tmp_dir: str, **overrides):
 @pytest.fixture(scope="session")
 def app():
     tmp_dir = tempfile.mkdtemp(prefix="marketplace-test-")
-    url = _database_url(tmp_dir)
-    _reset(url)
-    app = _migrated_app(url, tmp_dir)
-    request_started.connect(_fresh_request_globals, app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    url, drop = _run_database(tmp_dir)
+    try:
+        _reset(url)
+        app = _migrated_app(url, tmp_dir)
+        request_started.connect(_fresh_request_globals, app)
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        drop()
 
 
 @pytest.fixture(autouse=True)

@@ -100,6 +100,8 @@ def statement(active, query: KeywordQuery) -> tuple[str, dict]:
         f"bit_or(q.bits) <> CAST(:none AS {kind})"
     where = " AND ".join(["true", *_filters(query.filters, params)])
     order = ORDERS.get(query.sort, ORDERS["relevance"])
+    # Only this module's constants, numbered placeholders and fixed clauses are put into
+    # the text; every value the query brings (terms, filters, weights) is a bound parameter.
     sql = f"""
 WITH q(field, term, weight, avgfl, bits) AS (VALUES {", ".join(rows)}),
 scored AS (
@@ -117,7 +119,7 @@ m AS MATERIALIZED (
     WHERE {where}),
 top AS (SELECT key, row_number() OVER (ORDER BY {order}) AS n FROM m
         ORDER BY {order} LIMIT :limit)
-{_FACETS}"""
+{_FACETS}"""  # nosec B608
     return sql, params
 
 

@@ -30,7 +30,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import synthetic  # noqa: E402
 from measure import cpu_seconds, log, rss_mb  # noqa: E402
-from search import Run  # noqa: E402
+from populate import populate  # noqa: E402
+from search import database  # noqa: E402
+from side import SIDES, Side  # noqa: E402
 
 
 def _own_cpu() -> float:
@@ -74,57 +76,42 @@ def measure_full_refresh(app, processes: int = 2, batch: int | None = None) -> d
             "processes": processes, "batch": batch or bulk.BATCH}
 
 
-class RefreshRun(Run):
-    """``search.Run``'s app and populate, on ``backend``'s database."""
+def measure(size: int, seed: int, backend: str, workdir: Path, processes: int,
+            batch: int | None) -> dict:
+    """One full refresh of ``size`` listings on ``backend`` (a side of search.py: its
+    database, populate and rebuild), every listing queued as after a rebuild."""
+    from marketplace.extensions import db
+    from marketplace.matching import services
 
-    def __init__(self, size: int, seed: int, backend: str, workdir: Path):
-        super().__init__(size, seed, 0, 0, 0, workdir)
-        self.backend, self.drop = backend, lambda: None
-        self.result["backend"] = backend
-
-    def create_app(self):
-        from marketplace import create_app
-        from marketplace.config import Config
-
-        url = f"sqlite:///{self.db_path}"
-        if self.backend == "postgres":
-            from tests.databases import create_postgres, server_url
-            url, self.drop = create_postgres(server_url(), "refresh_bench")
-        return create_app(Config, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench",
-                          SEARCH_INDEX_DIR=str(self.index_dir), SEARCH_BACKEND=self.backend,
-                          SEARCH_BACKGROUND_DRAIN=False)
-
-    def measure(self, processes: int, batch: int | None) -> dict:
-        from marketplace.extensions import db
-        from marketplace.matching import services
-
-        app = self.create_app()
+    with database(backend, workdir, keep=False) as url:
+        side = Side(backend, url, workdir, size, seed, recommend=0, stored=0)
+        app = side.create_app()
         try:
             with app.app_context():
                 started = time.perf_counter()
-                log(f"{self.backend} {self.size}: populating the database")
-                self.populate(synthetic.load_corpus())
-                self.result["populate_s"] = round(time.perf_counter() - started, 1)
-                log(f"{self.backend} {self.size}: rebuild")
-                self.rebuild()
+                log(f"{backend} {size}: populating the database")
+                populate(size, seed, synthetic.load_corpus())
+                side.result["populate_s"] = round(time.perf_counter() - started, 1)
+                log(f"{backend} {size}: rebuild")
+                side.rebuild()
                 services.queue_refresh_all()
                 db.session.commit()
                 db.session.remove()
-            log(f"{self.backend} {self.size}: rebuilt in {self.result['rebuild_s']} s; refresh")
-            self.result.update(measure_full_refresh(app, processes, batch))
-            self.result["rss_mb"], self.result["peak_rss_mb"] = rss_mb()
-            self.result["load_average_end"] = round(os.getloadavg()[0], 2)
-            return self.result
+            log(f"{backend} {size}: rebuilt in {side.result['rebuild_s']} s; refresh")
+            side.result.update(measure_full_refresh(app, processes, batch))
+            side.result["rss_mb"], side.result["peak_rss_mb"] = rss_mb()
+            side.result["load_average_end"] = round(os.getloadavg()[0], 2)
+            return side.result
         finally:
             with app.app_context():
                 db.engine.dispose()
-            self.drop()
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="10000", help="listings, comma list")
-    parser.add_argument("--backend", default="whoosh,postgres", help="comma list")
+    parser.add_argument("--backend", default="whoosh,postgres",
+                        help=f"comma list of {', '.join(SIDES)}")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--seed", type=int, default=42)
@@ -134,8 +121,8 @@ def main(argv=None):
     for size in (int(s.replace("_", "")) for s in args.size.split(",")):
         for backend in args.backend.split(","):
             with tempfile.TemporaryDirectory(prefix=f"refresh-bench-{size}-") as workdir:
-                result = RefreshRun(size, args.seed, backend, Path(workdir)).measure(
-                    args.processes, args.batch)
+                result = measure(size, args.seed, backend, Path(workdir), args.processes,
+                                 args.batch)
             results.append(result)
             if not args.json:
                 print(f"{backend:8} {size:>7} listings: full refresh {result['refresh_all_s']} s "

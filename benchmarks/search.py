@@ -90,21 +90,6 @@ def make_queries(corpus: synthetic.Corpus, count: int, seed: int) -> list[str]:
     return queries[:count]
 
 
-# -- queries --------------------------------------------------------------------------------
-
-def make_queries(corpus: synthetic.Corpus, count: int, seed: int) -> list[str]:
-    """The hand-written queries, then random one- to three-word combinations of title
-    words (two characters or more) until ``count``."""
-    rng = random.Random(seed)
-    words = sorted({w for parts in corpus.title_parts.values() for tokens, _ in parts
-                    for w in tokens if len(w) >= 2 and w.strip()})
-    queries = list(QUERIES)
-    while len(queries) < count:
-        queries.append(" ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 2, 3)))))
-    rng.shuffle(queries)
-    return queries[:count]
-
-
 # -- one size -------------------------------------------------------------------------------
 
 @contextmanager
@@ -124,9 +109,11 @@ def database(side: str, workdir: Path, keep: bool):
             drop()
 
 
-def measure_side(side: Side, corpus, queries, fts: Fts5 | None, result: dict) -> None:
+def measure_side(side: Side, corpus, queries, fts: Fts5 | None, result: dict,
+                 full_refresh: bool = True) -> None:
     """Every figure of one backend; the FTS5 side is built and measured alongside the
-    first backend (``fts``), on its database and pipeline."""
+    first backend (``fts``), on its database and pipeline; the full refresh unless
+    ``full_refresh`` is false (it is the longest part at 100k)."""
     from marketplace.extensions import db
 
     size, name = side.size, side.name
@@ -152,7 +139,9 @@ def measure_side(side: Side, corpus, queries, fts: Fts5 | None, result: dict) ->
             fts.fts_recommend(side.recommend_docs)
         log(f"{size} {name}: recommend p95 {side.result['recommend_p95_ms']} ms; stored")
         side.stored()
-        side.full_refresh()
+        if full_refresh:
+            log(f"{size} {name}: full refresh")
+            side.full_refresh(app)
         log(f"{size} {name}: stored read p95 {side.result['stored_read_p95_ms']} ms; publish")
         side.publish()
         side.result["rss_mb"], side.result["peak_rss_mb"] = rss_mb()
@@ -180,7 +169,8 @@ def run_size(size: int, sides: list[str], args) -> dict:
             sidedir.mkdir()
             with database(name, sidedir, args.keep) as url:
                 side = Side(name, url, sidedir, size, args.seed, args.recommend, args.stored)
-                measure_side(side, corpus, queries, fts if name == sides[0] else None, result)
+                measure_side(side, corpus, queries, fts if name == sides[0] else None, result,
+                             full_refresh=not args.no_full_refresh)
                 side.result["load_average_end"] = round(os.getloadavg()[0], 2)
                 result["backends"][name] = side.result
         result["fts5_database"] = SIDES[sides[0]][1]
@@ -208,6 +198,8 @@ def main(argv=None):
     parser.add_argument("--stored", type=int, default=100,
                         help="listings whose recommendations are stored and read")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--no-full-refresh", action="store_true",
+                        help="leave out the full refresh of every stored recommendation")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary directory and the PostgreSQL databases")
     args = parser.parse_args(argv)

@@ -158,9 +158,9 @@ class Progress:
 def progress() -> Progress | None:
     """The refresh in progress (None when nothing is queued)."""
     remaining = pending_refreshes()
-    run = db.session.scalar(sa.select(RefreshRun).order_by(RefreshRun.id.desc()).limit(1))
     if not remaining:
         return None
+    run = db.session.scalar(sa.select(RefreshRun).order_by(RefreshRun.id.desc()).limit(1))
     total = max(run.total, remaining) if run else remaining
     return Progress(done=total - remaining, total=total,
                     started_at=run.started_at if run else utcnow())

@@ -12,25 +12,16 @@ Sums are added in another order than the backends add them, so two candidates wh
 scores differ in the last bits may swap places (tests/search/test_bulk.py states how
 often the lists agree).
 """
-import math
 from collections import Counter
 
 import numpy as np
 from scipy import sparse
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from marketplace.search import lookalikes
 from marketplace.search import recommend as ranking
+from marketplace.search.bm25 import K1, B, idf, quantized
 from marketplace.search.index import TEXT_FIELDS
 from marketplace.search.text import Pipeline
-
-K1, B = 1.2, 0.75  # the backends' BM25F constants
-
-
-def _quantized(length: int) -> int:
-    """A field length as both backends score with it (Whoosh's one byte)."""
-    return byte_to_length(length_to_byte(length)) if length else 0
-
 
 class _Statistics:
     """The term statistics ``recommend.Idf`` reads, copied from a reader for the
@@ -70,24 +61,23 @@ class Corpus:
                 rows.append(number)
                 columns.append(self.vocabulary.setdefault(word, len(self.vocabulary)))
                 counts.append(count)
-            lengths.append(_quantized(len(words)))
+            lengths.append(quantized(len(words)))
         terms = list(self.vocabulary)
         reader.prefetch(terms)
         statistics = _Statistics(reader, terms)
         self.idf = ranking.Idf(statistics)
         total, mean = reader.bm25_basis()
-        idf = np.array([math.log(total / (statistics.frequencies[t] + 1)) + 1 for t in terms])
+        weights = np.array([idf(statistics.frequencies[t], total) for t in terms])
         tf = np.array(counts, dtype=float)
         length = np.array(lengths, dtype=float)[np.array(rows, dtype=np.int64)]
-        values = idf[np.array(columns, dtype=np.int64)] * (
+        values = weights[np.array(columns, dtype=np.int64)] * (
             tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * length / mean)))
         matrix = sparse.csr_matrix((values, (rows, columns)),
                                    shape=(len(self.stored), len(terms)))
         kinds = np.array([s["kind"] for s in self.stored])
-        # Per kind: the transposed rows of its documents, and their positions.
-        self.by_kind = {kind: (np.flatnonzero(kinds == kind),) for kind in set(kinds)}
-        self.by_kind = {kind: (where, matrix[where].T.tocsc())
-                        for kind, (where,) in self.by_kind.items()}
+        # Per kind: the positions of its documents, and their rows transposed.
+        self.by_kind = {kind: (where, matrix[where].T.tocsc()) for kind, where in
+                        ((kind, np.flatnonzero(kinds == kind)) for kind in set(kinds))}
 
     def terms(self, key: str) -> dict[str, list[str]] | None:
         """A document's terms per field as matching uses them (stop-words left out), or

@@ -52,7 +52,7 @@ def terms_of(doc: Doc, pipeline: Pipeline) -> dict[str, list[str]]:
 
 
 def _stored_terms(stored: dict, pipeline: Pipeline) -> dict[str, list[str]]:
-    return without_field(ranking._stored_terms(stored, pipeline))
+    return without_field(ranking.stored_terms(stored, pipeline))
 
 
 def _shown(shared: list[str]) -> list[str]:

@@ -37,7 +37,8 @@ from marketplace.search.backend import KeywordQuery, KeywordResult
 from marketplace.search.documents import Doc
 from marketplace.search.index import TEXT_FIELDS
 from marketplace.search.models import IndexDocument, IndexGeneration, IndexPosting, IndexTerm
-from marketplace.search.pgkeyword import K1, B, idf, keyword
+from marketplace.search.bm25 import K1, B, idf
+from marketplace.search.pgkeyword import keyword
 from marketplace.search.text import LanguageData, Pipeline
 
 LOCK_CLASS = 0x5EA4C4                      # advisory locks of this module: (class, index)

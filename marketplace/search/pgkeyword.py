@@ -2,17 +2,15 @@
 matches scored by Whoosh's BM25F, their number, the five facets' counts and one page of
 keys are all computed by PostgreSQL; only those come back (not every match)."""
 import json
-import math
-from collections import Counter
 
 import sqlalchemy as sa
 
 from marketplace.extensions import db
+from marketplace.search.bm25 import K1, B, idf
 from marketplace.search.backend import Filters, KeywordQuery, KeywordResult
 from marketplace.search.documents import FIELD_WEIGHTS
 from marketplace.search.models import IndexPosting
 
-K1, B = 1.2, 0.75                                # Whoosh's BM25F defaults
 KEYWORD_FIELDS = {**FIELD_WEIGHTS, "org": 1.0}  # where a keyword is looked for, with weights
 ORDERS = {"relevance": "score DESC, id", "newest": "published DESC, id",
           "deadline": "deadline, id"}
@@ -29,11 +27,6 @@ UNION ALL SELECT 'tag', t.tag, count(*), min(m.id) FROM m
     LEFT JOIN LATERAL unnest(string_to_array(NULLIF(m.f_tag, ''), ',')) AS t(tag) ON true
     GROUP BY t.tag
 UNION ALL SELECT '', key, n, 0 FROM top"""
-
-
-def idf(df: int, count: int) -> float:
-    """Whoosh's idf (``Weighting.idf``)."""
-    return math.log(count / (df + 1)) + 1
 
 
 def _weights(active, query: KeywordQuery) -> list[tuple]:

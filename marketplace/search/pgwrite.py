@@ -15,9 +15,9 @@ from io import BytesIO
 from itertools import accumulate
 
 import sqlalchemy as sa
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from marketplace.extensions import db
+from marketplace.search.bm25 import quantized
 from marketplace.search.documents import Doc
 from marketplace.search.index import TEXT_FIELDS, document_fields, segmented_words
 from marketplace.search.text import Pipeline
@@ -31,11 +31,6 @@ DOCUMENT_COLUMNS = ("id", "generation_id", "key", "kind",
 POSTING_COLUMNS = ("generation_id", "term", "field", "document_id", "tf", "fl")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _job = None  # (docs, ids, generation_id, pipeline), inherited by forked processes
-
-
-def quantized(length: int) -> int:
-    """A field length as Whoosh stores it (one byte) and so scores with."""
-    return byte_to_length(length_to_byte(length)) if length else 0
 
 
 @dataclass

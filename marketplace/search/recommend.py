@@ -72,7 +72,7 @@ def field_terms(doc: Doc, pipeline: Pipeline) -> dict[str, list[str]]:
     return {name: pipeline.terms(text) for name, text in doc.texts().items()}
 
 
-def _stored_terms(stored: dict, pipeline: Pipeline) -> dict[str, list[str]]:
+def stored_terms(stored: dict, pipeline: Pipeline) -> dict[str, list[str]]:
     """A candidate's terms as the index stored them, stop-words left out as for the item."""
     return {name: [t for t in (stored.get(f"t_{name}") or "").split() if not pipeline.is_stop(t)]
             for name in TEXT_FIELDS}
@@ -388,4 +388,4 @@ def doc_from_stored(stored: dict) -> Doc:
 
 
 def stored_candidates(stored: list[dict], pipeline: Pipeline) -> list[tuple[Doc, dict]]:
-    return [(doc_from_stored(s), _stored_terms(s, pipeline)) for s in stored]
+    return [(doc_from_stored(s), stored_terms(s, pipeline)) for s in stored]

@@ -51,7 +51,6 @@ def refresh_command(processes, batch):
 
 def refresh_with_progress(processes: int, batch: int | None = None) -> None:
     """Work through the queued refreshes in batches, with a progress bar."""
-    from marketplace.matching.bulk import BATCH
     from marketplace.matching.services import progress
     from marketplace.sync.steps import refresh_all_queued
 
@@ -63,7 +62,7 @@ def refresh_with_progress(processes: int, batch: int | None = None) -> None:
     with click.progressbar(length=state.total, label="更新推荐", show_pos=True,
                            show_eta=True) as bar:
         bar.update(state.done)
-        refreshed = refresh_all_queued(processes, batch or BATCH, bar.update)
+        refreshed = refresh_all_queued(processes, batch, bar.update)
     click.echo(f"推荐结果已全部更新：{refreshed} 条清单，用时 {time.perf_counter() - started:.1f} 秒。")
 
 

@@ -104,14 +104,15 @@ def rebuild_index(processes: int = 2) -> DrainResult:
     return result
 
 
-def refresh_all_queued(processes: int = 2, batch: int = 1000,
+def refresh_all_queued(processes: int = 2, batch: int | None = None,
                        progress: Callable[[int], None] = lambda done: None) -> int:
     """Every queued refresh (after ``rebuild_index``) in batches (``matching.bulk``),
-    each committed; a failure leaves the rest queued. Returns how many were refreshed."""
+    each committed (``batch`` listings each, ``matching.bulk.BATCH`` by default); a failure
+    leaves the rest queued. Returns how many were refreshed."""
     # Imported here: numpy and scipy cost the web workers' and the drain's start ~0.4 s.
-    from marketplace.matching.bulk import Refresher
+    from marketplace.matching.bulk import BATCH, Refresher
 
-    return Refresher(MatchEngine(search_index()), processes, batch).run(progress)
+    return Refresher(MatchEngine(search_index()), processes, batch or BATCH).run(progress)
 
 
 def start_background(app: Flask, interval: float = 1.0) -> threading.Event:

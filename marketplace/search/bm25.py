@@ -1,0 +1,17 @@
+"""Whoosh's BM25F as the postgres backend and the bulk retrieval reproduce it: the same
+constants, idf and one-byte field lengths, so that every path ranks alike."""
+import math
+
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
+
+
+def idf(df: int, count: int) -> float:
+    """Whoosh's idf (``Weighting.idf``)."""
+    return math.log(count / (df + 1)) + 1
+
+
+def quantized(length: int) -> int:
+    """A field length as Whoosh stores it (one byte) and so scores with."""
+    return byte_to_length(length_to_byte(length)) if length else 0

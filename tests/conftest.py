@@ -34,12 +34,15 @@ SEARCH_BACKEND = os.environ.get("TEST_SEARCH_BACKEND", "whoosh")
 
 
 def pytest_collection_modifyitems(config, items):
-    """The tests about one search backend's own storage run in that backend's run only, and
-    the tests that need a PostgreSQL server in the PostgreSQL runs only: the others are
-    left out (deselected, and counted so), not skipped."""
+    """The tests about one search backend's own storage run in that backend's run only, the
+    tests that need a PostgreSQL server in the PostgreSQL runs only, and those about
+    SQLite's own planner in the SQLite run only: the others are left out (deselected, and
+    counted so), not skipped."""
     other = {"postgres_search" if SEARCH_BACKEND == "whoosh" else "whoosh_only"}
     if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
         other.add("postgres_database")
+    else:
+        other.add("sqlite_database")
     left_out = [item for item in items
                 if any(item.get_closest_marker(name) for name in other)]
     if left_out:

@@ -10,8 +10,9 @@ listing at 10k, over four hours at 100k). Here the index's term data is loaded o
    (nothing is segmented again), in ``processes`` forked processes;
 2. the pairs to store (each listing's new list and the pairs it already has) scored with
    evidence (``recommend.explained``, the snippets need the listings' text), likewise;
-3. one transaction: the batch's queue entries deleted and its rows written with the same
-   code as the per-listing refresh (``services.store``, ``similar.store``), in queue order.
+3. one transaction: the batch's queue entries deleted and its rows written by the same
+   rules as the per-listing refresh, in queue order (``stored.StoredRows``,
+   ``similar.Replacement``), a few statements for the whole batch.
 
 A listing's previous rows stay until its batch commits, so pages never show it without
 recommendations; a failure leaves the rest queued for the next run (or the drain). Two
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.matching import services, similar
+from marketplace.matching.stored import StoredRows, pairs_of
 from marketplace.search import lookalikes
 from marketplace.search import recommend as ranking
 from marketplace.search.bulk import Corpus, Remembered
@@ -71,9 +73,30 @@ def _explain(chunk) -> list[tuple[tuple[str, str], tuple]]:
             for a, b in pairs]
 
 
+def _ordered(pair: tuple[str, str]) -> tuple[str, str]:
+    """(opportunity key, product key) of a pair of keys given in either order."""
+    return pair if pair[0].startswith("opportunity:") else (pair[1], pair[0])
+
+
 def _chunks(items: list, count: int) -> list[list]:
     size = max(1, -(-len(items) // count))
     return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+class _Batch:
+    """A batch of queued refreshes on its way: its tasks, its listings' status, and the
+    plans (``_plan``'s rows, or the worker processes' answer to come)."""
+
+    def __init__(self, tasks: list, status: dict, planning):
+        self.tasks, self.status, self._planning, self._plans = tasks, status, planning, None
+
+    def plans(self) -> dict:
+        """Listing key → (keys it lists, its look-alikes), waiting for the workers once."""
+        if self._plans is None:
+            rows = self._planning if isinstance(self._planning, list) else self._planning.get()
+            self._plans = {key: (wanted, alikes) for chunk in rows
+                           for key, wanted, alikes in chunk}
+        return self._plans
 
 
 class Refresher:
@@ -92,9 +115,16 @@ class Refresher:
                 if self.processes > 1 else None)  # after the corpus: the workers share it
         total = 0
         try:
-            while tasks := services.queued(self.batch):
-                total += self.refresh_tasks(corpus, tasks, pool)
-                progress(len(tasks))
+            batch = self._begin(corpus, services.queued(self.batch), pool)
+            while batch.tasks:
+                scored = self._score(corpus, pool, batch.plans())
+                # The next batch is planned while this one is written (planning reads
+                # only the corpus); it is scored after, against the rows written now.
+                following = self._begin(corpus, services.queued(
+                    self.batch, skip=[task_id for task_id, _, _ in batch.tasks]), pool)
+                total += self._write_batch(batch, scored)
+                progress(len(batch.tasks))
+                batch = following
         finally:
             global _work
             _work = None
@@ -117,7 +147,13 @@ class Refresher:
     def refresh_tasks(self, corpus: Corpus, tasks: list[tuple[int, str, int]],
                       pool=None) -> int:
         """Refresh the listings of ``tasks`` (id, kind, listing id); returns how many
-        were still queued when the batch was written. The database is read in short
+        were still queued when the batch was written."""
+        batch = self._begin(corpus, tasks, pool)
+        return self._write_batch(batch, self._score(corpus, pool, batch.plans()))
+
+    def _begin(self, corpus: Corpus, tasks: list[tuple[int, str, int]], pool) -> "_Batch":
+        """Start planning the published listings of ``tasks`` the corpus holds (in the
+        worker processes, or here without them). The database is read in short
         transactions around the computing (a SQLite transaction holds the write lock)."""
         status = {}
         for kind, model in LISTING_MODELS.items():
@@ -130,32 +166,41 @@ class Refresher:
         peers = self.engine.peers([doc_from_listing(item) for model in LISTING_MODELS.values()
                                    for item in similar.under_review(model)])
         db.session.commit()
-        plans = {key: (wanted, alikes) for key, wanted, alikes in self._map(
-            pool, _plan, [(chunk, peers) for chunk in _chunks(planned, 2 * self.processes)])}
-        scored = self._score(corpus, pool, plans)
-        done = services.claim([task_id for task_id, _, _ in tasks])
-        self._peers = similar.Peers(self.engine)  # for listings refreshed one by one
-        for task_id, kind, item_id in tasks:
-            key = f"{kind}:{item_id}"
-            if task_id in done and key in status:
-                self._store(kind, item_id, plans.get(key), scored)
+        chunks = [(chunk, peers) for chunk in _chunks(planned, 2 * self.processes)]
+        pending = pool.map_async(_plan, chunks) if pool and chunks else None
+        return _Batch(tasks, status, pending or [_plan(chunk) for chunk in chunks])
+
+    def _write_batch(self, batch: "_Batch", scored: dict) -> int:
+        """Take the batch off the queue and write its rows in one transaction; returns
+        how many of its tasks were still queued."""
+        done = services.claim([task_id for task_id, _, _ in batch.tasks])
+        self._write([(kind, item_id) for task_id, kind, item_id in batch.tasks
+                     if task_id in done and f"{kind}:{item_id}" in batch.status],
+                    batch.plans(), scored)
         db.session.commit()
         return len(done)
 
     def _score(self, corpus: Corpus, pool, plans: dict) -> dict:
-        """Score with evidence every pair a planned listing lists or already has."""
-        pairs = {(key, other) for key, (wanted, _) in plans.items() for other in wanted}
-        stored = services.pairs_of([(key.split(":")[0], int(key.split(":")[1]))
-                                    for key in plans])
+        """Score with evidence every pair a planned listing lists or already has. A pair
+        stored since the corpus was loaded (by the batch of its other listing, or by the
+        drain) is taken as stored: scoring it again would give the same."""
+        pairs = {_ordered((key, other)) for key, (wanted, _) in plans.items() for other in wanted}
+        stored = pairs_of([(key.split(":")[0], int(key.split(":")[1])) for key in plans],
+                          corpus.loaded_at)
+        fresh = {(f"opportunity:{o}", f"product:{p}"): result
+                 for (o, p), result in stored.items() if result is not None}
         pairs.update((f"opportunity:{o}", f"product:{p}") for o, p in stored)
         # Only the pairs both of whose listings the index holds are scored; the others
         # are dropped, as the per-listing refresh drops pairs with unpublished listings.
         pairs = {(a, b) for a, b in pairs if a in corpus.position and b in corpus.position}
-        docs = self._documents({key for pair in pairs for key in pair})
+        scored = {pair: fresh[pair] for pair in pairs if pair in fresh}
+        unscored = sorted(pairs - scored.keys())
+        docs = self._documents({key for pair in unscored for key in pair})
         db.session.commit()
         chunks = [(chunk, {key: docs[key] for pair in chunk for key in pair})
-                  for chunk in _chunks(sorted(pairs), 2 * self.processes)]
-        return dict(self._map(pool, _explain, chunks))
+                  for chunk in _chunks(unscored, 2 * self.processes)]
+        scored.update(self._map(pool, _explain, chunks))
+        return scored
 
     @staticmethod
     def _documents(keys: set[str]) -> dict:
@@ -166,27 +211,29 @@ class Refresher:
                          for item in (load_listings(model, ids) if ids else [])})
         return docs
 
-    def _store(self, kind: str, item_id: int, plan, scored: dict) -> None:
-        """Write one listing's rows as the per-listing refresh would; a listing the
-        corpus does not hold (indexed since it was loaded, or under review) is refreshed
-        the per-listing way."""
-        if plan is None:
-            item = db.session.get(LISTING_MODELS[kind], item_id)
+    def _write(self, keys: list[tuple[str, int]], plans: dict, scored: dict) -> None:
+        """Write the listings' rows (in queue order) as the per-listing refresh would, a
+        few statements for the batch; a listing the corpus does not hold (indexed since
+        it was loaded, or under review) is then refreshed the per-listing way."""
+        planned = [(kind, item_id) for kind, item_id in keys if f"{kind}:{item_id}" in plans]
+        rows, alikes = StoredRows(planned), similar.Replacement()
+        for kind, item_id in planned:
+            key, other_kind = f"{kind}:{item_id}", services.OTHER_KIND[kind]
+            wanted, found = plans[key]
+            results = {}
+            for other_id in {int(k.split(":")[1]) for k in wanted} | set(rows.of(kind, item_id)):
+                result = scored.get(_ordered((key, f"{other_kind}:{other_id}")))
+                if result is not None:
+                    results[other_id] = result
+            rows.apply(kind, item_id, [int(k.split(":")[1]) for k in wanted], results)
+            alikes.replace(kind, item_id, found)
+        rows.write()
+        alikes.write()
+        peers = similar.Peers(self.engine)
+        for kind, item_id in keys:
+            item = None if f"{kind}:{item_id}" in plans else db.session.get(
+                LISTING_MODELS[kind], item_id)
             if item is not None and item.status == "published":
                 services.refresh(self.engine, item)
             if item is not None and item.status in similar.LIVE:
-                similar.refresh(self.engine, item, self._peers)
-            return
-        wanted, alikes = plan
-        key, other_kind = f"{kind}:{item_id}", services.OTHER_KIND[kind]
-        existing = services.existing_rows(kind, item_id)
-        results = {}
-        for other_id in {int(k.split(":")[1]) for k in wanted} | set(existing):
-            other = f"{other_kind}:{other_id}"
-            result = scored.get((key, other)) or scored.get((other, key))
-            if result is not None:
-                results[other_id] = result
-        services.store(kind, item_id, [int(k.split(":")[1]) for k in wanted], results,
-                       existing)
-        similar.remove(kind, item_id)
-        similar.store(kind, item_id, alikes)
+                similar.refresh(self.engine, item, peers)

@@ -16,6 +16,7 @@ from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.matching import similar
 from marketplace.matching.models import Recommendation, RefreshRun, RefreshTask
+from marketplace.matching.stored import StoredRows
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import load_listings, published_listings
 from marketplace.search.engine import MatchEngine
@@ -34,81 +35,20 @@ def remove(kind: str, item_id: int) -> None:
     db.session.execute(sa.delete(Recommendation).where(_column(kind) == item_id))
 
 
-def _side(kind: str) -> str:
-    return "in_opportunity_list" if kind == "opportunity" else "in_product_list"
-
-
-def _other_id(row: Recommendation, kind: str) -> int:
-    return row.product_id if kind == "opportunity" else row.opportunity_id
-
-
-def _apply(row: Recommendation, scored) -> None:
-    row.score, row.band, row.evidence = scored[0], scored[1], scored[2]
-    row.computed_at = utcnow()
-
-
-def existing_rows(kind: str, item_id: int) -> dict[int, Recommendation]:
-    """The stored pairs of a listing, by the other listing's id."""
-    return {_other_id(row, kind): row for row in db.session.scalars(
-        sa.select(Recommendation).where(_column(kind) == item_id))}
-
-
-def pairs_of(keys: list[tuple[str, int]]) -> set[tuple[int, int]]:
-    """(opportunity id, product id) of every stored pair of these listings (kind, id)."""
-    opportunities = [i for kind, i in keys if kind == "opportunity"]
-    products = [i for kind, i in keys if kind == "product"]
-    found = set()
-    for column, ids in ((Recommendation.opportunity_id, opportunities),
-                        (Recommendation.product_id, products)):
-        for start in range(0, len(ids), 1000):
-            found.update(db.session.execute(
-                sa.select(Recommendation.opportunity_id, Recommendation.product_id)
-                .where(column.in_(ids[start:start + 1000]))).tuples())
-    return found
-
-
 def refresh(engine: MatchEngine, item) -> int:
     """Recompute one published listing's own top matches (one query) and re-score the
-    pairs other listings hold with it; returns how many it lists."""
+    pairs other listings hold with it (``StoredRows.apply``); returns how many it lists."""
     doc = doc_from_listing(item)
-    existing = existing_rows(item.kind, item.id)
+    rows = StoredRows([(item.kind, item.id)])
+    existing = rows.of(item.kind, item.id)
     matches = engine.recommend(doc, OTHER_KIND[item.kind], limit=KEPT)
     wanted = [int(m.key.split(":")[1]) for m in matches]
     others = {other.id: other for other in load_listings(LISTING_MODELS[OTHER_KIND[item.kind]],
                                                          set(wanted) | set(existing))}
     scored = {other_id: engine.explain(doc, doc_from_listing(other))
               for other_id, other in others.items() if other.status == "published"}
-    return store(item.kind, item.id, wanted, scored, existing)
-
-
-def store(kind: str, item_id: int, wanted: list[int], scored: dict, existing: dict) -> int:
-    """Write a listing's recomputed pairs: ``wanted`` (the other listings' ids it lists,
-    best first) flagged for its side, every other pair in ``existing`` (its stored rows by
-    the other's id) unflagged and re-scored, or deleted when neither side lists it or the
-    other is gone. ``scored``: other id → (score, band, evidence) of every published
-    other in either. Returns how many it lists."""
-    side = _side(kind)
-    listed = 0
-    for other_id in wanted:
-        if other_id not in scored or scored[other_id][1] is None:
-            continue
-        row = existing.pop(other_id, None)
-        if row is None:
-            pair = (item_id, other_id) if kind == "opportunity" else (other_id, item_id)
-            row = Recommendation(opportunity_id=pair[0], product_id=pair[1])
-            db.session.add(row)
-        _apply(row, scored[other_id])
-        setattr(row, side, True)
-        listed += 1
-    for other_id, row in existing.items():  # pairs the other side lists, or stale ones
-        setattr(row, side, False)
-        result = scored.get(other_id)
-        if result is None or result[1] is None or not (row.in_opportunity_list
-                                                       or row.in_product_list):
-            db.session.delete(row)
-        else:
-            _apply(row, result)
-    db.session.flush()
+    listed = rows.apply(item.kind, item.id, wanted, scored)
+    rows.write()
     return listed
 
 
@@ -166,11 +106,13 @@ def progress() -> Progress | None:
                     started_at=run.started_at if run else utcnow())
 
 
-def queued(limit: int) -> list[tuple[int, str, int]]:
-    """The oldest ``limit`` queued refreshes as (task id, listing kind, listing id)."""
-    return [tuple(row) for row in db.session.execute(
-        sa.select(RefreshTask.id, RefreshTask.listing_kind, RefreshTask.listing_id)
-        .order_by(RefreshTask.id).limit(limit))]
+def queued(limit: int, skip: list[int] = ()) -> list[tuple[int, str, int]]:
+    """The oldest ``limit`` queued refreshes as (task id, listing kind, listing id), but
+    those of ``skip`` (task ids: a batch still being computed)."""
+    query = sa.select(RefreshTask.id, RefreshTask.listing_kind, RefreshTask.listing_id)
+    if skip:
+        query = query.where(RefreshTask.id.not_in(skip))
+    return [tuple(row) for row in db.session.execute(query.order_by(RefreshTask.id).limit(limit))]
 
 
 def claim(task_ids: list[int]) -> set[int]:

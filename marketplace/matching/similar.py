@@ -26,20 +26,26 @@ from marketplace.search.engine import MatchEngine
 
 LIVE = (*UNDER_REVIEW, "published")
 KEPT = 20  # per listing: far more than a real listing has above the threshold
+CHUNK = 500  # ids per statement (SQLite binds at most 32,766 parameters)
 
 
 def threshold() -> float:
     return current_app.config["LOOKALIKE_THRESHOLD"]
 
 
-def _of(kind: str, item_id: int):
-    return sa.and_(SimilarPair.listing_kind == kind, sa.or_(
-        SimilarPair.first_id == item_id, SimilarPair.second_id == item_id))
-
-
 def remove(kind: str, item_id: int) -> None:
     """Drop every stored pair of a listing that is no longer under review or published."""
-    db.session.execute(sa.delete(SimilarPair).where(_of(kind, item_id)))
+    remove_all(kind, [item_id])
+
+
+def remove_all(kind: str, ids: list[int]) -> None:
+    """Drop every stored pair of the listings ``ids`` of ``kind``."""
+    # One statement per column: with ``first_id = ? OR second_id = ?`` SQLite's planner
+    # (no statistics) searched by kind alone, reading every pair of the kind each time.
+    for column in (SimilarPair.first_id, SimilarPair.second_id):
+        for start in range(0, len(ids), CHUNK):
+            db.session.execute(sa.delete(SimilarPair).where(
+                SimilarPair.listing_kind == kind, column.in_(ids[start:start + CHUNK])))
 
 
 def under_review(model, exclude: set[int] = frozenset()) -> list:
@@ -77,14 +83,56 @@ def refresh(engine: MatchEngine, item, peers: Peers) -> int:
 
 def store(kind: str, item_id: int, found: list) -> int:
     """Add a listing's look-alike pairs (its old ones already removed); returns how many."""
-    for similar in found:
-        other_id = int(similar.key.split(":")[1])
-        first, second = sorted((item_id, other_id))
-        db.session.add(SimilarPair(listing_kind=kind, first_id=first, second_id=second,
-                                   score=similar.score, terms=similar.terms,
-                                   computed_at=utcnow()))
-    db.session.flush()
+    insert(kind, {pair_key(item_id, similar): similar for similar in found})
     return len(found)
+
+
+def pair_key(item_id: int, similar) -> tuple[int, int]:
+    """(first id, second id) of the stored pair of ``item_id`` and the look-alike
+    ``similar`` (the smaller id first, as the table's check requires)."""
+    first, second = sorted((item_id, int(similar.key.split(":")[1])))
+    return first, second
+
+
+def insert(kind: str, pairs: dict) -> None:
+    """Insert stored pairs of ``kind``: (first id, second id) → look-alike, in one
+    statement (none of them stored yet)."""
+    now = utcnow()
+    if pairs:
+        db.session.execute(sa.insert(SimilarPair), [
+            {"listing_kind": kind, "first_id": first, "second_id": second,
+             "score": similar.score, "terms": similar.terms, "computed_at": now}
+            for (first, second), similar in pairs.items()])
+
+
+class Replacement:
+    """The look-alike pairs of many listings replaced in memory, one listing after the
+    other, and written at once (the bulk refresh): the same rows as ``remove`` then
+    ``store`` for each in turn."""
+
+    def __init__(self):
+        self.touched: dict[str, list[int]] = {}
+        self.pairs: dict[str, dict[tuple[int, int], object]] = {}
+        self._of: dict[tuple[str, int], set[tuple[int, int]]] = {}
+
+    def replace(self, kind: str, item_id: int, found: list) -> None:
+        """``item_id``'s pairs (those others gave it earlier included) become ``found``."""
+        self.touched.setdefault(kind, []).append(item_id)
+        pairs = self.pairs.setdefault(kind, {})
+        for key in self._of.pop((kind, item_id), set()):
+            pairs.pop(key, None)
+        for similar in found:
+            key = pair_key(item_id, similar)
+            pairs[key] = similar
+            for listing_id in key:
+                self._of.setdefault((kind, listing_id), set()).add(key)
+
+    def write(self) -> None:
+        """Delete the stored pairs of every listing replaced, insert the pairs now."""
+        for kind, ids in self.touched.items():
+            remove_all(kind, ids)
+        for kind, pairs in self.pairs.items():
+            insert(kind, pairs)
 
 
 def follow(engine: MatchEngine, indexed: list, removed: list[tuple[str, int]]) -> int:

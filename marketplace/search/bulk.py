@@ -12,16 +12,19 @@ Sums are added in another order than the backends add them, so two candidates wh
 scores differ in the last bits may swap places (tests/search/test_bulk.py states how
 often the lists agree).
 """
+import sys
+from array import array
 from collections import Counter
 
 import numpy as np
 from scipy import sparse
 
+from marketplace.db import utcnow
 from marketplace.search import lookalikes
 from marketplace.search import recommend as ranking
 from marketplace.search.bm25 import K1, B, idf, quantized
 from marketplace.search.index import TEXT_FIELDS
-from marketplace.search.text import Pipeline
+from marketplace.search.text import Pipeline, Span
 
 class _Statistics:
     """The term statistics ``recommend.Idf`` reads, copied from a reader for the
@@ -49,6 +52,7 @@ class Corpus:
 
     def __init__(self, reader, pipeline: Pipeline):
         self.pipeline = pipeline
+        self.loaded_at = utcnow()  # a pair scored since, on this corpus, scores the same
         self.stored = reader.stored_documents()
         self.position = {s["key"]: i for i, s in enumerate(self.stored)}
         self._others: dict[int, tuple] = {}
@@ -148,18 +152,21 @@ class Corpus:
 class Remembered:
     """What scoring computes per document — its ``recommend.Profile``, its look-alike term
     vector, the spans of its texts that evidence marks — made once per document for the
-    pairs of a whole refresh instead of once per pair (the same values). Forgets
-    everything past ``limit`` documents, to bound a worker's memory."""
+    pairs of a whole refresh instead of once per pair (the same values). Forgets them all
+    past ``documents`` profiles or vectors (about 13 KB a document) or ``texts`` texts'
+    spans (a few KB a text), to bound a worker's memory: at 100k listings, all of them.
+    """
 
-    def __init__(self, pipeline: Pipeline, limit: int = 20_000):
-        self.pipeline, self.limit = pipeline, limit
+    def __init__(self, pipeline: Pipeline, documents: int = 120_000, texts: int = 240_000):
+        self.pipeline = pipeline
+        self._limits = {"documents": documents, "texts": texts}
         self._profiles: dict[int, tuple] = {}
         self._vectors: dict[int, tuple] = {}
         self._norms: dict[int, float] = {}
         self._spans: dict[tuple, list] = {}
 
-    def _bounded(self, memo: dict) -> dict:
-        if len(memo) > self.limit:
+    def _bounded(self, memo: dict, limit: str = "documents") -> dict:
+        if len(memo) > self._limits[limit]:
             memo.clear()
             self._norms.clear()  # keyed by the ids of vectors that may now be gone
         return memo
@@ -186,10 +193,16 @@ class Remembered:
         return found
 
     def spans(self, text: str, for_search: bool = True, only=None, keep_stop=None) -> list:
-        """``Pipeline.spans`` for marking (``only`` given): every span of the text, stop-words
-        included, segmented once per text; the caller keeps those of its terms."""
+        """``Pipeline.spans`` for marking (``only`` given): the spans of the text whose term
+        is one of ``only`` (stop-words included). The text is segmented once; what is kept
+        of it is its terms and their offsets, a few KB, not a ``Span`` for each."""
         key = (text, for_search)
-        found = self._bounded(self._spans).get(key)
+        found = self._bounded(self._spans, "texts").get(key)
         if found is None:
-            found = self._spans[key] = self.pipeline.spans(text, for_search, keep_stop=True)
-        return found
+            spans = self.pipeline.spans(text, for_search, keep_stop=True)
+            found = self._spans[key] = (tuple(sys.intern(s.term) for s in spans),
+                                        array("I", [o for s in spans for o in (s.start, s.end)]))
+        terms, offsets = found
+        return [Span(term, text[offsets[2 * i]:offsets[2 * i + 1]], offsets[2 * i],
+                     offsets[2 * i + 1])
+                for i, term in enumerate(terms) if only is None or term in only]

@@ -2,16 +2,19 @@
 resumes where an interrupted one stopped, reports its progress, and a second refresher
 that computed the same batch writes nothing twice. Run with each search backend."""
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.matching import services
+from marketplace.matching import bulk
 from marketplace.matching.bulk import Refresher
 from marketplace.matching.cli import field_groups
 from marketplace.matching.evaluation import load_set
 from marketplace.matching.models import Recommendation, RefreshTask, SimilarPair
+from marketplace.search import recommend as ranking
 from marketplace.search.engine import MatchEngine
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "matching"
@@ -60,7 +63,7 @@ def test_bulk_refresh_stores_what_the_per_item_refresh_stores(listings, index):
     engine = MatchEngine(index)
     expected = _per_item(engine)
     assert expected[0] and expected[1]  # there is something to compare
-    for processes, batch in ((1, 7), (2, 1000)):
+    for processes, batch in ((1, 7), (2, 7), (2, 1000)):
         db.session.execute(sa.delete(Recommendation))
         db.session.execute(sa.delete(SimilarPair))
         services.queue_refresh_all()
@@ -104,3 +107,26 @@ def test_a_second_refresher_of_the_same_batch_writes_nothing(listings, index):
     db.session.expire_all()
     assert _rows() == expected
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RefreshTask)) == 0
+
+
+def test_a_pair_is_scored_once_per_refresh(listings, index, monkeypatch):
+    """A pair stored by the batch of one of its listings is taken as stored by the batch
+    of the other (the same corpus scores it the same), not scored with evidence again;
+    only a pair found no match (nothing stored) is scored by both."""
+    engine = MatchEngine(index)
+    expected = _per_item(engine)
+    explained = []
+
+    def counted(a, a_terms, b, b_terms, *args, **kwargs):
+        result = ranking.explained(a, a_terms, b, b_terms, *args, **kwargs)
+        explained.append((frozenset((a.key, b.key)), result[1]))
+        return result
+
+    monkeypatch.setattr(bulk, "ranking", SimpleNamespace(
+        **{**vars(ranking), "explained": counted}))
+    services.queue_refresh_all()
+    Refresher(engine, processes=1, batch=5).run()
+    db.session.expire_all()
+    assert _rows() == expected
+    stored = [pair for pair, band in explained if band is not None]
+    assert stored and len(stored) == len(set(stored))

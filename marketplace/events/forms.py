@@ -1,8 +1,7 @@
 """WTForms of the events feature, one section per part."""
 from flask_wtf import FlaskForm
-from wtforms import (  # noqa: F401
-    BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
-    SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 
 from marketplace.events.outcomes import MINUTES_MAX
 from marketplace.forms import limited

@@ -7,7 +7,8 @@ from marketplace.extensions import db
 
 
 def exported(action: str) -> list[AuditLog]:
-    return db.session.scalars(sa.select(AuditLog).where(AuditLog.action == action)).all()
+    return db.session.scalars(sa.select(AuditLog).where(AuditLog.action == action)
+                              .order_by(AuditLog.id)).all()
 
 
 def test_the_proposals_export_is_audited(client, make, login_as):

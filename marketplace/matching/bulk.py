@@ -220,12 +220,13 @@ class Refresher:
         for kind, item_id in planned:
             key, other_kind = f"{kind}:{item_id}", services.OTHER_KIND[kind]
             wanted, found = plans[key]
+            wanted_ids = [int(k.split(":")[1]) for k in wanted]
             results = {}
-            for other_id in {int(k.split(":")[1]) for k in wanted} | set(rows.of(kind, item_id)):
+            for other_id in set(wanted_ids) | set(rows.of(kind, item_id)):
                 result = scored.get(_ordered((key, f"{other_kind}:{other_id}")))
                 if result is not None:
                     results[other_id] = result
-            rows.apply(kind, item_id, [int(k.split(":")[1]) for k in wanted], results)
+            rows.apply(kind, item_id, wanted_ids, results)
             alikes.replace(kind, item_id, found)
         rows.write()
         alikes.write()

@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.matching import similar
 from marketplace.matching.models import Recommendation, RefreshRun, RefreshTask
-from marketplace.matching.stored import StoredRows
+from marketplace.matching.stored import LISTING_COLUMN, StoredRows
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import load_listings, published_listings
 from marketplace.search.engine import MatchEngine
@@ -26,13 +26,9 @@ REFRESH_BATCH = 50
 OTHER_KIND = {"opportunity": "product", "product": "opportunity"}
 
 
-def _column(kind: str):
-    return Recommendation.opportunity_id if kind == "opportunity" else Recommendation.product_id
-
-
 def remove(kind: str, item_id: int) -> None:
     """Drop every stored pair of a listing that is no longer published."""
-    db.session.execute(sa.delete(Recommendation).where(_column(kind) == item_id))
+    db.session.execute(sa.delete(Recommendation).where(LISTING_COLUMN[kind] == item_id))
 
 
 def refresh(engine: MatchEngine, item) -> int:

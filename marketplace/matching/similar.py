@@ -20,13 +20,13 @@ from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS, UNDER_REVIEW
 from marketplace.matching.models import SimilarPair
+from marketplace.matching.stored import in_chunks
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import load_listings
 from marketplace.search.engine import MatchEngine
 
 LIVE = (*UNDER_REVIEW, "published")
 KEPT = 20  # per listing: far more than a real listing has above the threshold
-CHUNK = 500  # ids per statement (SQLite binds at most 32,766 parameters)
 
 
 def threshold() -> float:
@@ -43,9 +43,9 @@ def remove_all(kind: str, ids: list[int]) -> None:
     # One statement per column: with ``first_id = ? OR second_id = ?`` SQLite's planner
     # (no statistics) searched by kind alone, reading every pair of the kind each time.
     for column in (SimilarPair.first_id, SimilarPair.second_id):
-        for start in range(0, len(ids), CHUNK):
+        for chunk in in_chunks(ids):
             db.session.execute(sa.delete(SimilarPair).where(
-                SimilarPair.listing_kind == kind, column.in_(ids[start:start + CHUNK])))
+                SimilarPair.listing_kind == kind, column.in_(chunk)))
 
 
 def under_review(model, exclude: set[int] = frozenset()) -> list:

@@ -18,24 +18,32 @@ from marketplace.matching.models import Recommendation
 CHUNK = 500  # ids per statement (SQLite binds at most 32,766 parameters)
 COLUMNS = ("score", "band", "evidence", "in_opportunity_list", "in_product_list",
            "computed_at")
+# The column holding a listing's id, by its kind.
+LISTING_COLUMN = {"opportunity": Recommendation.opportunity_id,
+                  "product": Recommendation.product_id}
+
+
+def in_chunks(ids: list) -> list[list]:
+    """``ids`` in slices of at most ``CHUNK``, one statement each."""
+    return [ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+
+def _rows_of(keys: list[tuple[str, int]], *columns):
+    """``columns`` of every stored row of these listings ((kind, id) pairs); a row both
+    of whose listings are among them comes twice."""
+    for kind, column in LISTING_COLUMN.items():
+        for ids in in_chunks(sorted({item_id for k, item_id in keys if k == kind})):
+            yield from db.session.execute(sa.select(*columns).where(column.in_(ids)))
 
 
 def pairs_of(keys: list[tuple[str, int]], since) -> dict[tuple[int, int], tuple | None]:
     """Every stored pair of these listings ((kind, id) pairs), by (opportunity id, product
     id): its (score, band, evidence) if it was computed at ``since`` or later, else None."""
-    found = {}
-    for kind, column in (("opportunity", Recommendation.opportunity_id),
-                         ("product", Recommendation.product_id)):
-        ids = sorted({item_id for k, item_id in keys if k == kind})
-        for start in range(0, len(ids), CHUNK):
-            rows = db.session.execute(sa.select(
-                Recommendation.opportunity_id, Recommendation.product_id,
+    return {(o, p): None if score is None else (score, band, evidence)
+            for o, p, score, band, evidence in _rows_of(
+                keys, Recommendation.opportunity_id, Recommendation.product_id,
                 sa.case((Recommendation.computed_at >= since, Recommendation.score)),
-                Recommendation.band, Recommendation.evidence)
-                .where(column.in_(ids[start:start + CHUNK])))
-            found.update(((o, p), None if score is None else (score, band, evidence))
-                         for o, p, score, band, evidence in rows)
-    return found
+                Recommendation.band, Recommendation.evidence)}
 
 
 @dataclass
@@ -68,17 +76,12 @@ class StoredRows:
         self.rows: dict[tuple[int, int], Row] = {}
         self.deleted: list[int] = []
         self._by = {"opportunity": {}, "product": {}}
-        for kind, column in (("opportunity", Recommendation.opportunity_id),
-                             ("product", Recommendation.product_id)):
-            ids = sorted({item_id for k, item_id in keys if k == kind})
-            for start in range(0, len(ids), CHUNK):
-                for row in db.session.execute(sa.select(
-                        Recommendation.id, Recommendation.opportunity_id,
-                        Recommendation.product_id, *(getattr(Recommendation, c) for c in COLUMNS))
-                        .where(column.in_(ids[start:start + CHUNK]))):
-                    if (row.opportunity_id, row.product_id) not in self.rows:
-                        self._add(Row(row.opportunity_id, row.product_id,
-                                      {c: getattr(row, c) for c in COLUMNS}, id=row.id))
+        for row in _rows_of(keys, Recommendation.id, Recommendation.opportunity_id,
+                            Recommendation.product_id,
+                            *(getattr(Recommendation, c) for c in COLUMNS)):
+            if (row.opportunity_id, row.product_id) not in self.rows:
+                self._add(Row(row.opportunity_id, row.product_id,
+                              {c: getattr(row, c) for c in COLUMNS}, id=row.id))
 
     def _add(self, row: Row) -> None:
         self.rows[(row.opportunity_id, row.product_id)] = row
@@ -133,9 +136,8 @@ class StoredRows:
     def write(self) -> None:
         """Write what ``apply`` changed, once, at the end: one DELETE, one INSERT and one
         UPDATE (each of many rows) in the session's transaction."""
-        for start in range(0, len(self.deleted), CHUNK):
-            db.session.execute(sa.delete(Recommendation).where(
-                Recommendation.id.in_(self.deleted[start:start + CHUNK])))
+        for ids in in_chunks(self.deleted):
+            db.session.execute(sa.delete(Recommendation).where(Recommendation.id.in_(ids)))
         new = [row for row in self.rows.values() if row.id is None]
         changed = [row for row in self.rows.values() if row.id is not None and row.changed]
         if new:

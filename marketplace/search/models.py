@@ -110,12 +110,14 @@ class IndexPosting(db.Model):
 
 
 class IndexTerm(db.Model):
-    """Document frequency of a term over the ``all`` field of a generation (matching's
-    idf), kept in the same transaction as the documents."""
+    """Document frequency of a term in one field of a generation (``all``: over the six
+    text fields, matching's idf; the others: keyword search's BM25F), kept in the same
+    transaction as the documents."""
 
     __tablename__ = "search_terms"
 
     generation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("search_generations.id", ondelete="CASCADE"), primary_key=True)
     term: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    field: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     df: Mapped[int]

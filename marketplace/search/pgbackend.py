@@ -5,12 +5,12 @@ application's database, so that every web node reads the same one.
   the same Pipeline as Whoosh's (``index.document_fields``), joined by spaces, and the
   filter and sort values as columns.
 - Postings (``search_postings``, one partition per generation): term frequency per
-  document and field with the field's length, and document frequencies over all text
-  fields (``search_terms``). With them keyword search (``search.pgkeyword``: matches,
-  counts, facets and the page in one statement) and candidate retrieval score exactly
-  Whoosh's BM25F (B 0.75, K1 1.2, idf = ln(N / (df + 1)) + 1, field lengths quantized to
-  Whoosh's byte), so both backends rank the same documents the same way; PostgreSQL's own
-  ``ts_rank`` would not.
+  document and field with the field's length, and document frequencies per field and
+  over all text fields (``search_terms``). With them keyword search (``search.pgkeyword``:
+  the matches and the page in one statement; counts and facets from the ids,
+  ``search.pgfacets``) and candidate retrieval score exactly Whoosh's BM25F (B 0.75,
+  K1 1.2, idf = ln(N / (df + 1)) + 1, field lengths quantized to Whoosh's byte), so both
+  backends rank the same documents the same way; PostgreSQL's own ``ts_rank`` would not.
 - Generations (``search_generations``): a rebuild writes a new generation
   (``search.pgwrite``: segmented in parallel, COPY, the postings' partition indexed after
   loading) and activates it in the caller's transaction, so readers see the old one until
@@ -38,6 +38,7 @@ from marketplace.search.documents import Doc
 from marketplace.search.index import TEXT_FIELDS
 from marketplace.search.models import IndexDocument, IndexGeneration, IndexPosting, IndexTerm
 from marketplace.search.bm25 import K1, B, idf
+from marketplace.search.pgfacets import FacetTable
 from marketplace.search.pgkeyword import keyword
 from marketplace.search.text import LanguageData, Pipeline
 
@@ -67,6 +68,7 @@ class PostgresBackend:
         self.index_name = index_name
         self._pipelines: dict[int, Pipeline] = {}
         self._reader: PostgresReader | None = None
+        self._documents = FacetTable()  # what keyword search remembers of matched rows
 
     @staticmethod
     def check_database(url) -> None:
@@ -142,12 +144,17 @@ class PostgresBackend:
             lengths[field] += tokens
             if field != "org":
                 lengths["all"] += tokens
-        # Documents per term (a term in two fields of one document counts once).
-        frequencies = Counter(dict(db.session.execute(
+        # Documents per field and term, and per term over the text fields ("all": a term
+        # in two fields of one document counts once).
+        frequencies = Counter({(field, term): n for field, term, n in db.session.execute(
+            sa.select(P.c.field, P.c.term, sa.func.count())
+            .where(P.c.generation_id == generation_id, P.c.document_id.in_(ids))
+            .group_by(P.c.field, P.c.term))})
+        frequencies.update({("all", term): n for term, n in db.session.execute(
             sa.select(P.c.term, sa.func.count(sa.distinct(P.c.document_id)))
             .where(P.c.generation_id == generation_id, P.c.document_id.in_(ids),
                    P.c.field.in_(TEXT_FIELDS))
-            .group_by(P.c.term)).all()))
+            .group_by(P.c.term))})
         db.session.execute(sa.delete(P).where(P.c.generation_id == generation_id,
                                               P.c.document_id.in_(ids)))
         db.session.execute(sa.delete(D).where(D.c.id.in_(ids)))
@@ -155,12 +162,12 @@ class PostgresBackend:
 
     @staticmethod
     def _add_frequencies(generation_id: int, delta: Counter) -> None:
-        rows = [{"generation_id": generation_id, "term": t, "df": n}
-                for t, n in delta.items() if n]
+        rows = [{"generation_id": generation_id, "field": f, "term": t, "df": n}
+                for (f, t), n in delta.items() if n]
         for chunk in _chunks(rows):
             statement = pg_insert(T).values(chunk)
             db.session.execute(statement.on_conflict_do_update(
-                index_elements=[T.c.generation_id, T.c.term],
+                index_elements=[T.c.generation_id, T.c.term, T.c.field],
                 set_={"df": T.c.df + statement.excluded.df}))
         db.session.execute(sa.delete(T).where(T.c.generation_id == generation_id, T.c.df <= 0))
 
@@ -204,9 +211,9 @@ class PostgresBackend:
         table = pgwrite.create_partition(generation_id)
         lengths, frequencies = self._insert(generation_id, docs, pipeline, processes, table)
         pgwrite.attach_partition(generation_id)
-        pgwrite.copy("search_terms", ("generation_id", "term", "df"), "".join(
-            f"{generation_id}\t{pgwrite.escape(t)}\t{n}\n" for t, n in frequencies.items()
-        ).encode())
+        pgwrite.copy("search_terms", ("generation_id", "term", "field", "df"), "".join(
+            f"{generation_id}\t{pgwrite.escape(t)}\t{f}\t{n}\n"
+            for (f, t), n in frequencies.items()).encode())
         self._restate(generation_id, len(docs), lengths)
         db.session.execute(sa.text("ANALYZE search_documents"))
         db.session.execute(sa.text("ANALYZE search_terms"))
@@ -224,7 +231,7 @@ class PostgresBackend:
         yield reader
 
     def keyword(self, query: KeywordQuery) -> KeywordResult:
-        return keyword(self._active(), query)
+        return keyword(self._active(), query, self._documents)
 
     def finds(self, terms: list[str]) -> bool:
         active = self._active()
@@ -267,7 +274,7 @@ class PostgresReader:
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         if fieldname != "all":
-            raise ValueError("the postgres backend keeps document frequencies of all only")
+            raise ValueError("the postgres reader reads document frequencies of all only")
         if term not in self._df:
             self.prefetch([term])
         return self._df[term]
@@ -281,7 +288,8 @@ class PostgresReader:
         missing = list({t for t in terms if t not in self._df})
         for chunk in _chunks(missing):
             found = dict(db.session.execute(sa.select(T.c.term, T.c.df).where(
-                T.c.generation_id == self.generation_id, T.c.term.in_(chunk))).all())
+                T.c.generation_id == self.generation_id, T.c.field == "all",
+                T.c.term.in_(chunk))).all())
             self._df.update({t: found.get(t, 0) for t in chunk})
 
     def candidates(self, weighted, kind, limit):

@@ -1,6 +1,8 @@
-"""Keyword search of the postgres backend (``search.pgbackend``) in one statement: the
-matches scored by Whoosh's BM25F, their number, the five facets' counts and one page of
-keys are all computed by PostgreSQL; only those come back (not every match)."""
+"""Keyword search of the postgres backend (``search.pgbackend``): one statement scores the
+matches by Whoosh's BM25F and returns their ids and one page of them, best first; the
+number of matches and the five facets' counts are taken from those ids in Python
+(``search.pgfacets``: a dictionary lookup per match, where PostgreSQL spent a microsecond
+per match joining and grouping)."""
 import json
 
 import sqlalchemy as sa
@@ -9,24 +11,13 @@ from marketplace.extensions import db
 from marketplace.search.bm25 import K1, B, idf
 from marketplace.search.backend import Filters, KeywordQuery, KeywordResult
 from marketplace.search.documents import FIELD_WEIGHTS
-from marketplace.search.models import IndexPosting
+from marketplace.search.models import IndexTerm
+from marketplace.search.pgfacets import FacetTable, facets
 
 KEYWORD_FIELDS = {**FIELD_WEIGHTS, "org": 1.0}  # where a keyword is looked for, with weights
 ORDERS = {"relevance": "score DESC, id", "newest": "published DESC, id",
           "deadline": "deadline, id"}
-P = IndexPosting.__table__
-
-# Each facet's counts with the first match (lowest id) that has each value: Counters are
-# filled in that order, as Whoosh's facet tables meet values (ties keep it after sorting).
-_FACETS = """
-SELECT 'kind', kind, count(*), min(id) FROM m GROUP BY kind
-UNION ALL SELECT 'field', f_field, count(*), min(id) FROM m GROUP BY f_field
-UNION ALL SELECT 'region', f_region, count(*), min(id) FROM m GROUP BY f_region
-UNION ALL SELECT 'release', f_release, count(*), min(id) FROM m GROUP BY f_release
-UNION ALL SELECT 'tag', t.tag, count(*), min(m.id) FROM m
-    LEFT JOIN LATERAL unnest(string_to_array(NULLIF(m.f_tag, ''), ',')) AS t(tag) ON true
-    GROUP BY t.tag
-UNION ALL SELECT '', key, n, 0 FROM top"""
+T = IndexTerm.__table__
 
 
 def _weights(active, query: KeywordQuery) -> list[tuple]:
@@ -36,10 +27,9 @@ def _weights(active, query: KeywordQuery) -> list[tuple]:
     required = list(dict.fromkeys(query.terms))
     boost = {t: 1.0 for t in required}
     boost.update({t: query.generic_boost for t in query.generic if t not in boost})
-    frequencies = db.session.execute(
-        sa.select(P.c.field, P.c.term, sa.func.count()).where(
-            P.c.generation_id == active.id, P.c.term.in_(boost))
-        .group_by(P.c.field, P.c.term)).all()
+    frequencies = db.session.execute(sa.select(T.c.field, T.c.term, T.c.df).where(
+        T.c.generation_id == active.id, T.c.field.in_(KEYWORD_FIELDS),
+        T.c.term.in_(boost))).all()
     lengths, count = json.loads(active.lengths), max(active.doc_count, 1)
     width = len(required) or 1
 
@@ -74,7 +64,8 @@ def _filters(filters: Filters, params: dict) -> list[str]:
 def statement(active, query: KeywordQuery) -> tuple[str, dict]:
     """Every match: Σ over query terms and fields of weight × BM25F, generic words ×
     ``generic_boost``; a match has every required term (``every``) or one, in any field,
-    and passes the filters."""
+    and passes the filters. One row: the ids of all matches (ascending) and of one page.
+    Document rows are joined only for filters and for the orders that read them."""
     weights = _weights(active, query) or [("-", "-", 0.0, 1.0, "0")]  # matches nothing
     width = len(weights[0][4])
     # A bigint's bit_or takes a third of the time of a bit string's; longer queries
@@ -91,8 +82,13 @@ def statement(active, query: KeywordQuery) -> tuple[str, dict]:
                     f"CAST(:b{n} AS {kind}))")
     matched = f"bit_or(q.bits) = CAST(:all AS {kind})" if query.every else \
         f"bit_or(q.bits) <> CAST(:none AS {kind})"
-    where = " AND ".join(["true", *_filters(query.filters, params)])
+    filters = _filters(query.filters, params)
     order = ORDERS.get(query.sort, ORDERS["relevance"])
+    if filters or order != ORDERS["relevance"]:
+        m = ("SELECT s.id, s.score, d.published, d.deadline FROM scored s "
+             "JOIN search_documents d ON d.id = s.id WHERE " + " AND ".join(filters or ["true"]))
+    else:
+        m = "SELECT id, score FROM scored"
     # Only this module's constants, numbered placeholders and fixed clauses are put into
     # the text; every value the query brings (terms, filters, weights) is a bound parameter.
     sql = f"""
@@ -105,25 +101,19 @@ scored AS (
     WHERE p.generation_id = :generation
     GROUP BY p.document_id
     HAVING {matched}),
-m AS MATERIALIZED (
-    SELECT d.id, d.key, d.kind, d.f_field, d.f_tag, d.f_region, d.f_release, d.published,
-           d.deadline, s.score
-    FROM scored s JOIN search_documents d ON d.id = s.id
-    WHERE {where}),
-top AS (SELECT key, row_number() OVER (ORDER BY {order}) AS n FROM m
-        ORDER BY {order} LIMIT :limit)
-{_FACETS}"""  # nosec B608
+m AS MATERIALIZED ({m})
+SELECT (SELECT array_agg(id ORDER BY id) FROM m),
+       (SELECT array_agg(id ORDER BY {order}) FROM (
+            SELECT * FROM m ORDER BY {order} LIMIT :limit) AS page)"""  # nosec B608
     return sql, params
 
 
-def keyword(active, query: KeywordQuery) -> KeywordResult:
+def keyword(active, query: KeywordQuery, table: FacetTable) -> KeywordResult:
+    """``table``: the process's remembered documents (``pgfacets``)."""
     sql, params = statement(active, query)
-    rows = db.session.execute(sa.text(sql), params).all()
-    result = KeywordResult()
-    top = sorted((n, key) for facet, key, n, _ in rows if not facet)
-    result.keys = [key for _, key in top]
-    for facet, value, n, first in sorted((r for r in rows if r[0]),
-                                         key=lambda r: (r[0], r[3], r[1] or "")):
-        result.facets[facet][value or None] += n
-    result.total = sum(result.facets["kind"].values())
+    ids, page = db.session.execute(sa.text(sql), params).one()
+    columns, rows = table.rows(ids or [], active)
+    result = KeywordResult(total=len(rows))
+    result.facets.update(facets(columns, rows))
+    result.keys = [k for k in map(columns.key, page or []) if k is not None]
     return result

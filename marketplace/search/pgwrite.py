@@ -40,7 +40,8 @@ class Part:
     documents: bytes = b""
     postings: bytes = b""
     lengths: Counter = field(default_factory=Counter)      # tokens per field
-    frequencies: Counter = field(default_factory=Counter)  # documents per term (all fields)
+    # documents per (field, term); "all": in any of the text fields
+    frequencies: Counter = field(default_factory=Counter)
 
 
 def escape(value) -> str:
@@ -62,7 +63,9 @@ def segment(docs: list[Doc], ids: list[int], generation_id: int, pipeline: Pipel
         lengths = {name: sum(c.values()) for name, c in per_field.items()}
         lengths["all"] = sum(lengths[name] for name in TEXT_FIELDS)
         part.lengths.update(lengths)
-        part.frequencies.update({t for name in TEXT_FIELDS for t in per_field[name]})
+        part.frequencies.update(("all", t) for t in {t for name in TEXT_FIELDS
+                                                     for t in per_field[name]})
+        part.frequencies.update((name, t) for name, terms in per_field.items() for t in terms)
         values = {**fields, "id": doc_id, "generation_id": generation_id,
                   "len_all": quantized(lengths["all"])}
         documents.append(_line(values[c] for c in DOCUMENT_COLUMNS))

@@ -3,6 +3,7 @@ updates, switches generations atomically, lets two drains run at once, and refus
 (The behaviour both backends share is tested by the rest of tests/search and
 tests/matching, run with each backend.)"""
 import json
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from marketplace.search import recommend
 from marketplace.search.backend import Filters, KeywordQuery
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import check, drain, published_listings
+from marketplace.search.index import TEXT_FIELDS
 from marketplace.search.language import current_language
 from marketplace.search.models import (IndexDocument, IndexGeneration, IndexPosting, IndexTask,
                                        IndexTerm)
@@ -112,8 +114,9 @@ def statistics(index_name: str) -> dict:
                   IndexPosting.fl)
         .join(IndexDocument, IndexDocument.id == IndexPosting.document_id)
         .where(IndexPosting.generation_id == generation.id)).all())
-    terms = dict(db.session.execute(sa.select(IndexTerm.term, IndexTerm.df).where(
-        IndexTerm.generation_id == generation.id)).all())
+    terms = {(field, term): df for field, term, df in db.session.execute(
+        sa.select(IndexTerm.field, IndexTerm.term, IndexTerm.df).where(
+            IndexTerm.generation_id == generation.id))}
     return {"doc_count": generation.doc_count, "lengths": json.loads(generation.lengths),
             "documents": documents, "postings": postings, "terms": terms}
 
@@ -133,6 +136,12 @@ def test_statistics_stay_exact_through_updates_and_removals(ctx, labelled):
     fresh.write_generation(final, language)
     assert statistics("test-updated") == statistics("test-fresh")
     assert len(statistics("test-updated")["documents"]) == len(final)
+    # Document frequencies are those of the postings: per field, and over the text fields.
+    postings = statistics("test-updated")["postings"]
+    expected = Counter((field, term) for _, field, term, _, _ in postings)
+    expected.update(("all", term) for _, term in {(key, term) for key, field, term, _, _
+                                                  in postings if field in TEXT_FIELDS})
+    assert statistics("test-updated")["terms"] == dict(expected)
 
 
 @pytest.mark.postgres_search

@@ -11,15 +11,18 @@ query, not when a web worker starts).
 
 A document row never changes once written: the backend deletes a listing's row and
 inserts a new one (a new id) when the listing changes. So what is remembered stays true;
-ids new to the table are read when a query first matches them, and rows deleted since
-are never matched again. The generation is read whole at the first query, for each new
-generation (a rebuild), and when edits have left far more remembered rows than live ones.
+rows are read by id when a query first matches them (the first queries of a process
+read only what they match; a query that matches much of the catalogue has the whole
+generation read), and rows deleted since are never matched again. All is
+forgotten for a new generation (a rebuild) and when edits have left more remembered
+rows than twice the live ones.
 """
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from marketplace.extensions import db
 from marketplace.search.models import IndexDocument
@@ -27,8 +30,10 @@ from marketplace.search.models import IndexDocument
 D = IndexDocument.__table__
 SCALAR_FACETS = {"kind": D.c.kind, "field": D.c.f_field, "region": D.c.f_region,
                  "release": D.c.f_release}
-STALE_FACTOR = 2  # ids spanned per live document before the generation is read again
-MAX_MISSING = 1_000  # new rows read by id; more, and the generation is read whole
+COLUMNS = (D.c.id, D.c.key, *SCALAR_FACETS.values(), D.c.f_tag)
+STALE_FACTOR = 2  # remembered rows per live document before they are forgotten
+SLACK = 1_000
+WHOLE_SHARE = 0.05  # more of the generation missing than this, and it is read whole
 
 
 @dataclass
@@ -62,6 +67,7 @@ class Columns:
     scalar: dict                  # facet → numpy int32 array of codes
     tags: object                  # numpy int32 array, a row per document, -1 padded
     codes: dict                   # facet (and "tag") → Codes
+    remembered: int = 0           # rows read (some since deleted)
 
     def knows(self, document_id: int) -> bool:
         row = document_id - self.base
@@ -80,10 +86,10 @@ class Columns:
         return rows if self.known[rows].all() else None
 
 
-def _empty(generation_id: int, base: int):
+def _empty(generation_id: int):
     import numpy as np
 
-    return Columns(generation_id, base, np.zeros(0, bool), [],
+    return Columns(generation_id, 0, np.zeros(0, bool), [],
                    {name: np.zeros(0, np.int32) for name in SCALAR_FACETS},
                    np.full((0, 1), -1, np.int32),
                    {name: Codes() for name in (*SCALAR_FACETS, "tag")})
@@ -91,20 +97,23 @@ def _empty(generation_id: int, base: int):
 
 def _with_rows(columns: Columns, rows: list) -> Columns:
     """``columns`` and ``rows`` (id, key, kind, field, region, release, tags) in a new
-    state: arrays grown to the largest id, codes extended."""
+    state: arrays grown to span every id, codes extended."""
     import numpy as np
 
     if not rows:
         return columns
     codes = {name: c.copy() for name, c in columns.codes.items()}
-    at = np.fromiter((r[0] for r in rows), np.int64, len(rows)) - columns.base
+    ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    base = min(int(ids.min()), columns.base) if len(columns.known) else int(ids.min())
+    shift = columns.base - base if len(columns.known) else 0  # where the old rows go
+    at = ids - base
+    size = max(len(columns.known) + shift, int(at.max()) + 1)
     tag_codes = _tag_codes([r[6] for r in rows], codes["tag"])
-    size = max(len(columns.known), int(at.max()) + 1)
     width = max(columns.tags.shape[1], max(map(len, tag_codes)))
 
     def grown(array, fill, shape):
         out = np.full(shape, fill, array.dtype)
-        out[tuple(slice(0, n) for n in array.shape)] = array
+        out[(slice(shift, shift + len(array)), *(slice(0, n) for n in array.shape[1:]))] = array
         return out
 
     known = grown(columns.known, False, (size,))
@@ -116,10 +125,12 @@ def _with_rows(columns: Columns, rows: list) -> Columns:
         scalar[name][at] = np.fromiter(map(code.__getitem__, values), np.int32, len(rows))
     tags = grown(columns.tags, -1, (size, width))
     tags[at] = [t + (-1,) * (width - len(t)) for t in tag_codes]
-    keys = columns.keys + [None] * (size - len(columns.keys))
+    keys = [None] * shift + columns.keys
+    keys += [None] * (size - len(keys))
     for row, r in zip(at.tolist(), rows):
         keys[row] = r[1]
-    return replace(columns, known=known, keys=keys, scalar=scalar, tags=tags, codes=codes)
+    return replace(columns, base=base, known=known, keys=keys, scalar=scalar, tags=tags,
+                   codes=codes, remembered=columns.remembered + len(rows))
 
 
 def _tag_codes(values: list[str], names: Codes) -> list[tuple]:
@@ -132,15 +143,24 @@ def _tag_codes(values: list[str], names: Codes) -> list[tuple]:
     return [parsed[v] for v in values]
 
 
-def _select(where) -> list:
-    return db.session.execute(sa.select(D.c.id, D.c.key, *SCALAR_FACETS.values(), D.c.f_tag)
-                              .where(where)).all()
+def _select(ids: list[int]) -> list:
+    """The rows of ``ids`` (one array parameter, however many)."""
+    wanted = sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer))
+    return db.session.execute(sa.select(*COLUMNS).where(D.c.id == sa.any_(wanted))).all()
+
+
+def _select_generation(generation_id: int, columns: Columns) -> list:
+    """The rows of the generation not remembered yet (one scan, not an index search per
+    id, once a query matches a large part of it)."""
+    return [row for row in db.session.execute(
+        sa.select(*COLUMNS).where(D.c.generation_id == generation_id))
+        if not columns.knows(row[0])]
 
 
 class FacetTable:
     """The documents keyword search has matched, by id. Ids are unique across
     generations, so while a rebuild switches generations a request still reading the old
-    one finds its documents too (read by id)."""
+    one finds its documents too."""
 
     def __init__(self):
         self.columns: Columns | None = None
@@ -158,19 +178,20 @@ class FacetTable:
         return columns, rows
 
     def _read(self, ids: list[int], active) -> Columns:
+        """Read the rows of ``ids`` not remembered yet, after forgetting everything for
+        a new generation or when edits have left more remembered rows than
+        ``STALE_FACTOR`` per live document."""
         with self._reading:
             columns = self.columns
-            missing = [] if columns is None else [i for i in ids if not columns.knows(i)]
-            whole = (columns is None or columns.generation_id != active.id
-                     or len(missing) > MAX_MISSING or (missing and missing[0] < columns.base)
-                     or len(columns.known) > STALE_FACTOR * active.doc_count + MAX_MISSING)
-            if whole:
-                rows = _select(D.c.generation_id == active.id)
-                base = min([r[0] for r in rows] + ids[:1] or [0])
-                columns = _with_rows(_empty(active.id, base), rows)
+            if (columns is None or columns.generation_id != active.id
+                    or columns.remembered > STALE_FACTOR * active.doc_count + SLACK):
+                columns = _empty(active.id)
+            missing = [i for i in ids if not columns.knows(i)]
+            if len(missing) > WHOLE_SHARE * active.doc_count:
+                columns = _with_rows(columns, _select_generation(active.id, columns))
                 missing = [i for i in ids if not columns.knows(i)]
             if missing:
-                columns = _with_rows(columns, _select(D.c.id.in_(missing)))
+                columns = _with_rows(columns, _select(missing))
             self.columns = columns  # readers on other threads keep the state they began with
             return columns
 

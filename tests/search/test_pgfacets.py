@@ -90,9 +90,16 @@ def test_pages_in_the_other_orders_and_with_filters_are_whooshs(both, sort):
         assert_same(whoosh, postgres, q, sort=sort, field="数字治理")
 
 
-def test_a_rebuild_is_read_whole_and_many_edits_make_the_table_read_afresh(
+def test_a_process_reads_what_it_matches_or_the_whole_generation_and_a_rebuild_starts_afresh(
         both, labelled, monkeypatch):
     whoosh, postgres = both
+    count = len(labelled.opportunities + labelled.products)
+    monkeypatch.setattr(pgfacets, "WHOLE_SHARE", 0.5)
+    parking = _keyword(postgres, "停车")
+    assert 0 < postgres._documents.columns.remembered == parking.total < count / 2
+    monkeypatch.setattr(pgfacets, "WHOLE_SHARE", 0.05)
+    assert _keyword(postgres, "数据").total > 0.05 * count
+    assert postgres._documents.columns.remembered == count  # read whole
     assert_same(whoosh, postgres, "数据")
     first = postgres._documents.columns
     language = read_language_files(DEFAULT_LANGUAGE)
@@ -103,15 +110,26 @@ def test_a_rebuild_is_read_whole_and_many_edits_make_the_table_read_afresh(
     rebuilt = postgres._documents.columns
     assert rebuilt.generation_id != first.generation_id and rebuilt.base > first.base
     assert list(_keyword(postgres, "数据").facets["tag"]) == ["重建后"]
+    assert rebuilt.remembered == count
 
-    # Each edit gives a listing a new row; past STALE_FACTOR rows per live document
-    # spanned, the generation is read afresh and the deleted rows are forgotten.
-    monkeypatch.setattr(pgfacets, "MAX_MISSING", 0)
-    for round_ in range(3):
+
+def test_rows_left_by_many_edits_are_forgotten_once(both, labelled, monkeypatch):
+    """Each edit gives a listing a new row; past STALE_FACTOR remembered rows per live
+    document all is forgotten and only what is matched is read again."""
+    whoosh, postgres = both
+    monkeypatch.setattr(pgfacets, "SLACK", 0)
+    docs = labelled.opportunities + labelled.products
+    assert_same(whoosh, postgres, "数据")
+    first = postgres._documents.columns
+    bound = pgfacets.STALE_FACTOR * len(docs)
+    for round_ in range(5):
         both_apply(whoosh, postgres, [replace(d, tags=[f"第{round_}次"]) for d in docs])
         assert_same(whoosh, postgres, "数据", edited=True)
-    assert postgres._documents.columns.base > rebuilt.base
-    assert len(postgres._documents.columns.known) <= pgfacets.STALE_FACTOR * len(docs)
+        assert postgres._documents.columns.remembered <= bound + len(docs)
+    assert postgres._documents.columns.base > first.base  # the first rows were forgotten
+    settled = postgres._documents.columns
+    assert_same(whoosh, postgres, "数据", edited=True)
+    assert postgres._documents.columns is settled  # nothing read again
 
 
 def test_a_row_deleted_between_the_match_and_the_read_is_left_out(both, labelled):
@@ -120,8 +138,24 @@ def test_a_row_deleted_between_the_match_and_the_read_is_left_out(both, labelled
     ids = sorted(db.session.scalars(sa.select(D.c.id).where(D.c.generation_id == active.id)))
     gone = db.session.scalar(sa.select(D.c.key).where(D.c.id == ids[3]))
     assert postgres.apply([], [gone], timeout=1)  # after the match, before the read
-    columns, rows = pgfacets.FacetTable().rows(ids, postgres._active())
+    columns, rows = pgfacets.FacetTable().rows(ids, postgres._active())  # nothing remembered
     assert len(rows) == len(ids) - 1
     assert not columns.knows(ids[3]) and columns.key(ids[3]) is None
     assert columns.key(ids[4]) == db.session.scalar(sa.select(D.c.key).where(D.c.id == ids[4]))
 
+
+
+def test_rows_below_and_above_those_remembered_are_placed_right(both, monkeypatch):
+    _, postgres = both
+    monkeypatch.setattr(pgfacets, "WHOLE_SHARE", 1.0)  # read by id only
+    active = postgres._active()
+    keys = dict(db.session.execute(sa.select(D.c.id, D.c.key).where(
+        D.c.generation_id == active.id)).all())
+    ids = sorted(keys)
+    table = pgfacets.FacetTable()
+    for part in (ids[40:45], ids[:3], ids[-3:], ids[20:60]):
+        columns, rows = table.rows(part, active)
+        assert [columns.key(i) for i in part] == [keys[i] for i in part]
+        assert len(rows) == len(part)
+    assert table.columns.remembered == len(set(ids[40:45] + ids[:3] + ids[-3:] + ids[20:60]))
+    assert [columns.key(i) for i in ids[:3] + ids[-3:]] == [keys[i] for i in ids[:3] + ids[-3:]]

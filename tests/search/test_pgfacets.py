@@ -90,17 +90,16 @@ def test_pages_in_the_other_orders_and_with_filters_are_whooshs(both, sort):
         assert_same(whoosh, postgres, q, sort=sort, field="数字治理")
 
 
-def test_a_process_reads_what_it_matches_or_the_whole_generation_and_a_rebuild_starts_afresh(
-        both, labelled, monkeypatch):
+def test_the_first_search_reads_the_generation_later_ones_only_new_rows_and_a_rebuild_afresh(
+        both, labelled):
     whoosh, postgres = both
     count = len(labelled.opportunities + labelled.products)
-    monkeypatch.setattr(pgfacets, "WHOLE_SHARE", 0.5)
-    parking = _keyword(postgres, "停车")
-    assert 0 < postgres._documents.columns.remembered == parking.total < count / 2
-    monkeypatch.setattr(pgfacets, "WHOLE_SHARE", 0.05)
-    assert _keyword(postgres, "数据").total > 0.05 * count
-    assert postgres._documents.columns.remembered == count  # read whole
-    assert_same(whoosh, postgres, "数据")
+    _keyword(postgres, "停车")
+    assert postgres._documents.columns.remembered == count
+    edited = [replace(d, title=f"{d.title} 数据") for d in labelled.products[:3]]
+    both_apply(whoosh, postgres, edited)
+    assert_same(whoosh, postgres, "数据", edited=True)
+    assert postgres._documents.columns.remembered == count + 3  # the new rows, by id
     first = postgres._documents.columns
     language = read_language_files(DEFAULT_LANGUAGE)
     docs = [replace(d, tags=["重建后"]) for d in labelled.opportunities + labelled.products]
@@ -110,7 +109,7 @@ def test_a_process_reads_what_it_matches_or_the_whole_generation_and_a_rebuild_s
     rebuilt = postgres._documents.columns
     assert rebuilt.generation_id != first.generation_id and rebuilt.base > first.base
     assert list(_keyword(postgres, "数据").facets["tag"]) == ["重建后"]
-    assert rebuilt.remembered == count
+    assert rebuilt.remembered == len(docs)
 
 
 def test_rows_left_by_many_edits_are_forgotten_once(both, labelled, monkeypatch):
@@ -145,17 +144,19 @@ def test_a_row_deleted_between_the_match_and_the_read_is_left_out(both, labelled
 
 
 
-def test_rows_below_and_above_those_remembered_are_placed_right(both, monkeypatch):
+def test_rows_below_and_above_those_remembered_are_placed_right(both):
     _, postgres = both
-    monkeypatch.setattr(pgfacets, "WHOLE_SHARE", 1.0)  # read by id only
     active = postgres._active()
     keys = dict(db.session.execute(sa.select(D.c.id, D.c.key).where(
         D.c.generation_id == active.id)).all())
     ids = sorted(keys)
-    table = pgfacets.FacetTable()
+    columns = pgfacets._empty(active.id)
     for part in (ids[40:45], ids[:3], ids[-3:], ids[20:60]):
-        columns, rows = table.rows(part, active)
+        columns = pgfacets._with_rows(columns, pgfacets._select(
+            [i for i in part if not columns.knows(i)]))
         assert [columns.key(i) for i in part] == [keys[i] for i in part]
-        assert len(rows) == len(part)
-    assert table.columns.remembered == len(set(ids[40:45] + ids[:3] + ids[-3:] + ids[20:60]))
-    assert [columns.key(i) for i in ids[:3] + ids[-3:]] == [keys[i] for i in ids[:3] + ids[-3:]]
+        assert len(columns.rows(part)) == len(part)
+    seen = ids[:3] + ids[20:60] + ids[-3:]
+    assert columns.remembered == len(seen) and columns.base == ids[0]
+    assert [columns.key(i) for i in seen] == [keys[i] for i in seen]
+    assert not columns.knows(ids[10]) and columns.rows(ids[9:12]) is None

@@ -5,7 +5,6 @@ tests/matching, run with each backend.)"""
 import json
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,8 +12,7 @@ import sqlalchemy as sa
 from marketplace import create_app
 from marketplace.config import TestConfig
 from marketplace.extensions import db
-from marketplace.matching.cli import DEFAULT_LANGUAGE, field_groups
-from marketplace.matching.evaluation import load_set
+from marketplace.matching.cli import DEFAULT_LANGUAGE
 from marketplace.search import recommend
 from marketplace.search.backend import Filters, KeywordQuery
 from marketplace.search.documents import doc_from_listing
@@ -27,12 +25,10 @@ from marketplace.search.pgbackend import PostgresBackend
 from marketplace.search.queries import query_terms
 from marketplace.search.runtime import create_backend
 from marketplace.search.text import read_language_files
-from marketplace.search.whoosh_backend import WhooshBackend
 from marketplace.sync.steps import sync_step
 from tests.concurrency import run_together
 from tests.search.backends import writer_held
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "matching"
 QUERIES = ["停车", "智慧 停车", "养老 服务 平台", "VR 教学", "城市 运行 一网统管", "数据", "北斗",
            "应急 指挥", "不存在的词语组合"]
 
@@ -43,22 +39,6 @@ def test_the_postgres_backend_refuses_sqlite_with_a_clear_message(tmp_path):
                    SEARCH_BACKEND="postgres")
     with pytest.raises(RuntimeError, match="应为 whoosh 或 postgres"):
         create_backend({"SEARCH_BACKEND": "elastic", "SEARCH_INDEX_DIR": str(tmp_path)})
-
-
-@pytest.fixture(scope="module")
-def labelled():
-    return load_set(DATA, field_groups())
-
-
-@pytest.fixture
-def both(app, ctx, labelled, tmp_path):
-    """The labelled set in a Whoosh index and in the database (rolled back afterwards)."""
-    docs = labelled.opportunities + labelled.products
-    language = read_language_files(DEFAULT_LANGUAGE)
-    whoosh, postgres = WhooshBackend(tmp_path / "whoosh"), PostgresBackend("test-both")
-    whoosh.write_generation(docs, language)
-    postgres.write_generation(docs, language)
-    return whoosh, postgres
 
 
 def _keyword(backend, q, every=True, **filters):

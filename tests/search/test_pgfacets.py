@@ -2,41 +2,20 @@
 process (``search.pgfacets``): what it remembers must never make a count or a page wrong,
 through edits, removals, a rebuild and a row deleted between the match and the read."""
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.matching.cli import DEFAULT_LANGUAGE, field_groups
-from marketplace.matching.evaluation import load_set
+from marketplace.matching.cli import DEFAULT_LANGUAGE
 from marketplace.search import pgfacets
 from marketplace.search.backend import Filters, KeywordQuery
-from marketplace.search.pgbackend import PostgresBackend
 from marketplace.search.queries import query_terms
 from marketplace.search.text import read_language_files
-from marketplace.search.whoosh_backend import WhooshBackend
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "matching"
 QUERIES = ["数据", "停车", "智慧 停车", "养老 服务 平台", "城市 运行 一网统管"]
 D = pgfacets.D
 pytestmark = pytest.mark.postgres_search
-
-
-@pytest.fixture(scope="module")
-def labelled():
-    return load_set(DATA, field_groups())
-
-
-@pytest.fixture
-def both(app, ctx, labelled, tmp_path):
-    """The labelled set in a Whoosh index and in the database (rolled back afterwards)."""
-    docs = labelled.opportunities + labelled.products
-    language = read_language_files(DEFAULT_LANGUAGE)
-    whoosh, postgres = WhooshBackend(tmp_path / "whoosh"), PostgresBackend("test-facets")
-    whoosh.write_generation(docs, language)
-    postgres.write_generation(docs, language)
-    return whoosh, postgres
 
 
 def _keyword(backend, q, sort="relevance", **filters):
@@ -141,7 +120,6 @@ def test_a_row_deleted_between_the_match_and_the_read_is_left_out(both, labelled
     assert len(rows) == len(ids) - 1
     assert not columns.knows(ids[3]) and columns.key(ids[3]) is None
     assert columns.key(ids[4]) == db.session.scalar(sa.select(D.c.key).where(D.c.id == ids[4]))
-
 
 
 def test_rows_below_and_above_those_remembered_are_placed_right(both):

@@ -84,11 +84,10 @@ def statement(active, query: KeywordQuery) -> tuple[str, dict]:
         f"bit_or(q.bits) <> CAST(:none AS {kind})"
     filters = _filters(query.filters, params)
     order = ORDERS.get(query.sort, ORDERS["relevance"])
-    if filters or order != ORDERS["relevance"]:
-        m = ("SELECT s.id, s.score, d.published, d.deadline FROM scored s "
-             "JOIN search_documents d ON d.id = s.id WHERE " + " AND ".join(filters or ["true"]))
-    else:
-        m = "SELECT id, score FROM scored"
+    joined = bool(filters) or order != ORDERS["relevance"]
+    columns = "s.id, s.score, d.published, d.deadline" if joined else "s.id, s.score"
+    source = "scored s JOIN search_documents d ON d.id = s.id" if joined else "scored s"
+    where = " AND ".join(filters or ["true"])
     # Only this module's constants, numbered placeholders and fixed clauses are put into
     # the text; every value the query brings (terms, filters, weights) is a bound parameter.
     sql = f"""
@@ -101,7 +100,7 @@ scored AS (
     WHERE p.generation_id = :generation
     GROUP BY p.document_id
     HAVING {matched}),
-m AS MATERIALIZED ({m})
+m AS MATERIALIZED (SELECT {columns} FROM {source} WHERE {where})
 SELECT (SELECT array_agg(id ORDER BY id) FROM m),
        (SELECT array_agg(id ORDER BY {order}) FROM (
             SELECT * FROM m ORDER BY {order} LIMIT :limit) AS page)"""  # nosec B608

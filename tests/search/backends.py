@@ -1,5 +1,6 @@
 """What the index tests do to each search backend's own storage: read everything it holds,
-hold its writer lock from elsewhere, destroy it."""
+hold its writer lock from elsewhere, destroy it; and a keyword query as the search page
+asks it."""
 import shutil
 import zlib
 from contextlib import contextmanager
@@ -8,7 +9,16 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.search import pgbackend
+from marketplace.search.backend import Filters, KeywordQuery
 from marketplace.search.models import IndexDocument, IndexGeneration, IndexPosting
+from marketplace.search.queries import query_terms
+
+
+def keyword(backend, q, every=True, sort="relevance", **filters):
+    """``backend``'s answer to ``q`` (one page of 30), as the search page builds the query."""
+    terms, generic = query_terms(backend.pipeline(), q)
+    return backend.keyword(KeywordQuery(terms=tuple(terms), generic=tuple(generic), every=every,
+                                        filters=Filters(**filters), limit=30, sort=sort))
 
 
 def everything_held(index) -> str:

@@ -14,7 +14,6 @@ from marketplace.config import TestConfig
 from marketplace.extensions import db
 from marketplace.matching.cli import DEFAULT_LANGUAGE
 from marketplace.search import recommend
-from marketplace.search.backend import Filters, KeywordQuery
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import check, drain, published_listings
 from marketplace.search.index import TEXT_FIELDS
@@ -22,12 +21,11 @@ from marketplace.search.language import current_language
 from marketplace.search.models import (IndexDocument, IndexGeneration, IndexPosting, IndexTask,
                                        IndexTerm)
 from marketplace.search.pgbackend import PostgresBackend
-from marketplace.search.queries import query_terms
 from marketplace.search.runtime import create_backend
 from marketplace.search.text import read_language_files
 from marketplace.sync.steps import sync_step
 from tests.concurrency import run_together
-from tests.search.backends import writer_held
+from tests.search.backends import keyword, writer_held
 
 QUERIES = ["停车", "智慧 停车", "养老 服务 平台", "VR 教学", "城市 运行 一网统管", "数据", "北斗",
            "应急 指挥", "不存在的词语组合"]
@@ -41,21 +39,14 @@ def test_the_postgres_backend_refuses_sqlite_with_a_clear_message(tmp_path):
         create_backend({"SEARCH_BACKEND": "elastic", "SEARCH_INDEX_DIR": str(tmp_path)})
 
 
-def _keyword(backend, q, every=True, **filters):
-    pipeline = backend.pipeline()
-    terms, generic = query_terms(pipeline, q)
-    return backend.keyword(KeywordQuery(terms=tuple(terms), generic=tuple(generic),
-                                        every=every, filters=Filters(**filters), limit=30))
-
-
 @pytest.mark.postgres_search
 @pytest.mark.parametrize("q", QUERIES)
 def test_keyword_search_finds_and_ranks_what_whoosh_does(both, q):
     whoosh, postgres = both
     for every in (True, False):
         for filters in ({}, {"kind": "product"}, {"field": "数字治理"}):
-            expected = _keyword(whoosh, q, every, **filters)
-            found = _keyword(postgres, q, every, **filters)
+            expected = keyword(whoosh, q, every, **filters)
+            found = keyword(postgres, q, every, **filters)
             assert found.total == expected.total, (q, every, filters)
             assert found.keys == expected.keys, (q, every, filters)
             assert found.facets == expected.facets, (q, every, filters)

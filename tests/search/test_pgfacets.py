@@ -9,26 +9,19 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.matching.cli import DEFAULT_LANGUAGE
 from marketplace.search import pgfacets
-from marketplace.search.backend import Filters, KeywordQuery
-from marketplace.search.queries import query_terms
 from marketplace.search.text import read_language_files
+from tests.search.backends import keyword
 
 QUERIES = ["数据", "停车", "智慧 停车", "养老 服务 平台", "城市 运行 一网统管"]
 D = pgfacets.D
 pytestmark = pytest.mark.postgres_search
 
 
-def _keyword(backend, q, sort="relevance", **filters):
-    terms, generic = query_terms(backend.pipeline(), q)
-    return backend.keyword(KeywordQuery(terms=tuple(terms), generic=tuple(generic), every=True,
-                                        filters=Filters(**filters), limit=30, sort=sort))
-
-
 def assert_same(whoosh, postgres, q, edited=False, **options):
     """The same matches, page, counts and tie order; after edits the same page as a set:
     Whoosh keeps deleted documents in its statistics until segments merge, so the two
     can order near ties differently (they did before this table too)."""
-    expected, found = _keyword(whoosh, q, **options), _keyword(postgres, q, **options)
+    expected, found = keyword(whoosh, q, **options), keyword(postgres, q, **options)
     assert found.total == expected.total, (q, options)
     if edited:
         assert set(found.keys) == set(expected.keys), (q, options)
@@ -58,7 +51,7 @@ def test_counts_follow_edits_and_removals_after_the_documents_are_remembered(bot
         assert_same(whoosh, postgres, q, edited=True, kind="product")
     # The new rows were read by id; what was remembered before was kept.
     assert postgres._documents.columns.base == remembered.base
-    assert _keyword(postgres, "数据").facets["tag"]["新标签"] == 6
+    assert keyword(postgres, "数据").facets["tag"]["新标签"] == 6
 
 
 @pytest.mark.parametrize("sort", ["newest", "deadline"])
@@ -73,7 +66,7 @@ def test_the_first_search_reads_the_generation_later_ones_only_new_rows_and_a_re
         both, labelled):
     whoosh, postgres = both
     count = len(labelled.opportunities + labelled.products)
-    _keyword(postgres, "停车")
+    keyword(postgres, "停车")
     assert postgres._documents.columns.remembered == count
     edited = [replace(d, title=f"{d.title} 数据") for d in labelled.products[:3]]
     both_apply(whoosh, postgres, edited)
@@ -87,7 +80,7 @@ def test_the_first_search_reads_the_generation_later_ones_only_new_rows_and_a_re
     assert_same(whoosh, postgres, "数据")
     rebuilt = postgres._documents.columns
     assert rebuilt.generation_id != first.generation_id and rebuilt.base > first.base
-    assert list(_keyword(postgres, "数据").facets["tag"]) == ["重建后"]
+    assert list(keyword(postgres, "数据").facets["tag"]) == ["重建后"]
     assert rebuilt.remembered == len(docs)
 
 

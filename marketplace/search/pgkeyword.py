@@ -21,7 +21,7 @@ T = IndexTerm.__table__
 
 
 def _weights(active, query: KeywordQuery) -> list[tuple]:
-    """(field, term, weight × idf, mean field length, bits) of each query term in each
+    """(field, term, weight × idf, mean field length, bits, df) of each query term in each
     field that has it; ``bits`` marks which required term a row is (none for generic
     words), so that a match's terms are checked with one ``bit_or``."""
     required = list(dict.fromkeys(query.terms))
@@ -40,8 +40,48 @@ def _weights(active, query: KeywordQuery) -> list[tuple]:
         return "".join(mark)
 
     return [(field, term, KEYWORD_FIELDS[field] * idf(df, count) * boost[term],
-             lengths.get(field, 0) / count or 1.0, bits(term))
+             lengths.get(field, 0) / count or 1.0, bits(term), df)
             for field, term, df in frequencies if field in KEYWORD_FIELDS]
+
+
+# A match must have every required term, so the postings of the required term with the
+# fewest documents bound which documents can match: the others' postings are filtered by
+# them before grouping when that drops at least half of what would be grouped.
+RARE_SHARE = 0.5
+
+
+def _rarest(query: KeywordQuery, weights: list[tuple]) -> tuple[str, list[str]] | None:
+    """The required term with the fewest postings and the fields it is in, when it is
+    worth filtering the other terms' postings by its documents; else None."""
+    if not query.every:
+        return None
+    postings: dict[str, int] = {}
+    for _, term, _, _, bits, df in weights:
+        if "1" in bits:
+            postings[term] = postings.get(term, 0) + df
+    if not postings:
+        return None
+    rare = min(postings, key=postings.get)
+    others = sum(row[5] for row in weights if row[1] != rare)
+    if postings[rare] > RARE_SHARE * others:
+        return None
+    return rare, [row[0] for row in weights if row[1] == rare]
+
+
+def _rare_filter(query: KeywordQuery, weights: list[tuple], params: dict) -> tuple[str, str]:
+    """The rarest required term's documents as a CTE and the join that filters postings
+    by them (``_rarest``), or two empty clauses."""
+    rarest = _rarest(query, weights)
+    if not rarest:
+        return "", ""
+    params.update(rare=rarest[0], rare_fields=rarest[1])
+    # Hashed, and "+ 0" keeps the documents' index out: PostgreSQL drops the other terms'
+    # postings of other documents before grouping, instead of looking each one up or
+    # reading every posting of the rare term's documents.
+    return ("rare AS MATERIALIZED (SELECT DISTINCT document_id AS id FROM search_postings "
+            "WHERE generation_id = :generation AND term = :rare "
+            "AND field = ANY(:rare_fields)),",
+            "JOIN rare r ON r.id = p.document_id + 0")
 
 
 def _filters(filters: Filters, params: dict) -> list[str]:
@@ -66,7 +106,7 @@ def statement(active, query: KeywordQuery) -> tuple[str, dict]:
     ``generic_boost``; a match has every required term (``every``) or one, in any field,
     and passes the filters. One row: the ids of all matches (ascending) and of one page.
     Document rows are joined only for filters and for the orders that read them."""
-    weights = _weights(active, query) or [("-", "-", 0.0, 1.0, "0")]  # matches nothing
+    weights = _weights(active, query) or [("-", "-", 0.0, 1.0, "0", 0)]  # matches nothing
     width = len(weights[0][4])
     # A bigint's bit_or takes a third of the time of a bit string's; longer queries
     # (more than 62 required terms) use bit strings.
@@ -75,7 +115,7 @@ def statement(active, query: KeywordQuery) -> tuple[str, dict]:
     params = {"generation": active.id, "limit": query.limit,
               "all": mark("1" * width), "none": mark("0" * width)}
     rows = []
-    for n, (field, term, weight, avgfl, bits) in enumerate(weights):
+    for n, (field, term, weight, avgfl, bits, _) in enumerate(weights):
         params.update({f"f{n}": field, f"t{n}": term, f"w{n}": weight, f"a{n}": avgfl,
                        f"b{n}": mark(bits)})
         rows.append(f"(:f{n}, :t{n}, CAST(:w{n} AS float8), CAST(:a{n} AS float8), "
@@ -88,15 +128,16 @@ def statement(active, query: KeywordQuery) -> tuple[str, dict]:
     columns = "s.id, s.score, d.published, d.deadline" if joined else "s.id, s.score"
     source = "scored s JOIN search_documents d ON d.id = s.id" if joined else "scored s"
     where = " AND ".join(filters or ["true"])
+    rare, within = _rare_filter(query, weights, params)
     # Only this module's constants, numbered placeholders and fixed clauses are put into
     # the text; every value the query brings (terms, filters, weights) is a bound parameter.
     sql = f"""
-WITH q(field, term, weight, avgfl, bits) AS (VALUES {", ".join(rows)}),
+WITH q(field, term, weight, avgfl, bits) AS (VALUES {", ".join(rows)}), {rare}
 scored AS (
     SELECT p.document_id AS id,
            sum(q.weight * p.tf * {K1 + 1} / (p.tf + {K1} * ({1 - B} + {B} * p.fl / q.avgfl)))
            AS score
-    FROM search_postings p JOIN q ON p.field = q.field AND p.term = q.term
+    FROM search_postings p JOIN q ON p.field = q.field AND p.term = q.term {within}
     WHERE p.generation_id = :generation
     GROUP BY p.document_id
     HAVING {matched}),

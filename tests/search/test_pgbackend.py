@@ -13,7 +13,8 @@ from marketplace import create_app
 from marketplace.config import TestConfig
 from marketplace.extensions import db
 from marketplace.matching.cli import DEFAULT_LANGUAGE
-from marketplace.search import recommend
+from marketplace.search import pgkeyword, recommend
+from marketplace.search.backend import KeywordQuery
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import check, drain, published_listings
 from marketplace.search.index import TEXT_FIELDS
@@ -40,8 +41,12 @@ def test_the_postgres_backend_refuses_sqlite_with_a_clear_message(tmp_path):
 
 
 @pytest.mark.postgres_search
+@pytest.mark.parametrize("rare_share", [0.0, pgkeyword.RARE_SHARE, 1e9],
+                         ids=["never-by-rarest", "as-shipped", "always-by-rarest"])
 @pytest.mark.parametrize("q", QUERIES)
-def test_keyword_search_finds_and_ranks_what_whoosh_does(both, q):
+def test_keyword_search_finds_and_ranks_what_whoosh_does(both, q, rare_share, monkeypatch):
+    """With the postings filtered by the rarest required term's documents or not."""
+    monkeypatch.setattr(pgkeyword, "RARE_SHARE", rare_share)
     whoosh, postgres = both
     for every in (True, False):
         for filters in ({}, {"kind": "product"}, {"field": "数字治理"}):
@@ -185,3 +190,17 @@ def test_a_drain_leaves_tasks_pending_while_another_writer_holds_the_index(own_a
         assert db.session.scalar(sa.select(sa.func.count(IndexTask.id))) == 0
         assert check(backend) == {"missing": [], "orphaned": [], "no_index": []}
         db.session.remove()
+
+
+def test_the_rarest_required_term_filters_only_when_it_drops_half_the_postings():
+    query = KeywordQuery(terms=("城市", "一网统管"), generic=("平台",))
+    # (field, term, weight, mean length, bits, document frequency)
+    rows = [("title", "城市", 1.0, 1.0, "10", 300), ("body", "城市", 1.0, 1.0, "10", 500),
+            ("title", "一网统管", 1.0, 1.0, "01", 40), ("body", "一网统管", 1.0, 1.0, "01", 60),
+            ("body", "平台", 1.0, 1.0, "00", 900)]
+    assert pgkeyword._rarest(query, rows) == ("一网统管", ["title", "body"])
+    # A generic word never bounds the matches, however rare.
+    assert pgkeyword._rarest(query, rows[:4] + [("body", "平台", 1.0, 1.0, "00", 1)])[0] == "一网统管"
+    # Nothing to gain when the rare term has more than half as many postings as the rest.
+    assert pgkeyword._rarest(query, [rows[0], ("title", "一网统管", 1.0, 1.0, "01", 200)]) is None
+    assert pgkeyword._rarest(replace(query, every=False), rows) is None

@@ -188,10 +188,10 @@ class FacetTable:
             if (columns is None or columns.generation_id != active.id
                     or columns.remembered > STALE_FACTOR * active.doc_count + SLACK):
                 columns = _empty(active.id)
-            missing = [i for i in ids if not columns.knows(i)]
+            missing = [int(i) for i in ids if not columns.knows(i)]
             if not columns.remembered or len(missing) > WHOLE_SHARE * active.doc_count:
                 columns = _with_rows(columns, _select_generation(active.id, columns))
-                missing = [i for i in ids if not columns.knows(i)]
+                missing = [int(i) for i in ids if not columns.knows(i)]
             if missing:
                 columns = _with_rows(columns, _select(missing))
             self.columns = columns  # readers on other threads keep the state they began with
@@ -212,6 +212,10 @@ def facets(columns: Columns, rows) -> dict[str, Counter]:
 def _counts(codes, names: Codes) -> Counter:
     import numpy as np
 
-    values, first, counts = np.unique(codes, return_index=True, return_counts=True)
-    order = np.argsort(first, kind="stable")
-    return Counter({names.values[v]: int(n) for v, n in zip(values[order], counts[order])})
+    # Codes are small non-negative integers: counted and placed by index, not sorted.
+    counts = np.bincount(codes)
+    first = np.full(len(counts), len(codes))
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    values = np.flatnonzero(counts)
+    values = values[np.argsort(first[values], kind="stable")]
+    return Counter({names.values[v]: int(counts[v]) for v in values})

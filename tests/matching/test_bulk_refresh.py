@@ -130,3 +130,30 @@ def test_a_pair_is_scored_once_per_refresh(listings, index, monkeypatch):
     assert _rows() == expected
     stored = [pair for pair, band in explained if band is not None]
     assert stored and len(stored) == len(set(stored))
+
+
+@pytest.mark.postgres_database
+def test_the_planner_is_told_the_stored_rows_tables_are_filling(listings, index):
+    """PostgreSQL plans each batch's reads from statistics: tables it last saw empty
+    would be read whole for every batch once full."""
+    engine = MatchEngine(index)
+    db.session.execute(sa.delete(Recommendation))
+    db.session.execute(sa.delete(SimilarPair))
+    for table in bulk.STATISTICS_TABLES:
+        db.session.execute(sa.text(f"ANALYZE {table}"))
+    assert _planned_rows() == {table: 0 for table in bulk.STATISTICS_TABLES}
+    services.queue_refresh_all()
+    Refresher(engine, processes=1, batch=8).run()  # 31 listings: 4 batches
+    stored = {"recommendations": Recommendation, "listing_similarities": SimilarPair}
+    planned = _planned_rows()
+    for table, model in stored.items():
+        rows = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        # Gathered after batches 1, 2 and 4: the last saw every row (small tables are
+        # read whole).
+        assert rows > 0 and planned[table] == rows, table
+
+
+def _planned_rows() -> dict[str, float]:
+    return dict(db.session.execute(sa.text(
+        "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(:tables)"),
+        {"tables": list(bulk.STATISTICS_TABLES)}).all())

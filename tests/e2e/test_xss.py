@@ -186,10 +186,12 @@ def _visit(page: Page, path: str, expected: list[str], dialogs: list) -> list[st
     text = page.inner_text("body")
     problems += [f"{path}: not shown as text: {value!r}" for value in expected
                  if value not in text]
-    # Evaluated, the planted text would read with 49 in its place (a bare "49" elsewhere on
-    # the page, such as a time 02:49, proves nothing).
+    # Evaluated, the planted text would be missing and read with 49 in its place. Shown
+    # as planted, it was not evaluated, whatever "49" the page has elsewhere (a time 10:49,
+    # when the planted text is the bare expression).
     problems += [f"{path}: a template expression was evaluated" for value in expected
-                 if "{{7*7}}" in value and value.replace("{{7*7}}", "49") in text]
+                 if "{{7*7}}" in value and value not in text
+                 and value.replace("{{7*7}}", "49") in text]
     return problems
 
 

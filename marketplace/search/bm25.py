@@ -15,3 +15,10 @@ def idf(df: int, count: int) -> float:
 def quantized(length: int) -> int:
     """A field length as Whoosh stores it (one byte) and so scores with."""
     return byte_to_length(length_to_byte(length)) if length else 0
+
+
+def saturated(tf, length, mean):
+    """BM25's term frequency of ``tf`` occurrences in a field of ``length`` (the mean
+    field length ``mean``), saturating with K1 and normalised with B; plain arithmetic,
+    so numbers or numpy arrays alike."""
+    return tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * length / mean))

@@ -22,7 +22,7 @@ from scipy import sparse
 from marketplace.db import utcnow
 from marketplace.search import lookalikes
 from marketplace.search import recommend as ranking
-from marketplace.search.bm25 import K1, B, idf, quantized
+from marketplace.search.bm25 import idf, quantized, saturated
 from marketplace.search.index import TEXT_FIELDS
 from marketplace.search.text import Pipeline, Span
 
@@ -74,8 +74,7 @@ class Corpus:
         weights = np.array([idf(statistics.frequencies[t], total) for t in terms])
         tf = np.array(counts, dtype=float)
         length = np.array(lengths, dtype=float)[np.array(rows, dtype=np.int64)]
-        values = weights[np.array(columns, dtype=np.int64)] * (
-            tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * length / mean)))
+        values = weights[np.array(columns, dtype=np.int64)] * saturated(tf, length, mean)
         matrix = sparse.csr_matrix((values, (rows, columns)),
                                    shape=(len(self.stored), len(terms)))
         kinds = np.array([s["kind"] for s in self.stored])

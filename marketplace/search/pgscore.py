@@ -10,7 +10,7 @@ filter, best first); filters and the date orders read document rows and stay in 
 import io
 
 from marketplace.extensions import db
-from marketplace.search.bm25 import K1, B
+from marketplace.search.bm25 import saturated
 
 HEADER, TRAILER = 19, 2  # COPY's binary signature, flags and extension; the end marker
 
@@ -37,9 +37,9 @@ def fetch(sql: str, params: dict):
         cursor.copy_expert(b"COPY (" + query + b") TO STDOUT (FORMAT binary)", out)
     finally:
         cursor.close()
-    data = out.getbuffer()
-    return np.frombuffer(data, dtype=_row_type(), offset=HEADER,
-                         count=(len(data) - HEADER - TRAILER) // _row_type().itemsize)
+    data, row = out.getbuffer(), _row_type()
+    return np.frombuffer(data, dtype=row, offset=HEADER,
+                         count=(len(data) - HEADER - TRAILER) // row.itemsize)
 
 
 def best(postings, weights: list[tuple], every: bool, limit: int):
@@ -54,7 +54,7 @@ def best(postings, weights: list[tuple], every: bool, limit: int):
     tf, fl = postings["tf"].astype(np.float64), postings["fl"].astype(np.float64)
     weight = np.array([w[2] for w in weights])
     mean = np.array([w[3] for w in weights])
-    score = weight[row] * tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * fl / mean[row]))
+    score = weight[row] * saturated(tf, fl, mean[row])
     document = postings["document"].astype(np.int64)
     low = int(document.min())
     at = document - low

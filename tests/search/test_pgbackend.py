@@ -192,7 +192,7 @@ def test_a_drain_leaves_tasks_pending_while_another_writer_holds_the_index(own_a
         db.session.remove()
 
 
-def test_the_rarest_required_term_filters_only_when_it_drops_half_the_postings():
+def test_the_rarest_required_term_filters_only_at_a_quarter_of_the_others_postings():
     query = KeywordQuery(terms=("城市", "一网统管"), generic=("平台",))
     # (field, term, weight, mean length, bits, document frequency)
     rows = [("title", "城市", 1.0, 1.0, "10", 300), ("body", "城市", 1.0, 1.0, "10", 500),
@@ -201,6 +201,7 @@ def test_the_rarest_required_term_filters_only_when_it_drops_half_the_postings()
     assert pgkeyword._rarest(query, rows) == ("一网统管", ["title", "body"])
     # A generic word never bounds the matches, however rare.
     assert pgkeyword._rarest(query, rows[:4] + [("body", "平台", 1.0, 1.0, "00", 1)])[0] == "一网统管"
-    # Nothing to gain when the rare term has more than half as many postings as the rest.
+    # Nothing to gain when the rare term has more than a quarter as many postings as the
+    # rest (RARE_SHARE).
     assert pgkeyword._rarest(query, [rows[0], ("title", "一网统管", 1.0, 1.0, "01", 200)]) is None
     assert pgkeyword._rarest(replace(query, every=False), rows) is None

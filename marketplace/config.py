@@ -73,6 +73,9 @@ class Config:
     PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90"))
 
     PAGE_SIZE = 20
+    # The header's 工作台/通知 numbers are kept this long in the session (a user's own
+    # changes show at once; others' within this time); 0 counts them on every page.
+    HEADER_COUNTS_SECONDS = int(os.environ.get("HEADER_COUNTS_SECONDS", "30"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # E-mail: with no MAIL_SERVER, messages are written to the log (development).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

@@ -129,7 +129,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["masked_phone"] = mask_phone
     app.jinja_env.filters["zip"] = zip
     from marketplace.accounts.passwords import policy_hint
-    from marketplace.workbench.pages import header_context
+    from marketplace.workbench import header
 
     app.jinja_env.globals.update(
         can=lambda permission, obj=None, kind=None: authz.can(
@@ -138,5 +138,6 @@ def register_template_helpers(app: Flask) -> None:
         password_hint=policy_hint,
     )
     app.context_processor(menu_context)
-    app.context_processor(header_context)
+    app.context_processor(header.header_context)
+    app.before_request(header.forget_after_writes)
     register_page_sections()

@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.taxonomy.models import Field, Tag
 from tests.signin import sign_in_session
 
+KEEP = object()  # statements(url, KEEP): the session as the previous request left it
 REGIONS = ("360113", "360102", "360100", "420102", "360111")
 LIST_PAGES = ("/", "/opportunities/", "/products/", "/opportunities/?status=all",
               "/products/?region=360100", "/results/", "/events/", "/releases/",
@@ -23,13 +24,15 @@ LIST_PAGES = ("/", "/opportunities/", "/products/", "/opportunities/?status=all"
 @pytest.fixture
 def statements(app, client):
     """statements(url, user=None): the SQL statements one GET of ``url`` issues, from a
-    cold session (as a new request's), anonymous or signed in as ``user`` (a session id)."""
+    cold session (as a new request's), anonymous or signed in as ``user`` (a session id)
+    just now; with ``user=KEEP``, in the cookie session the previous call left."""
     def count(url, user=None):
         db.session.commit()
         db.session.expunge_all()
-        with client.session_transaction() as session:
-            session.clear()
-        if user is not None:
+        if user is not KEEP:
+            with client.session_transaction() as session:
+                session.clear()
+        if user not in (None, KEEP):
             sign_in_session(client, user)
         seen = []
 
@@ -114,8 +117,9 @@ def test_detail_pages_issue_as_many_statements_with_more_tags_and_questions(
 
 
 # The header of a signed-in page: the user with its organization (one statement) and the
-# 工作台 and 通知 numbers (one statement for both).
+# 工作台 and 通知 numbers (one statement for both, then kept in the session a while).
 SIGNED_IN_HEADER = 2
+SIGNED_IN_HEADER_KEPT = 1
 
 
 def test_a_signed_in_page_costs_the_header_s_two_statements_more(make, sync, statements):
@@ -127,3 +131,17 @@ def test_a_signed_in_page_costs_the_header_s_two_statements_more(make, sync, sta
     anonymous, signed_in = _all_pages(statements, None, ""), _all_pages(statements, member, "")
     extra = {page: signed_in[page] - anonymous[page] for page in anonymous}
     assert extra == dict.fromkeys(anonymous, SIGNED_IN_HEADER)
+
+
+def test_a_signed_in_page_with_its_numbers_kept_costs_one_statement_more(
+        make, sync, statements):
+    """The next pages of a sign-in read the header's numbers from the session: only the
+    user is loaded (workbench.header)."""
+    member = make.org().users[0].get_id()
+    _add_rows(make, 5, 0)
+    sync()
+    anonymous = _all_pages(statements, None, "")
+    statements("/events/", member)
+    kept = _all_pages(statements, KEEP, "")
+    extra = {page: kept[page] - anonymous[page] for page in anonymous}
+    assert extra == dict.fromkeys(anonymous, SIGNED_IN_HEADER_KEPT)

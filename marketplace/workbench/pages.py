@@ -1,11 +1,10 @@
 """What the workbench page shows, gathered before it renders (templates run no queries):
 each section of ``queries.sections`` as a heading, a count and entries that each link to
-where the work is done; and the header's 工作台 count for every page."""
+where the work is done (the header's numbers: workbench.header)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import has_request_context, url_for
-from flask_login import current_user
+from flask import url_for
 
 from marketplace import authz
 from marketplace.authz import Permission as P
@@ -242,14 +241,3 @@ def workbench_context(user) -> dict:
     return {"sections": sections, "pending": sum(s.pending for s in sections),
             "unverified": organization is not None and not organization.is_verified,
             "organization": organization}
-
-
-def header_context() -> dict:
-    """Context processor (wired in marketplace.web): the signed-in user's pending count
-    for the header's 工作台 link and unread count for its 通知 link — one query for both
-    per rendered page. E-mails render without context processors
-    (notifications.services._render), so they never pay for it."""
-    if not has_request_context() or not current_user.is_authenticated:
-        return {"workbench_pending": 0, "unread_notifications": 0}
-    counts = queries.header_counts(current_user)
-    return {"workbench_pending": counts.pending, "unread_notifications": counts.unread}

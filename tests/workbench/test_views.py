@@ -49,10 +49,10 @@ def test_department_page_links_to_where_the_work_is_done(client, make, login_as)
 def test_header_link_carries_the_pending_count_on_every_page(client, make, login_as):
     department = make.org("department")
     make.opportunity(department, "draft")
+    make.opportunity(department, "returned")
     login_as(department.users[0])
     html = html_of(client.get("/opportunities/"))
-    assert '<a href="/workbench" class="user-menu__workbench">工作台 (1)' in html
-    make.opportunity(department, "draft")
+    assert '<a href="/workbench" class="user-menu__workbench">工作台 (2)' in html
     assert "工作台 (2)" in html_of(client.get("/events/"))
 
 

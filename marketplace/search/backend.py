@@ -104,7 +104,9 @@ class SearchBackend(Protocol):
     def apply(self, upserts: list[Doc], removals: list[str], timeout: float) -> bool:
         """Write ``upserts`` (replacing documents of the same key) and delete the documents
         keyed ``removals``, all or nothing. False, and nothing written, if another writer
-        holds the index for ``timeout`` seconds."""
+        holds the index for ``timeout`` seconds. Keys the index does not hold are
+        skipped; when that leaves nothing to write, the index is left as it was (readers
+        keep their state: a draft saved or sent to review changes nothing they see)."""
 
     def write_generation(self, docs: list[Doc], language: LanguageData,
                          processes: int = 1) -> None:

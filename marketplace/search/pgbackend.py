@@ -186,6 +186,8 @@ class PostgresBackend:
         pipeline = self._pipeline(active.id)
         gone_lengths, gone, removed = self._remove(active.id,
                                                    [d.key for d in upserts] + removals)
+        if not upserts and not removed:
+            return True  # the same stamp: readers keep what they hold of this generation
         added_lengths, added = self._insert(active.id, upserts, pipeline)
         lengths = Counter(json.loads(active.lengths))
         lengths.update(added_lengths)

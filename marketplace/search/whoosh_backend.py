@@ -140,6 +140,12 @@ class WhooshBackend(SearchIndex):
         except LockError:
             return False
         try:
+            removals = self._held(removals)
+            if not upserts and not removals:
+                # Nothing to change: no new table of contents, so every process keeps its
+                # searcher and the answers kept with it.
+                writer.cancel()
+                return True
             for doc in upserts:
                 writer.update_document(**document_fields(doc, pipeline))
             for key in removals:
@@ -149,6 +155,14 @@ class WhooshBackend(SearchIndex):
             writer.cancel()
             raise
         return True
+
+    def _held(self, keys: list[str]) -> list[str]:
+        """Those of ``keys`` the index holds (read while the caller holds the writer, so
+        the searcher is of the last commit)."""
+        if not keys:
+            return []
+        with self.searcher() as searcher:
+            return [key for key in keys if searcher.document_number(key=key) is not None]
 
     def write_generation(self, docs, language: LanguageData, processes: int = 1) -> None:
         """A segment per part (parts of equal text, at least one per PART_DOCS listings, so

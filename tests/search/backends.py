@@ -34,6 +34,16 @@ def everything_held(index) -> str:
     return " ".join(stored + list(db.session.scalars(sa.select(IndexPosting.term))))
 
 
+def state(index) -> object:
+    """What readers compare to know the index changed: Whoosh's table of contents
+    generation; the active generation's stamp."""
+    if index.name == "whoosh":
+        ix, _ = index.open()
+        return ix.latest_generation()
+    return db.session.scalar(sa.select(IndexGeneration.stamp).where(
+        IndexGeneration.name == index.index_name, IndexGeneration.active.is_(True)))
+
+
 @contextmanager
 def writer_held(index):
     """Another writer holding the index (Whoosh's lock file; the advisory lock on another

@@ -8,7 +8,7 @@ from marketplace.extensions import db
 from marketplace.search.drain import check, drain
 from marketplace.search.models import IndexTask
 from marketplace.search.queries import SearchParams, safe_search, search
-from tests.search.backends import destroy, everything_held, writer_held
+from tests.search.backends import destroy, everything_held, state, writer_held
 
 
 def pending():
@@ -87,6 +87,28 @@ def test_a_query_asked_again_is_answered_from_the_index_as_it_now_is(ctx, make, 
     sync()
     page = search(index, SearchParams(q="停车"))
     assert (keys(page), page.total) == ({f"opportunity:{first.id}", f"opportunity:{second.id}"}, 2)
+
+
+def test_changes_the_index_does_not_show_leave_it_as_it_was(ctx, make, index, sync):
+    """A draft saved or sent to review is applied (its task gone, its key among the
+    removed for the recommendations) without writing the index: readers keep their
+    searchers and the answers kept with them."""
+    department = make.org(kind="department")
+    published = make.opportunity(department, status="published", title="智慧停车诱导一期")
+    sync()
+    before = state(index)
+    draft = make.opportunity(department, status="draft")
+    submitted = make.opportunity(department, status="submitted")
+    result = drain(index)
+    db.session.commit()
+    assert sorted(result.removed) == [("opportunity", draft.id), ("opportunity", submitted.id)]
+    assert pending() == 0 and state(index) == before
+    from marketplace.listings import services as listing_services
+    listing_services.close(department.users[0], published, "已签约")
+    db.session.commit()
+    drain(index)
+    db.session.commit()
+    assert state(index) != before and search(index, SearchParams(q="停车")).total == 0
 
 
 @pytest.mark.whoosh_only  # the postgres backend's lock: test_pgbackend.py (needs real commits)

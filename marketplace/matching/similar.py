@@ -21,6 +21,7 @@ from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS, UNDER_REVIEW
 from marketplace.matching.models import SimilarPair
 from marketplace.matching.stored import in_chunks
+from marketplace.search import lookalikes
 from marketplace.search.documents import doc_from_listing
 from marketplace.search.drain import load_listings
 from marketplace.search.engine import MatchEngine
@@ -56,11 +57,13 @@ def under_review(model, exclude: set[int] = frozenset()) -> list:
 
 
 class Peers:
-    """The listings under review of each kind, as look-alike peers, made once per batch."""
+    """The listings under review of each kind, as look-alike peers, made once per batch,
+    with their term vectors (``lookalikes.Vectors``: the batch reads one index state)."""
 
     def __init__(self, engine: MatchEngine):
         self.engine = engine
         self._by_kind: dict[str, list] = {}
+        self.vectors = lookalikes.Vectors()
 
     def of(self, kind: str) -> list:
         if kind not in self._by_kind:
@@ -77,7 +80,7 @@ def refresh(engine: MatchEngine, item, peers: Peers) -> int:
     if item.status not in LIVE:
         return 0
     found = engine.look_alikes(doc_from_listing(item), peers.of(item.kind), threshold(),
-                               limit=KEPT)
+                               limit=KEPT, vectors=peers.vectors)
     return store(item.kind, item.id, found)
 
 

@@ -148,7 +148,7 @@ class Corpus:
         return picked[:limit]
 
 
-class Remembered:
+class Remembered(lookalikes.Vectors):
     """What scoring computes per document — its ``recommend.Profile``, its look-alike term
     vector, the spans of its texts that evidence marks — made once per document for the
     pairs of a whole refresh instead of once per pair (the same values). Forgets them all
@@ -157,11 +157,10 @@ class Remembered:
     """
 
     def __init__(self, pipeline: Pipeline, documents: int = 120_000, texts: int = 240_000):
+        super().__init__()
         self.pipeline = pipeline
         self._limits = {"documents": documents, "texts": texts}
         self._profiles: dict[int, tuple] = {}
-        self._vectors: dict[int, tuple] = {}
-        self._norms: dict[int, float] = {}
         self._spans: dict[tuple, list] = {}
 
     def _bounded(self, memo: dict, limit: str = "documents") -> dict:
@@ -177,19 +176,6 @@ class Remembered:
         if found is None:
             found = self._profiles[id(terms)] = (terms, ranking.Profile(doc, terms, idf))
         return found[1]
-
-    def vector(self, terms: dict, idf) -> dict[str, float]:
-        found = self._bounded(self._vectors).get(id(terms))
-        if found is None:
-            found = self._vectors[id(terms)] = (terms, ranking._vector(terms, idf))
-        return found[1]
-
-    def norm(self, vector: dict[str, float]) -> float:
-        """``recommend._norm`` of a vector ``vector()`` returned (held there)."""
-        found = self._norms.get(id(vector))
-        if found is None:
-            found = self._norms[id(vector)] = ranking._norm(vector)
-        return found
 
     def spans(self, text: str, for_search: bool = True, only=None, keep_stop=None) -> list:
         """``Pipeline.spans`` for marking (``only`` given): the spans of the text whose term

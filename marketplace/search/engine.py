@@ -54,9 +54,12 @@ class MatchEngine:
         return [lookalikes.Peer(doc, lookalikes.terms_of(doc, pipeline)) for doc in docs]
 
     def look_alikes(self, doc: Doc, peers: list[lookalikes.Peer], threshold: float,
-                    limit: int = 10) -> list[lookalikes.Similar]:
+                    limit: int = 10, vectors: lookalikes.Vectors | None = None,
+                    ) -> list[lookalikes.Similar]:
         """Published listings (one index query) and ``peers`` of ``doc``'s kind whose
-        duplicate score with ``doc`` reaches ``threshold`` (see search.lookalikes)."""
+        duplicate score with ``doc`` reaches ``threshold`` (see search.lookalikes);
+        ``vectors`` kept across the calls of one batch."""
         pipeline = self.index.pipeline()
         with self.index.reader() as reader:
-            return lookalikes.look_alikes(reader, pipeline, doc, peers, threshold, limit)
+            return lookalikes.look_alikes(reader, pipeline, doc, peers, threshold, limit,
+                                          vectors)

@@ -36,6 +36,33 @@ class Peer:
     terms: dict
 
 
+class Vectors:
+    """``similarity``'s ``vector`` and ``norm`` made once per document for a batch of
+    comparisons under one index state (the same idf): a listing compared with every
+    listing under review was otherwise weighed again for each, and each of them again for
+    each listing. Keyed by the identity of the terms (held, so an id stays theirs)."""
+
+    def __init__(self):
+        self._vectors: dict[int, tuple] = {}
+        self._norms: dict[int, float] = {}
+
+    def _bounded(self, memo: dict) -> dict:
+        return memo
+
+    def vector(self, terms: dict, idf) -> dict[str, float]:
+        found = self._bounded(self._vectors).get(id(terms))
+        if found is None:
+            found = self._vectors[id(terms)] = (terms, ranking._vector(terms, idf))
+        return found[1]
+
+    def norm(self, vector: dict[str, float]) -> float:
+        """``recommend._norm`` of a vector ``vector()`` returned (held there)."""
+        found = self._norms.get(id(vector))
+        if found is None:
+            found = self._norms[id(vector)] = ranking._norm(vector)
+        return found
+
+
 @dataclass(frozen=True)
 class Similar:
     """A look-alike of a listing: its key (``kind:id``), score in [0, 1] and the words the
@@ -84,14 +111,17 @@ def similarity(a_terms: dict, b_terms: dict, idf, vector=ranking._vector,
 
 
 def look_alikes(reader, pipeline: Pipeline, doc: Doc, peers: list[Peer],
-                threshold: float, limit: int) -> list[Similar]:
+                threshold: float, limit: int, vectors: Vectors | None = None) -> list[Similar]:
     """The listings of ``doc``'s kind, published (from the index) or among ``peers``,
-    whose score with ``doc`` reaches ``threshold``; best first, at most ``limit``."""
+    whose score with ``doc`` reaches ``threshold``; best first, at most ``limit``.
+    ``vectors``: kept for the batch the peers belong to (one for this call otherwise)."""
     idf = ranking.Idf.of(reader)
     stored = ranking.candidates(reader, ranking.field_terms(doc, pipeline), doc.kind, idf,
                                 exclude=doc.key)
     others = {s["key"]: _stored_terms(s, pipeline) for s in stored}
-    return among(doc, terms_of(doc, pipeline), others, peers, idf, threshold, limit)
+    vectors = vectors or Vectors()
+    return among(doc, terms_of(doc, pipeline), others, peers, idf, threshold, limit,
+                 vector=vectors.vector, norm=vectors.norm)
 
 
 def without_field(terms: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -9,7 +9,8 @@ postgresql://postgres@127.0.0.1:5432/postgres), migrated, the reference data, --
 synthetic published listings (benchmarks/synthetic.py, as benchmarks/search.py makes
 them: Core INSERTs), a member account for each simulated user (half in departments, half
 in enterprises, each organization owning some of the listings), the index rebuilt, the
-planner statistics gathered (ANALYZE: autovacuum is off on the test server). Then
+planner statistics and visibility map made (VACUUM ANALYZE, as autovacuum would in
+production: it is off on the test server). Then
 `gunicorn -w 4 wsgi:app` and `flask search sync --follow` start, and locust runs
 benchmarks/locust_users.py: --users users, 3–8 s think time, 70 % browse / search /
 detail, 20 % edit, 10 % publish (new listing saved and submitted).
@@ -51,6 +52,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import sqlalchemy as sa  # noqa: E402
 
+from measure import as_autovacuum_leaves_it  # noqa: E402
 from tests.databases import create_postgres, server_url  # noqa: E402
 
 PASSWORD = "Load-test-passw0rd"
@@ -116,13 +118,7 @@ def seed(url: str, workdir: Path, listings: int, users: int, seed_value: int) ->
         rebuild(search_index(), processes=2)
         db.session.commit()
         log(f"index rebuilt in {time.perf_counter() - started:.0f} s")
-        if db.engine.dialect.name == "postgresql":
-            # Planner statistics for the bulk-loaded tables, as autovacuum would gather
-            # them in production (it is off on the test server). Without them PostgreSQL
-            # guessed 13 published listings and hash-joined and sorted all 5,000 for each
-            # list page: 85-385 ms of its CPU per page instead of under 1 ms.
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
+        as_autovacuum_leaves_it(db.engine)
         ids = {kind: [db.session.scalar(sa.select(sa.func.min(model.id))),
                       db.session.scalar(sa.select(sa.func.max(model.id)))]
                for kind, model in sides}

@@ -40,8 +40,8 @@ def header_context() -> dict:
 
 def forget_after_writes() -> None:
     """Before each request: a request that may change data drops the kept numbers."""
-    if request.method not in SAFE_METHODS:
-        session.pop(KEPT, None)
+    if request.method not in SAFE_METHODS and KEPT in session:
+        session.pop(KEPT)
 
 
 def _kept() -> queries.HeaderCounts | None:

@@ -6,6 +6,11 @@ from marketplace.search.documents import Doc
 from marketplace.search.backend import SearchBackend
 
 
+# Listings under review, segmented, kept between the drain's passes (a process's engines
+# share them: a MatchEngine is made per pass).
+_kept_peers = lookalikes.KeptPeers()
+
+
 class MatchEngine:
     """Recommendations and look-alikes over one index (a backend)."""
 
@@ -49,9 +54,9 @@ class MatchEngine:
 
     def peers(self, docs: list[Doc]) -> list[lookalikes.Peer]:
         """Listings that are not in the index (under review), segmented once so that a
-        batch of look-alike searches can compare each with all of them."""
-        pipeline = self.index.pipeline()
-        return [lookalikes.Peer(doc, lookalikes.terms_of(doc, pipeline)) for doc in docs]
+        batch of look-alike searches can compare each with all of them (and kept for the
+        next batch while unchanged: ``lookalikes.KeptPeers``)."""
+        return _kept_peers.peers(docs, self.index.pipeline())
 
     def look_alikes(self, doc: Doc, peers: list[lookalikes.Peer], threshold: float,
                     limit: int = 10, vectors: lookalikes.Vectors | None = None,

@@ -17,6 +17,7 @@ index): the only pending listings are the few in the review queue, so comparing 
 each of them is cheap; the published side needs the index.
 """
 import math
+import threading
 from dataclasses import dataclass
 
 from marketplace.search import recommend as ranking
@@ -34,6 +35,35 @@ class Peer:
 
     doc: Doc
     terms: dict
+
+
+class KeptPeers:
+    """Peers kept between batches, per kind: a listing under review is segmented again
+    only once its document has changed (or the index's pipeline has). The drain compares
+    each listing it refreshes with every listing under review of its kind, once a pass
+    (about a second under load), and segmenting the whole review queue each pass was most
+    of its work once the queue held hundreds. Only the peers of the last call for a kind
+    are kept, so the memory follows the review queue."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pipeline: Pipeline | None = None
+        self._by_kind: dict[str, dict[str, Peer]] = {}
+
+    def peers(self, docs: list[Doc], pipeline: Pipeline) -> list[Peer]:
+        """A ``Peer`` of each of ``docs`` (the same object as last time if unchanged)."""
+        with self._lock:
+            if self._pipeline is not pipeline:
+                self._pipeline, self._by_kind = pipeline, {}
+            found, now = [], {}
+            for doc in docs:
+                peer = self._by_kind.get(doc.kind, {}).get(doc.key)
+                if peer is None or peer.doc != doc:
+                    peer = Peer(doc, terms_of(doc, pipeline))
+                found.append(peer)
+                now.setdefault(doc.kind, {})[doc.key] = peer
+            self._by_kind.update(now)
+            return found
 
 
 class Vectors:

@@ -94,3 +94,24 @@ def test_listings_under_review_are_compared_with_each_other(corpus):
     scores = {s.key: s.score for s in found}
     assert scores["product:999001"] == scores[second]
 
+
+
+def test_peers_are_segmented_again_only_when_their_document_changes(corpus):
+    """Kept between batches (lookalikes.KeptPeers): the same listing under review is the
+    same Peer until its text changes; a changed one is compared as it now reads."""
+    engine, docs = corpus
+    first, second = TWINS[0]
+    twin = replace(docs[second], key="product:999002")
+    other = replace(docs[TWINS[3][0]], key="product:999003")
+    kept = engine.peers([twin, other])
+    again = engine.peers([replace(twin), other])  # equal documents, new objects
+    assert [a is b for a, b in zip(kept, again)] == [True, True]
+    rewritten = replace(twin, title="社区食堂助餐结算", summary="老年人助餐补贴结算。",
+                        description="按人次结算社区养老助餐补贴。", tags=[])
+    changed = engine.peers([rewritten, other])
+    assert changed[0] is not kept[0] and changed[1] is kept[1]
+    assert changed[0].terms != kept[0].terms
+    scores = {s.key: s.score for s in engine.look_alikes(docs[first], kept, THRESHOLD)}
+    assert "product:999002" in scores
+    scores = {s.key: s.score for s in engine.look_alikes(docs[first], changed, THRESHOLD)}
+    assert "product:999002" not in scores

@@ -10,12 +10,13 @@ from itertools import accumulate
 from whoosh import sorting
 from whoosh.collectors import TopCollector
 from whoosh.query import And, AndMaybe, Or, Term
+from whoosh.util.filelock import try_for
 
 from marketplace.search import facets
 from marketplace.search.backend import FACET_NAMES, Filters, KeywordQuery, KeywordResult
 from marketplace.search.bulkwriter import BulkWriter
 from marketplace.search.documents import FIELD_WEIGHTS, Doc
-from marketplace.search.index import LockError, SearchIndex, document_fields
+from marketplace.search.index import SearchIndex, document_fields
 from marketplace.search.text import LanguageData
 from marketplace.search.union import SummedOr
 
@@ -135,17 +136,27 @@ class WhooshBackend(SearchIndex):
 
     def apply(self, upserts: list[Doc], removals: list[str], timeout: float) -> bool:
         ix, pipeline = self.open()
-        try:
-            writer = ix.writer(timeout=timeout)
-        except LockError:
+        # Whoosh's writer lock, taken before any writer exists: a writer makes the files
+        # of a new segment at once, and a cancelled one leaves them until the next commit
+        # (three files per drain pass that had nothing to write).
+        lock = ix.lock("WRITELOCK")
+        if not try_for(lock.acquire, timeout=timeout, delay=0.1):
             return False
         try:
             removals = self._held(removals)
             if not upserts and not removals:
                 # Nothing to change: no new table of contents, so every process keeps its
                 # searcher and the answers kept with it.
-                writer.cancel()
                 return True
+            self._write(ix, pipeline, upserts, removals)
+        finally:
+            lock.release()
+        return True
+
+    @staticmethod
+    def _write(ix, pipeline, upserts: list[Doc], removals: list[str]) -> None:
+        writer = ix.writer(_lk=False)  # the caller holds the lock
+        try:
             for doc in upserts:
                 writer.update_document(**document_fields(doc, pipeline))
             for key in removals:
@@ -154,11 +165,10 @@ class WhooshBackend(SearchIndex):
         except BaseException:
             writer.cancel()
             raise
-        return True
 
     def _held(self, keys: list[str]) -> list[str]:
-        """Those of ``keys`` the index holds (read while the caller holds the writer, so
-        the searcher is of the last commit)."""
+        """Those of ``keys`` the index holds (read while the caller holds the writer lock,
+        so the searcher is of the last commit)."""
         if not keys:
             return []
         with self.searcher() as searcher:

@@ -1,6 +1,7 @@
 """What the index tests do to each search backend's own storage: read everything it holds,
 hold its writer lock from elsewhere, destroy it; and a keyword query as the search page
 asks it."""
+import os
 import shutil
 import zlib
 from contextlib import contextmanager
@@ -36,10 +37,11 @@ def everything_held(index) -> str:
 
 def state(index) -> object:
     """What readers compare to know the index changed: Whoosh's table of contents
-    generation; the active generation's stamp."""
+    generation (with every file of the index, so that no write leaves any); the active
+    generation's stamp."""
     if index.name == "whoosh":
         ix, _ = index.open()
-        return ix.latest_generation()
+        return ix.latest_generation(), sorted(os.listdir(ix.storage.folder))
     return db.session.scalar(sa.select(IndexGeneration.stamp).where(
         IndexGeneration.name == index.index_name, IndexGeneration.active.is_(True)))
 

@@ -6,8 +6,9 @@ Why stored: finding a listing's look-alikes among the published ones is an index
 cannot search live; the sync step, which already follows every listing change through
 the outbox, recomputes the pairs of what changed. A listing under review is not in the
 public index, so each one is also compared with every other listing under review (the
-review queue: tens, segmented once per pass). What a pair's score means, and why it is
-not the matching score, is in ``search.lookalikes``.
+review queue: tens, segmented once and kept while unchanged, weighed once per pass).
+What a pair's score means, and why it is not the matching score, is in
+``search.lookalikes``.
 
 The pairs of a listing are replaced whenever it is recomputed; they are dropped when it
 leaves review and publication (back to draft, returned, closed). After an index rebuild

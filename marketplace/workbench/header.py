@@ -17,10 +17,10 @@ import time
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
+from marketplace.db import READ_ONLY_METHODS
 from marketplace.workbench import queries
 
 KEPT = "_header_counts"  # session key: [user id, pending, unread, counted at (epoch s)]
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The pages that list what the numbers count show them counted with the page.
 COUNTED_WITH_PAGE = frozenset({"workbench.index", "notifications.index"})
 
@@ -40,7 +40,7 @@ def header_context() -> dict:
 
 def forget_after_writes() -> None:
     """Before each request: a request that may change data drops the kept numbers."""
-    if request.method not in SAFE_METHODS and KEPT in session:
+    if request.method not in READ_ONLY_METHODS and KEPT in session:
         session.pop(KEPT)
 
 
